@@ -1,0 +1,46 @@
+package dev.reload;
+
+import java.util.Optional;
+
+/**
+ * One named native plugin. The object is stable across reloads: it always points at the current
+ * {@link PluginVersion} and hands out leases on it.
+ *
+ * <p>This interface is thread-safe. {@link #acquire()} takes no lock unless a reload of a stateful
+ * plugin has closed the gate, in which case it waits for the swap (or the failed reload) to finish.
+ */
+public interface Plugin {
+
+  /** The plugin's configured name. */
+  String name();
+
+  /** Facts about the version serving now. */
+  PluginVersion current();
+
+  /** The version a {@link PluginRegistry#rollback} would return to, if one is kept. */
+  Optional<PluginVersion> previous();
+
+  /** Whether the plugin has a {@link dev.reload.spi.StateSnapshot}, and so gates calls during a swap. */
+  boolean stateful();
+
+  /** The last failed reload, until a later reload of this plugin succeeds. */
+  Optional<ReloadOutcome.Failed> lastFailure();
+
+  /**
+   * Pins the current version until the returned lease is closed. Use it in try-with-resources;
+   * calls made through it always reach the pinned version.
+   *
+   * @throws IllegalStateException if the registry is closed
+   */
+  PluginLease acquire();
+
+  /**
+   * Returns an implementation of {@code api} whose methods call the plugin's exported functions of
+   * the same name (or the name given by {@link Symbol}), each call on whatever version is current
+   * at that moment, inside a lease taken and released around the call. Parameter and return types
+   * follow JNA's mapping rules.
+   *
+   * @throws IllegalArgumentException if {@code api} is not an interface
+   */
+  <T> T bind(Class<T> api);
+}

@@ -1,0 +1,43 @@
+package dev.reload;
+
+/**
+ * A pin on one loaded version of a plugin: while the lease is open, that version's code stays
+ * mapped and a reload of a stateful plugin waits for it. Close it promptly (try-with-resources);
+ * a reload of a stateful plugin cannot swap while any lease on the current version is open.
+ *
+ * <p>Functions are called by exported symbol name. Arguments and return values follow JNA's type
+ * mapping: Java {@code int} is C {@code int}, {@code long} is a 64-bit integer (C {@code long} on
+ * 64-bit Linux and macOS, not on Windows), {@code String} is a NUL-terminated {@code const char*},
+ * {@code byte[]} is a buffer copied in and out.
+ *
+ * <p>A lease may be used from any thread while it is open, and closed from any thread; closing it
+ * twice has no further effect. Calling a function after {@link #close()} throws
+ * {@link IllegalStateException}: a closed lease never reaches native code.
+ */
+public interface PluginLease extends AutoCloseable {
+
+  /** The version this lease pins. */
+  PluginVersion version();
+
+  /** Calls an exported function that returns a C {@code int}. */
+  int invokeInt(String symbol, Object... args);
+
+  /** Calls an exported function that returns a 64-bit integer. */
+  long invokeLong(String symbol, Object... args);
+
+  /** Calls an exported function that returns a C {@code double}. */
+  double invokeDouble(String symbol, Object... args);
+
+  /** Calls an exported function that returns nothing. */
+  void invokeVoid(String symbol, Object... args);
+
+  /** Calls an exported function whose return value JNA maps to {@code returnType}. */
+  <T> T invoke(String symbol, Class<T> returnType, Object... args);
+
+  /** Whether the pinned version exports {@code symbol}. */
+  boolean hasSymbol(String symbol);
+
+  /** Releases the pin. */
+  @Override
+  void close();
+}

@@ -1,0 +1,33 @@
+package dev.reload;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * Read-only facts about one loaded copy of a plugin's library (one generation).
+ *
+ * <p>Implementations are thread-safe; every fact but {@link #state()} is fixed at load time.
+ */
+public interface PluginVersion {
+
+  /** The name of the plugin this version belongs to. */
+  String pluginName();
+
+  /** 1 for the first load of a plugin, increasing by one with every load after it. */
+  long generation();
+
+  /** The library file this version was staged from. */
+  Path sourcePath();
+
+  /** The private copy this version was loaded from. */
+  Path shadowPath();
+
+  /** The SHA-256 of the loaded bytes, as 64 lower-case hex digits. */
+  String sha256();
+
+  /** When the version was loaded. */
+  Instant loadedAt();
+
+  /** Where the version is in its lifecycle now. */
+  VersionState state();
+}

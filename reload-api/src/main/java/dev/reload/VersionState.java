@@ -1,0 +1,20 @@
+package dev.reload;
+
+/**
+ * The lifecycle of a loaded version: {@code LOADING -> ACTIVE -> DRAINING -> RETIRED -> DISPOSED}.
+ *
+ * <p>A stateful plugin's current version is {@code DRAINING} while a reload holds its gate closed;
+ * if that reload fails, the version returns to {@code ACTIVE} and keeps serving.
+ */
+public enum VersionState {
+  /** Mapped and being checked; not yet serving. */
+  LOADING,
+  /** Current: new leases are granted on it. */
+  ACTIVE,
+  /** No new leases; waiting for the open ones to close. */
+  DRAINING,
+  /** Replaced and drained; about to be unmapped. */
+  RETIRED,
+  /** Unmapped: no code of it can run any more. */
+  DISPOSED
+}

@@ -1,0 +1,71 @@
+package dev.reload.spi;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A captured plugin state: opaque bytes tagged with the layout version that wrote them, so a
+ * newer {@link StateSnapshot#restore} can migrate an older layout. Immutable: the bytes are
+ * copied in and out.
+ */
+public final class StatePayload {
+
+  private final int layout;
+  private final byte[] data;
+
+  private StatePayload(int layout, byte[] data) {
+    this.layout = layout;
+    this.data = data;
+  }
+
+  /** A payload of layout {@code layout} holding a copy of {@code data}. */
+  public static StatePayload of(int layout, byte[] data) {
+    Objects.requireNonNull(data, "data");
+    return new StatePayload(layout, data.clone());
+  }
+
+  /** A payload holding one 64-bit value, big-endian. */
+  public static StatePayload ofLong(int layout, long value) {
+    return new StatePayload(layout, java.nio.ByteBuffer.allocate(Long.BYTES).putLong(value).array());
+  }
+
+  /** The layout version the payload was captured in. */
+  public int layout() {
+    return layout;
+  }
+
+  /** A copy of the captured bytes. */
+  public byte[] data() {
+    return data.clone();
+  }
+
+  /** The payload as one 64-bit value written by {@link #ofLong}. */
+  public long asLong() {
+    if (data.length != Long.BYTES) {
+      throw new IllegalStateException(
+          "payload holds " + data.length + " bytes, not the " + Long.BYTES + " of a long");
+    }
+    return java.nio.ByteBuffer.wrap(data).getLong();
+  }
+
+  /** The number of captured bytes. */
+  public int size() {
+    return data.length;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof StatePayload other && layout == other.layout
+        && Arrays.equals(data, other.data);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * layout + Arrays.hashCode(data);
+  }
+
+  @Override
+  public String toString() {
+    return "StatePayload[layout=" + layout + ", " + data.length + " bytes]";
+  }
+}
