@@ -1,0 +1,34 @@
+package dev.reload.core;
+
+import java.util.List;
+
+/**
+ * Settings that cannot be used. Lists every problem found, each naming the setting, the bad value
+ * and, for settings read from a config, where the value came from.
+ */
+public final class InvalidSettingsException extends IllegalArgumentException {
+
+  private static final long serialVersionUID = 1L;
+
+  private final List<String> problems;
+
+  public InvalidSettingsException(List<String> problems) {
+    super(format(problems));
+    this.problems = List.copyOf(problems);
+  }
+
+  /** Every problem found, one line each. */
+  public List<String> problems() {
+    return problems;
+  }
+
+  private static String format(List<String> problems) {
+    if (problems.size() == 1) {
+      return "invalid reload settings: " + problems.get(0);
+    }
+    StringBuilder message = new StringBuilder("invalid reload settings (")
+        .append(problems.size()).append(" problems):");
+    problems.forEach(problem -> message.append("\n  - ").append(problem));
+    return message.toString();
+  }
+}

@@ -1,0 +1,146 @@
+package dev.reload.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * How to find and check one plugin's library. Immutable and thread-safe; built with {@link
+ * #builder(String)}, which checks every value.
+ */
+public final class PluginSettings {
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+  private static final Pattern C_IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private final String name;
+  private final String library;
+  private final boolean platformName;
+  private final List<String> requiredSymbols;
+
+  private PluginSettings(Builder builder) {
+    this.name = builder.name;
+    this.library = builder.library == null ? builder.name : builder.library;
+    this.platformName = builder.platformName;
+    this.requiredSymbols = List.copyOf(builder.requiredSymbols);
+  }
+
+  /** Starts the settings of the plugin called {@code name}; its library defaults to the name. */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /** The plugin's name. */
+  public String name() {
+    return name;
+  }
+
+  /** A bare library name (when {@link #platformName()}), else a file name or path. */
+  public String library() {
+    return library;
+  }
+
+  /** Whether {@link #library()} is a bare name mapped to the platform's file name. */
+  public boolean platformName() {
+    return platformName;
+  }
+
+  /** Symbols every loaded version must export. */
+  public List<String> requiredSymbols() {
+    return requiredSymbols;
+  }
+
+  @Override
+  public String toString() {
+    return "PluginSettings[" + name + ", library=" + library + ", platformName=" + platformName
+        + ", requiredSymbols=" + requiredSymbols + "]";
+  }
+
+  /** Checks whether a plugin name is acceptable: letters, digits, '.', '_' and '-', not "." or "..". */
+  static boolean isValidName(String name) {
+    return name != null && NAME.matcher(name).matches() && !name.equals(".") && !name.equals("..");
+  }
+
+  /** Checks whether a string can be an exported C symbol. */
+  static boolean isValidSymbol(String symbol) {
+    return symbol != null && C_IDENTIFIER.matcher(symbol).matches();
+  }
+
+  /** Checks whether a bare library name can be mapped to a platform file name. */
+  static boolean isBareName(String library) {
+    return isValidName(library);
+  }
+
+  /** Builds {@link PluginSettings}. Not thread-safe. */
+  public static final class Builder {
+
+    private final String name;
+    private String library;
+    private boolean platformName = true;
+    private final List<String> requiredSymbols = new ArrayList<>();
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /** A bare library name, or with {@code platformName(false)} a file name or path. */
+    public Builder library(String library) {
+      this.library = Objects.requireNonNull(library, "library");
+      return this;
+    }
+
+    /** Whether the library is a bare name to map to the platform's file name (default true). */
+    public Builder platformName(boolean platformName) {
+      this.platformName = platformName;
+      return this;
+    }
+
+    /** Symbols a version must export to be loaded. */
+    public Builder requiredSymbols(String... symbols) {
+      return requiredSymbols(List.of(symbols));
+    }
+
+    /** Symbols a version must export to be loaded. */
+    public Builder requiredSymbols(List<String> symbols) {
+      requiredSymbols.addAll(symbols);
+      return this;
+    }
+
+    /**
+     * Checks the values and builds the settings.
+     *
+     * @throws InvalidSettingsException naming every bad value
+     */
+    public PluginSettings build() {
+      List<String> problems = problems("plugin '" + name + "'", null);
+      if (!problems.isEmpty()) {
+        throw new InvalidSettingsException(problems);
+      }
+      return new PluginSettings(this);
+    }
+
+    /** The problems of these values; {@code origin} (may be null) is appended to each. */
+    List<String> problems(String subject, String origin) {
+      String at = origin == null ? "" : " (" + origin + ")";
+      List<String> problems = new ArrayList<>();
+      if (!isValidName(name)) {
+        problems.add("plugin name must be letters, digits, '.', '_' or '-', was '" + name + "'" + at);
+      }
+      String lib = library == null ? name : library;
+      if (lib == null || lib.isBlank()) {
+        problems.add(subject + ": library must not be empty" + at);
+      } else if (platformName && !isBareName(lib)) {
+        problems.add(subject + ": library must be a bare name when platform-name = true, was '"
+            + lib + "' (set platform-name = false to give a file name or path)" + at);
+      }
+      for (String symbol : requiredSymbols) {
+        if (!isValidSymbol(symbol)) {
+          problems.add(subject + ": required-symbols entry is not a C identifier: '" + symbol + "'"
+              + at);
+        }
+      }
+      return problems;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package dev.reload.core;
+
+import dev.reload.PluginRegistry;
+import dev.reload.ReloadListener;
+import dev.reload.core.internal.DefaultPluginRegistry;
+import dev.reload.spi.StateSnapshot;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Builds a {@link PluginRegistry}: settings, plus what only code can give (state snapshots,
+ * listeners, a meter registry, a clock).
+ *
+ * <pre>{@code
+ * PluginRegistry registry = RegistryBuilder.of(ReloadSettings.fromConfig(ConfigFactory.load()))
+ *     .stateSnapshot("counter", new CounterSnapshot())
+ *     .meterRegistry(meterRegistry)
+ *     .build();
+ * }</pre>
+ *
+ * <p>Not thread-safe; {@link #build()} copies what it needs, so the registry never changes with
+ * the builder.
+ */
+public final class RegistryBuilder {
+
+  private final ReloadSettings settings;
+  private final Map<String, StateSnapshot> snapshots = new LinkedHashMap<>();
+  private final List<ReloadListener> listeners = new ArrayList<>();
+  private final List<MeterRegistry> meterRegistries = new ArrayList<>();
+  private Clock clock = Clock.systemUTC();
+
+  private RegistryBuilder(ReloadSettings settings) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  public static RegistryBuilder of(ReloadSettings settings) {
+    return new RegistryBuilder(settings);
+  }
+
+  /** Makes {@code plugin} stateful: its state moves across reloads through {@code snapshot}. */
+  public RegistryBuilder stateSnapshot(String plugin, StateSnapshot snapshot) {
+    Objects.requireNonNull(plugin, "plugin");
+    Objects.requireNonNull(snapshot, "snapshot");
+    StateSnapshot earlier = snapshots.putIfAbsent(plugin, snapshot);
+    if (earlier != null) {
+      throw new IllegalStateException("plugin '" + plugin + "' already has StateSnapshot " + earlier);
+    }
+    return this;
+  }
+
+  /** Adds a listener that sees events from the first reload on. */
+  public RegistryBuilder listener(ReloadListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /** Records the registry's meters ({@link ReloadMetrics}) in {@code registry}. */
+  public RegistryBuilder meterRegistry(MeterRegistry registry) {
+    meterRegistries.add(Objects.requireNonNull(registry, "registry"));
+    return this;
+  }
+
+  /** The clock that stamps {@link dev.reload.PluginVersion#loadedAt()}. */
+  public RegistryBuilder clock(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return this;
+  }
+
+  /**
+   * Loads every plugin and starts watching. On failure nothing is left loaded, running or on disk.
+   *
+   * @throws dev.reload.PluginException naming the plugin that cannot be loaded and why
+   */
+  public PluginRegistry build() {
+    DefaultPluginRegistry registry =
+        DefaultPluginRegistry.start(settings, Map.copyOf(snapshots), List.copyOf(listeners), clock);
+    meterRegistries.forEach(new ReloadMetrics(registry)::bindTo);
+    return registry;
+  }
+}

@@ -1,0 +1,237 @@
+package dev.reload.core;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a registry needs to know from configuration. Immutable and thread-safe: {@link
+ * Builder#build()} checks and copies the values. Read them from a typesafe {@code Config} with
+ * {@link #fromConfig(Config)}; {@code reference.conf} documents each key and its default.
+ */
+public final class ReloadSettings {
+
+  /** Where reloads run. */
+  public enum SchedulerMode {
+    /** On a daemon thread of the registry, as soon as they are due. */
+    BACKGROUND,
+    /** Only when the application calls {@link dev.reload.PluginRegistry#update()}. */
+    POLL
+  }
+
+  /** How library files are watched. */
+  public enum WatchMode {
+    /** inotify on Linux, polling elsewhere. */
+    AUTO,
+    /** Linux inotify. */
+    INOTIFY,
+    /** Compare file facts every poll interval. */
+    POLL
+  }
+
+  private final List<Path> searchPaths;
+  private final Path shadowDir;
+  private final Duration drainTimeout;
+  private final boolean retainPrevious;
+  private final SchedulerMode schedulerMode;
+  private final boolean watchEnabled;
+  private final WatchMode watchMode;
+  private final Duration pollInterval;
+  private final Duration debounce;
+  private final Map<String, PluginSettings> plugins;
+
+  private ReloadSettings(Builder builder) {
+    this.searchPaths = List.copyOf(builder.searchPaths);
+    this.shadowDir = builder.shadowDir;
+    this.drainTimeout = builder.drainTimeout;
+    this.retainPrevious = builder.retainPrevious;
+    this.schedulerMode = builder.schedulerMode;
+    this.watchEnabled = builder.watchEnabled;
+    this.watchMode = builder.watchMode;
+    this.pollInterval = builder.pollInterval;
+    this.debounce = builder.debounce;
+    this.plugins = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.plugins));
+  }
+
+  /** Starts settings with the defaults of {@code reference.conf}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Reads the {@code reload} section of {@code config} (resolved, with {@code reference.conf}
+   * as fallback as {@code ConfigFactory.load()} gives it).
+   *
+   * @throws InvalidSettingsException listing every bad key, with its value and origin
+   */
+  public static ReloadSettings fromConfig(Config config) {
+    return ConfigReader.read(config);
+  }
+
+  /** A builder holding these settings, to derive others. */
+  public Builder toBuilder() {
+    Builder builder = new Builder()
+        .searchPaths(searchPaths)
+        .shadowDir(shadowDir)
+        .drainTimeout(drainTimeout)
+        .retainPrevious(retainPrevious)
+        .schedulerMode(schedulerMode)
+        .watchEnabled(watchEnabled)
+        .watchMode(watchMode)
+        .pollInterval(pollInterval)
+        .debounce(debounce);
+    plugins.values().forEach(builder::plugin);
+    return builder;
+  }
+
+  public List<Path> searchPaths() {
+    return searchPaths;
+  }
+
+  public Path shadowDir() {
+    return shadowDir;
+  }
+
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  public boolean retainPrevious() {
+    return retainPrevious;
+  }
+
+  public SchedulerMode schedulerMode() {
+    return schedulerMode;
+  }
+
+  public boolean watchEnabled() {
+    return watchEnabled;
+  }
+
+  public WatchMode watchMode() {
+    return watchMode;
+  }
+
+  public Duration pollInterval() {
+    return pollInterval;
+  }
+
+  public Duration debounce() {
+    return debounce;
+  }
+
+  /** The plugins by name, in the order they were added. */
+  public Map<String, PluginSettings> plugins() {
+    return plugins;
+  }
+
+  @Override
+  public String toString() {
+    return "ReloadSettings[searchPaths=" + searchPaths + ", shadowDir=" + shadowDir
+        + ", drainTimeout=" + drainTimeout + ", retainPrevious=" + retainPrevious
+        + ", scheduler=" + schedulerMode + ", watch=" + (watchEnabled ? watchMode : "off")
+        + ", pollInterval=" + pollInterval + ", debounce=" + debounce
+        + ", plugins=" + plugins.values() + "]";
+  }
+
+  /** Builds {@link ReloadSettings}; every setter checks its value. Not thread-safe. */
+  public static final class Builder {
+
+    private final List<Path> searchPaths = new ArrayList<>();
+    private Path shadowDir = Path.of(System.getProperty("java.io.tmpdir"), "reload-shadow");
+    private Duration drainTimeout = Duration.ofSeconds(5);
+    private boolean retainPrevious = true;
+    private SchedulerMode schedulerMode = SchedulerMode.BACKGROUND;
+    private boolean watchEnabled = true;
+    private WatchMode watchMode = WatchMode.AUTO;
+    private Duration pollInterval = Duration.ofMillis(250);
+    private Duration debounce = Duration.ofMillis(50);
+    private final Map<String, PluginSettings> plugins = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /** Directories searched in order for libraries given by a relative name. Replaces any set before. */
+    public Builder searchPaths(List<Path> paths) {
+      searchPaths.clear();
+      paths.forEach(path -> searchPaths.add(Objects.requireNonNull(path, "search path")));
+      return this;
+    }
+
+    /** Directories searched in order for libraries given by a relative name. */
+    public Builder searchPaths(Path... paths) {
+      return searchPaths(List.of(paths));
+    }
+
+    public Builder shadowDir(Path shadowDir) {
+      this.shadowDir = Objects.requireNonNull(shadowDir, "shadowDir");
+      return this;
+    }
+
+    public Builder drainTimeout(Duration drainTimeout) {
+      this.drainTimeout = requirePositive("drainTimeout", drainTimeout);
+      return this;
+    }
+
+    public Builder retainPrevious(boolean retainPrevious) {
+      this.retainPrevious = retainPrevious;
+      return this;
+    }
+
+    public Builder schedulerMode(SchedulerMode mode) {
+      this.schedulerMode = Objects.requireNonNull(mode, "schedulerMode");
+      return this;
+    }
+
+    public Builder watchEnabled(boolean enabled) {
+      this.watchEnabled = enabled;
+      return this;
+    }
+
+    public Builder watchMode(WatchMode mode) {
+      this.watchMode = Objects.requireNonNull(mode, "watchMode");
+      return this;
+    }
+
+    public Builder pollInterval(Duration interval) {
+      this.pollInterval = requirePositive("pollInterval", interval);
+      return this;
+    }
+
+    public Builder debounce(Duration debounce) {
+      Objects.requireNonNull(debounce, "debounce");
+      if (debounce.isNegative()) {
+        throw new IllegalArgumentException("debounce must not be negative, was " + debounce);
+      }
+      this.debounce = debounce;
+      return this;
+    }
+
+    /** Adds a plugin. */
+    public Builder plugin(PluginSettings plugin) {
+      Objects.requireNonNull(plugin, "plugin");
+      if (plugins.containsKey(plugin.name())) {
+        throw new IllegalArgumentException("plugin '" + plugin.name() + "' was already added");
+      }
+      plugins.put(plugin.name(), plugin);
+      return this;
+    }
+
+    /** Copies and returns the settings. */
+    public ReloadSettings build() {
+      return new ReloadSettings(this);
+    }
+
+    private static Duration requirePositive(String name, Duration value) {
+      Objects.requireNonNull(value, name);
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + value);
+      }
+      return value;
+    }
+  }
+}

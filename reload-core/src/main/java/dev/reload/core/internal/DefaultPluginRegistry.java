@@ -1,0 +1,282 @@
+package dev.reload.core.internal;
+
+import dev.reload.Plugin;
+import dev.reload.PluginRegistry;
+import dev.reload.ReloadListener;
+import dev.reload.ReloadOutcome;
+import dev.reload.UnknownPluginException;
+import dev.reload.core.PluginSettings;
+import dev.reload.core.ReloadSettings;
+import dev.reload.spi.StateSnapshot;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine behind {@link PluginRegistry}: wires the shadow store, the pipeline, the scheduler,
+ * the retirer and the watcher, and tears them down in reverse on close.
+ *
+ * <p>Thread-safe. The plugin map is fixed at start-up; everything mutable lives in the parts,
+ * each of which documents its own guard.
+ */
+public final class DefaultPluginRegistry implements PluginRegistry {
+
+  private static final Logger log = LoggerFactory.getLogger(DefaultPluginRegistry.class);
+  private static final AtomicInteger IDS = new AtomicInteger();
+
+  private final int id = IDS.incrementAndGet();
+  private final ReloadSettings settings;
+  private final Map<String, ManagedPlugin> plugins;
+  private final Observers observers;
+  private final Listeners listeners;
+  private final ShadowStore store;
+  private final ScheduledExecutorService executor;
+  private final Retirer retirer;
+  private final ReloadPipeline pipeline;
+  private final ReloadScheduler scheduler;
+  /** Set once by start(); null when watching is off. */
+  private volatile FileWatcher watcher;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private DefaultPluginRegistry(ReloadSettings settings, Platform platform,
+      Map<String, Path> sources, Map<String, StateSnapshot> snapshots,
+      List<ReloadListener> initialListeners, Clock clock) {
+    this.settings = settings;
+    this.observers = new Observers();
+    this.listeners = new Listeners(observers);
+    initialListeners.forEach(listeners::add);
+    this.store = ShadowStore.open(settings.shadowDir(), platform);
+    this.executor = settings.schedulerMode() == ReloadSettings.SchedulerMode.BACKGROUND
+        ? newExecutor("reload-scheduler-" + id) : null;
+    this.retirer = new Retirer(store, executor);
+    this.pipeline = new ReloadPipeline(store, platform, listeners, observers, retirer,
+        settings.drainTimeout(), settings.retainPrevious(), clock);
+    this.scheduler = new ReloadScheduler(executor, this::runLocked);
+    this.plugins = new LinkedHashMap<>();
+    for (PluginSettings plugin : settings.plugins().values()) {
+      plugins.put(plugin.name(), new ManagedPlugin(plugin, sources.get(plugin.name()),
+          snapshots.get(plugin.name()), observers));
+    }
+  }
+
+  /**
+   * Loads every configured plugin and starts the watcher and scheduler. On failure nothing is left
+   * loaded, running or on disk.
+   *
+   * @throws dev.reload.PluginException naming the plugin that cannot be loaded and why
+   * @throws IllegalArgumentException if a snapshot names a plugin that is not configured
+   */
+  public static DefaultPluginRegistry start(ReloadSettings settings,
+      Map<String, StateSnapshot> snapshots, List<ReloadListener> listeners, Clock clock) {
+    for (String name : snapshots.keySet()) {
+      if (!settings.plugins().containsKey(name)) {
+        throw new IllegalArgumentException("a StateSnapshot is given for plugin '" + name
+            + "', which is not configured; configured plugins: " + settings.plugins().keySet());
+      }
+    }
+    Platform platform = Platform.current();
+    LibraryLocator locator = new LibraryLocator(settings.searchPaths(), platform);
+    Map<String, Path> sources = new LinkedHashMap<>();
+    settings.plugins().values().forEach(plugin -> sources.put(plugin.name(), locator.locate(plugin)));
+    DefaultPluginRegistry registry =
+        new DefaultPluginRegistry(settings, platform, sources, snapshots, listeners, clock);
+    try {
+      registry.plugins.values().forEach(registry.pipeline::loadInitial);
+      if (settings.watchEnabled() && !registry.plugins.isEmpty()) {
+        registry.watcher = FileWatcher.start(settings, platform, registry.sourcePaths(),
+            registry::fileChanged, "reload-watcher-" + registry.id);
+      }
+    } catch (RuntimeException | Error e) {
+      registry.close();
+      throw e;
+    }
+    log.info("plugin registry {} started: {} plugin(s) {}, scheduler {}, watch {}, shadow copies in {}",
+        registry.id, registry.plugins.size(), registry.plugins.keySet(), settings.schedulerMode(),
+        settings.watchEnabled() ? settings.watchMode() : "off", registry.store.directory());
+    return registry;
+  }
+
+  @Override
+  public Plugin plugin(String name) {
+    return managed(name);
+  }
+
+  @Override
+  public Optional<Plugin> find(String name) {
+    return Optional.ofNullable(plugins.get(name));
+  }
+
+  @Override
+  public List<Plugin> plugins() {
+    return List.copyOf(plugins.values());
+  }
+
+  @Override
+  public CompletableFuture<ReloadOutcome> reload(String name) {
+    return scheduler.request(managed(name), ReloadScheduler.Kind.RELOAD, Duration.ZERO, false);
+  }
+
+  @Override
+  public CompletableFuture<ReloadOutcome> rollback(String name) {
+    return scheduler.request(managed(name), ReloadScheduler.Kind.ROLLBACK, Duration.ZERO, false);
+  }
+
+  @Override
+  public void addListener(ReloadListener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void removeListener(ReloadListener listener) {
+    listeners.remove(listener);
+  }
+
+  @Override
+  public int update() {
+    int runs = scheduler.runDue();
+    retirer.disposeDrained();
+    return runs;
+  }
+
+  /** Adds a receiver of the engine's measurements (a meter binder). */
+  public void addObserver(ReloadObserver observer) {
+    observers.add(observer);
+  }
+
+  /** Removes a receiver added by {@link #addObserver}. */
+  public void removeObserver(ReloadObserver observer) {
+    observers.remove(observer);
+  }
+
+  /** The number of open leases on the plugin's current version. */
+  public long inFlight(String plugin) {
+    return managed(plugin).currentVersion().inFlight();
+  }
+
+  /** This registry's own directory of shadow copies. */
+  public Path shadowDirectory() {
+    return store.directory();
+  }
+
+  /** The settings the registry runs with. */
+  public ReloadSettings settings() {
+    return settings;
+  }
+
+  private void fileChanged(Path file) {
+    for (ManagedPlugin plugin : plugins.values()) {
+      if (plugin.sourcePath().equals(file)) {
+        log.debug("plugin '{}': {} changed", plugin.name(), file);
+        scheduler.request(plugin, ReloadScheduler.Kind.RELOAD, settings.debounce(), true);
+      }
+    }
+  }
+
+  /** Runs a request; the scheduler holds the plugin's reload lock. */
+  private ReloadOutcome runLocked(ManagedPlugin plugin, ReloadScheduler.Kind kind) {
+    return kind == ReloadScheduler.Kind.RELOAD ? pipeline.reload(plugin) : pipeline.rollback(plugin);
+  }
+
+  private List<Path> sourcePaths() {
+    List<Path> paths = new ArrayList<>();
+    plugins.values().forEach(plugin -> paths.add(plugin.sourcePath()));
+    return paths;
+  }
+
+  private ManagedPlugin managed(String name) {
+    ManagedPlugin plugin = plugins.get(name);
+    if (plugin == null) {
+      throw new UnknownPluginException(name, Collections.unmodifiableSet(plugins.keySet()));
+    }
+    return plugin;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    FileWatcher watching = watcher;
+    if (watching != null) {
+      watching.close();
+    }
+    scheduler.close();
+    if (executor != null) {
+      executor.shutdown();
+      awaitTermination();
+    }
+    long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+    for (ManagedPlugin plugin : plugins.values()) {
+      plugin.reloadLock.lock();
+      try {
+        closePlugin(plugin, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      } finally {
+        plugin.reloadLock.unlock();
+      }
+    }
+    retirer.drainAll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    store.close();
+    log.info("plugin registry {} closed", id);
+  }
+
+  private void closePlugin(ManagedPlugin plugin, Duration timeout) {
+    LoadedVersion current = plugin.currentVersion();
+    if (current == null) {
+      return;
+    }
+    plugin.closeForGood();
+    if (!current.awaitDrained(timeout)) {
+      log.warn("plugin '{}' generation {} still has {} lease(s) open after {}; leaving it mapped"
+          + " (close every lease before closing the registry)", plugin.name(),
+          current.generation(), current.inFlight(), timeout);
+      return;
+    }
+    try {
+      current.dispose();
+    } catch (RuntimeException | Error e) {
+      log.warn("plugin '{}' generation {}: unmapping failed", plugin.name(), current.generation(), e);
+    }
+  }
+
+  private void awaitTermination() {
+    try {
+      if (!executor.awaitTermination(settings.drainTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+        log.warn("plugin registry {}: a reload did not finish in time; stopping it", id);
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static ScheduledExecutorService newExecutor(String name) {
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    });
+    executor.setRemoveOnCancelPolicy(true);
+    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    return executor;
+  }
+
+  @Override
+  public String toString() {
+    return "PluginRegistry#" + id + plugins.values();
+  }
+}

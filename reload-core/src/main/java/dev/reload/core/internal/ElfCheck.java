@@ -1,0 +1,122 @@
+package dev.reload.core.internal;
+
+import dev.reload.ReloadStep;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.OptionalInt;
+
+/**
+ * Checks, before a file is mapped, that it is a shared ELF object this JVM can load and that it is
+ * complete: glibc maps a 95%-written library without complaint and raises SIGBUS on a truncated
+ * one, so every loadable segment and both header tables must lie inside the file. Stateless and
+ * thread-safe.
+ */
+final class ElfCheck {
+
+  private static final int ET_DYN = 3;
+  private static final int PT_LOAD = 1;
+
+  private ElfCheck() {}
+
+  /** Throws a {@link ReloadStep#STAGE} failure naming what is wrong with {@code file}. */
+  static void check(Path file) throws StepFailure {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      check(channel, Platform.elfClass(), Platform.elfData(), Platform.elfMachine());
+    } catch (IOException e) {
+      throw new StepFailure(ReloadStep.STAGE, "cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  static void check(FileChannel file, int wantClass, int wantData, OptionalInt wantMachine)
+      throws IOException, StepFailure {
+    long size = file.size();
+    if (size < 16) {
+      throw bad("is " + size + " bytes long, too short for an ELF header (empty or truncated file?)");
+    }
+    ByteBuffer ident = read(file, 0, 16);
+    if (ident.get(0) != 0x7f || ident.get(1) != 'E' || ident.get(2) != 'L' || ident.get(3) != 'F') {
+      throw bad("is not an ELF file (its first bytes are not \\x7fELF)");
+    }
+    int elfClass = ident.get(4);
+    int data = ident.get(5);
+    if (elfClass != wantClass) {
+      throw bad("is a " + bits(elfClass) + " library, this JVM is " + bits(wantClass));
+    }
+    if (data != wantData) {
+      throw bad("is " + endian(data) + ", this JVM is " + endian(wantData));
+    }
+    boolean wide = elfClass == 2;
+    int headerSize = wide ? 64 : 52;
+    if (size < headerSize) {
+      throw bad("is " + size + " bytes long, shorter than its ELF header (truncated)");
+    }
+    ByteBuffer header = read(file, 0, headerSize)
+        .order(data == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
+    int type = Short.toUnsignedInt(header.getShort(16));
+    int machine = Short.toUnsignedInt(header.getShort(18));
+    if (type != ET_DYN) {
+      throw bad("is an ELF file of type " + type + ", not a shared library (ET_DYN); link it with -shared");
+    }
+    if (wantMachine.isPresent() && machine != wantMachine.getAsInt()) {
+      throw bad("is built for ELF machine " + machine + ", this JVM runs on machine "
+          + wantMachine.getAsInt() + " (" + System.getProperty("os.arch") + ")");
+    }
+    long phoff = wide ? header.getLong(32) : Integer.toUnsignedLong(header.getInt(28));
+    long shoff = wide ? header.getLong(40) : Integer.toUnsignedLong(header.getInt(32));
+    int phentsize = Short.toUnsignedInt(header.getShort(wide ? 54 : 42));
+    int phnum = Short.toUnsignedInt(header.getShort(wide ? 56 : 44));
+    int shentsize = Short.toUnsignedInt(header.getShort(wide ? 58 : 46));
+    int shnum = Short.toUnsignedInt(header.getShort(wide ? 60 : 48));
+    requireInside(size, phoff, (long) phentsize * phnum, "program header table");
+    if (shoff != 0) {
+      requireInside(size, shoff, (long) shentsize * shnum, "section header table");
+    }
+    if (phnum == 0 || phentsize < (wide ? 56 : 32)) {
+      throw bad("has no usable program headers");
+    }
+    ByteBuffer table = read(file, phoff, phentsize * phnum).order(header.order());
+    for (int i = 0; i < phnum; i++) {
+      int base = i * phentsize;
+      if (table.getInt(base) != PT_LOAD) {
+        continue;
+      }
+      long offset = wide ? table.getLong(base + 8) : Integer.toUnsignedLong(table.getInt(base + 4));
+      long fileSize = wide ? table.getLong(base + 32) : Integer.toUnsignedLong(table.getInt(base + 16));
+      requireInside(size, offset, fileSize, "loadable segment " + i);
+    }
+  }
+
+  private static void requireInside(long size, long offset, long length, String what)
+      throws StepFailure {
+    if (offset < 0 || length < 0 || offset + length > size || offset + length < 0) {
+      throw bad("is truncated: its " + what + " ends at byte " + (offset + length)
+          + " but the file has " + size + " bytes (was it copied while still being written?)");
+    }
+  }
+
+  private static ByteBuffer read(FileChannel file, long position, int length) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(length);
+    while (buffer.hasRemaining()) {
+      if (file.read(buffer, position + buffer.position()) < 0) {
+        throw new IOException("unexpected end of file at byte " + (position + buffer.position()));
+      }
+    }
+    return buffer.flip();
+  }
+
+  private static StepFailure bad(String what) {
+    return new StepFailure(ReloadStep.STAGE, "library " + what);
+  }
+
+  private static String bits(int elfClass) {
+    return elfClass == 2 ? "64-bit" : elfClass == 1 ? "32-bit" : "unknown-class (" + elfClass + ")";
+  }
+
+  private static String endian(int data) {
+    return data == 1 ? "little-endian" : data == 2 ? "big-endian" : "of unknown byte order (" + data + ")";
+  }
+}

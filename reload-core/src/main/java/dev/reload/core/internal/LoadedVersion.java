@@ -1,0 +1,267 @@
+package dev.reload.core.internal;
+
+import com.sun.jna.Function;
+import com.sun.jna.Library;
+import com.sun.jna.NativeLibrary;
+import dev.reload.PluginException;
+import dev.reload.PluginVersion;
+import dev.reload.ReloadStep;
+import dev.reload.VersionState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One loaded copy of a plugin's library: its facts, its JNA handles and its lease count.
+ *
+ * <p><b>Concurrency.</b> Callers pin the version with {@link #tryPin()}: increment the lease count,
+ * then read the state; if it is not {@code ACTIVE} they unpin and retry elsewhere. The reload
+ * thread does the mirror image: it writes a non-active state, then reads the lease count. Both
+ * are sequentially consistent (a volatile write and a CAS), so either the caller sees the new state
+ * or the reload thread sees the caller's lease: a version is never disposed under a call. The
+ * lease count is a {@link LongAdder} so callers on different cores do not contend.
+ */
+final class LoadedVersion implements PluginVersion {
+
+  /** Optional export run after load; a non-zero return refuses the version. */
+  static final String INIT_SYMBOL = "reload_init";
+  /** Optional export run before the version is unmapped. */
+  static final String SHUTDOWN_SYMBOL = "reload_shutdown";
+
+  private final String pluginName;
+  private final long generation;
+  private final Path sourcePath;
+  private final Path shadowPath;
+  private final String sha256;
+  private final Instant loadedAt;
+  /** Strong reference: JNA's cleaner would dlclose an unreachable library behind our back. */
+  private final NativeLibrary library;
+  /** Every function resolved so far, held strongly for the same reason. Thread-safe map. */
+  private final Map<String, Function> functions = new ConcurrentHashMap<>();
+  private final LongAdder leases = new LongAdder();
+
+  /** Written by the reload thread (under the plugin's reload lock); read by callers. */
+  private volatile VersionState state = VersionState.LOADING;
+  /** The thread waiting in {@link #awaitDrained}, unparked by the last leases to close. */
+  private volatile Thread drainWaiter;
+  /** Whether the shadow copy outlives the mapping (it is the rollback target). */
+  private volatile boolean keepFile;
+
+  private LoadedVersion(String pluginName, long generation, ShadowStore.StagedCopy copy,
+      NativeLibrary library, Instant loadedAt) {
+    this.pluginName = pluginName;
+    this.generation = generation;
+    this.sourcePath = copy.source();
+    this.shadowPath = copy.path();
+    this.sha256 = copy.sha256();
+    this.library = library;
+    this.loadedAt = loadedAt;
+  }
+
+  /**
+   * Maps {@code copy} with {@code RTLD_NOW | RTLD_LOCAL}, resolves the required symbols and runs the
+   * optional {@value #INIT_SYMBOL} export. On failure nothing stays mapped.
+   *
+   * @throws StepFailure at {@link ReloadStep#LOAD}, saying what is missing or failed
+   */
+  static LoadedVersion load(String pluginName, long generation, ShadowStore.StagedCopy copy,
+      Platform platform, List<String> requiredSymbols, Instant now) throws StepFailure {
+    NativeLibrary library;
+    try {
+      library = NativeLibrary.getInstance(copy.path().toString(),
+          Map.of(Library.OPTION_OPEN_FLAGS, platform.openFlags()));
+    } catch (UnsatisfiedLinkError e) {
+      throw new StepFailure(ReloadStep.LOAD, "cannot load library " + copy.source()
+          + ": " + firstLine(e.getMessage()), e);
+    }
+    LoadedVersion version = new LoadedVersion(pluginName, generation, copy, library, now);
+    try {
+      for (String symbol : requiredSymbols) {
+        if (!version.hasSymbol(symbol)) {
+          throw new StepFailure(ReloadStep.LOAD, "library " + copy.source()
+              + " does not export required symbol '" + symbol + "'");
+        }
+      }
+      if (version.hasSymbol(INIT_SYMBOL)) {
+        int status = version.function(INIT_SYMBOL).invokeInt(new Object[0]);
+        if (status != 0) {
+          throw new StepFailure(ReloadStep.LOAD, "library " + copy.source() + ": " + INIT_SYMBOL
+              + "() returned " + status + " (non-zero means the library refused to start)");
+        }
+      }
+      return version;
+    } catch (StepFailure | RuntimeException e) {
+      version.unmap();
+      throw e;
+    }
+  }
+
+  @Override
+  public String pluginName() {
+    return pluginName;
+  }
+
+  @Override
+  public long generation() {
+    return generation;
+  }
+
+  @Override
+  public Path sourcePath() {
+    return sourcePath;
+  }
+
+  @Override
+  public Path shadowPath() {
+    return shadowPath;
+  }
+
+  @Override
+  public String sha256() {
+    return sha256;
+  }
+
+  @Override
+  public Instant loadedAt() {
+    return loadedAt;
+  }
+
+  @Override
+  public VersionState state() {
+    return state;
+  }
+
+  void state(VersionState state) {
+    this.state = state;
+  }
+
+  /** Takes a lease if the version is active; lock-free. */
+  boolean tryPin() {
+    leases.increment();
+    if (state == VersionState.ACTIVE) {
+      return true;
+    }
+    unpin();
+    return false;
+  }
+
+  /** Releases a lease taken by {@link #tryPin()}. */
+  void unpin() {
+    leases.decrement();
+    if (state != VersionState.ACTIVE) {
+      Thread waiter = drainWaiter;
+      if (waiter != null) {
+        LockSupport.unpark(waiter);
+      }
+    }
+  }
+
+  boolean keepFile() {
+    return keepFile;
+  }
+
+  void keepFile(boolean keepFile) {
+    this.keepFile = keepFile;
+  }
+
+  /** The number of open leases. */
+  long inFlight() {
+    return leases.sum();
+  }
+
+  /**
+   * Waits until no lease is open. Call only once the state is no longer {@code ACTIVE}, from one
+   * thread at a time.
+   *
+   * @return whether the version drained within {@code timeout}
+   */
+  boolean awaitDrained(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    drainWaiter = Thread.currentThread();
+    try {
+      while (leases.sum() != 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        // Unparked by the closing lease; the cap covers an unpark that raced with this check.
+        LockSupport.parkNanos(this, Math.min(left, 1_000_000L));
+      }
+      return true;
+    } finally {
+      drainWaiter = null;
+    }
+  }
+
+  /**
+   * The exported function {@code symbol}.
+   *
+   * @throws PluginException if this version does not export it
+   */
+  Function function(String symbol) {
+    Function function = functions.get(symbol);
+    return function != null ? function : resolve(symbol);
+  }
+
+  private Function resolve(String symbol) {
+    try {
+      return functions.computeIfAbsent(symbol, library::getFunction);
+    } catch (UnsatisfiedLinkError e) {
+      throw new PluginException("plugin '" + pluginName + "' generation " + generation
+          + " does not export '" + symbol + "' (library " + sourcePath + ")", e);
+    }
+  }
+
+  /** Whether this version exports {@code symbol}. */
+  boolean hasSymbol(String symbol) {
+    if (functions.containsKey(symbol)) {
+      return true;
+    }
+    try {
+      function(symbol);
+      return true;
+    } catch (PluginException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Runs the optional {@value #SHUTDOWN_SYMBOL} export and unmaps the library. Call only once no
+   * lease is open and none can be taken.
+   */
+  void dispose() {
+    state = VersionState.RETIRED;
+    try {
+      if (hasSymbol(SHUTDOWN_SYMBOL)) {
+        function(SHUTDOWN_SYMBOL).invokeVoid(new Object[0]);
+      }
+    } finally {
+      unmap();
+    }
+  }
+
+  private void unmap() {
+    functions.clear();
+    library.close();
+    state = VersionState.DISPOSED;
+  }
+
+  @Override
+  public String toString() {
+    return pluginName + "#" + generation + "[" + state + ", sha256=" + sha256.substring(0, 12)
+        + ", " + shadowPath.getFileName() + "]";
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "no reason given";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}

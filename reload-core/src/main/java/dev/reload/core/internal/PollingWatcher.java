@@ -1,0 +1,88 @@
+package dev.reload.core.internal;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches by comparing fingerprints every interval, for platforms without inotify. A change is
+ * signalled once the file looks the same at two polls in a row, so a file still being written is
+ * left alone until its writer is done.
+ *
+ * <p>Thread-safe: its maps are confined to its one thread.
+ */
+final class PollingWatcher implements FileWatcher {
+
+  private static final Logger log = LoggerFactory.getLogger(PollingWatcher.class);
+
+  private final List<Path> files;
+  private final Consumer<Path> onChange;
+  private final ScheduledExecutorService thread;
+  /** Confined to {@link #thread}. */
+  private final Map<Path, FileFingerprint> lastPoll = new HashMap<>();
+  /** Confined to {@link #thread}. */
+  private final Map<Path, FileFingerprint> lastSignalled = new HashMap<>();
+
+  private PollingWatcher(Collection<Path> files, Consumer<Path> onChange, String threadName) {
+    this.files = List.copyOf(files);
+    this.onChange = onChange;
+    this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread t = new Thread(runnable, threadName);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  static PollingWatcher start(Collection<Path> files, Consumer<Path> onChange, Duration interval,
+      String threadName) {
+    PollingWatcher watcher = new PollingWatcher(files, onChange, threadName);
+    watcher.thread.execute(watcher::baseline);
+    watcher.thread.scheduleWithFixedDelay(watcher::poll, interval.toNanos(), interval.toNanos(),
+        TimeUnit.NANOSECONDS);
+    return watcher;
+  }
+
+  private void baseline() {
+    for (Path file : files) {
+      FileFingerprint now = FileFingerprint.of(file);
+      lastPoll.put(file, now);
+      lastSignalled.put(file, now);
+    }
+  }
+
+  private void poll() {
+    for (Path file : files) {
+      try {
+        FileFingerprint now = FileFingerprint.of(file);
+        boolean settled = now != null && now.equals(lastPoll.get(file));
+        lastPoll.put(file, now);
+        if (settled && !Objects.equals(now, lastSignalled.get(file))) {
+          lastSignalled.put(file, now);
+          onChange.accept(file);
+        }
+      } catch (RuntimeException e) {
+        log.warn("watching {} failed; still watching", file, e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    thread.shutdownNow();
+    try {
+      thread.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

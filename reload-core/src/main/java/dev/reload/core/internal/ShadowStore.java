@@ -1,0 +1,189 @@
+package dev.reload.core.internal;
+
+import dev.reload.ReloadStep;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The private copies libraries are loaded from. Every staged file gets its own unique name under
+ * a directory of this store's own ({@code reload-<pid>-<random>}), so that neither JNA's cache
+ * (by name and path) nor glibc's (by path and inode) ever hands back an older version, and so that
+ * no writer of the source file can change a mapped image. The directory is deleted on close;
+ * directories of processes that are no longer alive are deleted when a store opens.
+ *
+ * <p>Thread-safe: names come from an atomic sequence; each copy is written by one caller.
+ */
+final class ShadowStore implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ShadowStore.class);
+  private static final Pattern OWN_DIR = Pattern.compile("reload-(\\d+)-[0-9a-f]+");
+
+  private final Path dir;
+  private final boolean checkElf;
+  private final AtomicLong sequence = new AtomicLong();
+
+  private ShadowStore(Path dir, boolean checkElf) {
+    this.dir = dir;
+    this.checkElf = checkElf;
+  }
+
+  /**
+   * Opens a store under {@code root}, first deleting what dead processes left there.
+   *
+   * @throws UncheckedIOException naming the directory if it cannot be created
+   */
+  static ShadowStore open(Path root, Platform platform) {
+    try {
+      Files.createDirectories(root);
+      deleteDeadProcessDirs(root);
+      String name = "reload-" + ProcessHandle.current().pid() + "-"
+          + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+      Path dir = root.resolve(name);
+      if (platform == Platform.WINDOWS) {
+        Files.createDirectory(dir);
+      } else {
+        Files.createDirectory(dir,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      }
+      return new ShadowStore(dir, platform.usesElf());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the shadow directory under " + root
+          + " (reload.shadow-dir): " + e.getMessage(), e);
+    }
+  }
+
+  /** This store's own directory. */
+  Path directory() {
+    return dir;
+  }
+
+  /**
+   * Copies {@code source} to a new unique file, hashing it on the way, and checks the copy.
+   *
+   * @throws StepFailure at {@link ReloadStep#STAGE} if the source is missing, changed while being
+   *     copied, cannot be copied, or is not a complete library for this machine
+   */
+  StagedCopy stage(String plugin, Path source) throws StepFailure {
+    Path target = dir.resolve(plugin + "-" + sequence.incrementAndGet() + "-" + source.getFileName());
+    try {
+      BasicFileAttributes before = Files.readAttributes(source, BasicFileAttributes.class);
+      if (!before.isRegularFile()) {
+        throw new StepFailure(ReloadStep.STAGE, "library " + source + " is not a regular file");
+      }
+      MessageDigest sha256 = sha256();
+      long copied;
+      try (InputStream in = Files.newInputStream(source);
+          OutputStream out = new DigestOutputStream(
+              Files.newOutputStream(target, StandardOpenOption.CREATE_NEW), sha256)) {
+        copied = in.transferTo(out);
+      }
+      BasicFileAttributes after = Files.readAttributes(source, BasicFileAttributes.class);
+      if (copied != before.size() || after.size() != before.size()
+          || !after.lastModifiedTime().equals(before.lastModifiedTime())
+          || !Objects.equals(after.fileKey(), before.fileKey())) {
+        throw new StepFailure(ReloadStep.STAGE, "library " + source
+            + " changed while it was being copied (still being written?); the next finished write"
+            + " will be picked up");
+      }
+      if (checkElf) {
+        ElfCheck.check(target);
+      }
+      return new StagedCopy(source, target, HexFormat.of().formatHex(sha256.digest()), copied);
+    } catch (NoSuchFileException e) {
+      delete(target);
+      throw new StepFailure(ReloadStep.STAGE, "library " + source + " does not exist (deleted or"
+          + " being replaced?)", e);
+    } catch (IOException e) {
+      delete(target);
+      throw new StepFailure(ReloadStep.STAGE, "cannot copy library " + source + " into the shadow"
+          + " directory " + dir + ": " + e, e);
+    } catch (StepFailure e) {
+      delete(target);
+      throw e;
+    }
+  }
+
+  /** Deletes a copy; a failure is logged, not thrown (the copy is removed with the directory). */
+  void delete(Path copy) {
+    try {
+      Files.deleteIfExists(copy);
+    } catch (IOException e) {
+      log.warn("cannot delete shadow copy {}: {}", copy, e.toString());
+    }
+  }
+
+  /** Deletes this store's directory and every copy in it. */
+  @Override
+  public void close() {
+    deleteTree(dir);
+  }
+
+  private static void deleteDeadProcessDirs(Path root) throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, "reload-*")) {
+      for (Path entry : entries) {
+        Matcher own = OWN_DIR.matcher(entry.getFileName().toString());
+        if (own.matches() && Files.isDirectory(entry) && !isAlive(Long.parseLong(own.group(1)))) {
+          log.info("deleting shadow copies left by dead process {}: {}", own.group(1), entry);
+          deleteTree(entry);
+        }
+      }
+    }
+  }
+
+  private static boolean isAlive(long pid) {
+    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  private static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+        try {
+          Files.deleteIfExists(path);
+        } catch (FileSystemException e) {
+          log.warn("cannot delete shadow copy {}: {}", path, e.toString());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      log.warn("cannot delete shadow directory {}: {}", root, e.toString());
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** A checked copy ready to be loaded. */
+  record StagedCopy(Path source, Path path, String sha256, long size) {}
+}
