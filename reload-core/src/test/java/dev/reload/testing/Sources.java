@@ -1,0 +1,46 @@
+package dev.reload.testing;
+
+/** C sources of the test plugins. Each build embeds a version number so tests can tell builds apart. */
+public final class Sources {
+
+  private Sources() {}
+
+  /**
+   * A stateful counter plugin: {@code counter_next/get/set} (the example plugin's ABI), {@code
+   * version()}, {@code slow(ms)} which sleeps then returns the version, and {@code add}.
+   */
+  public static String counter(int version) {
+    return """
+        #include <unistd.h>
+        static long counter;
+        int version(void) { return %d; }
+        long counter_next(void) { return __atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST); }
+        long counter_get(void) { return __atomic_load_n(&counter, __ATOMIC_SEQ_CST); }
+        void counter_set(long value) { __atomic_store_n(&counter, value, __ATOMIC_SEQ_CST); }
+        int slow(int millis) { usleep(millis * 1000); return %d; }
+        int add(int a, int b) { return a + b; }
+        """.formatted(version, version);
+  }
+
+  /** The counter plugin without {@code counter_set}: a build missing a required symbol. */
+  public static String counterWithoutSet(int version) {
+    return counter(version).replace("void counter_set(long value)", "static void unused_set(long value)")
+        + "void keep(void) { unused_set(0); }\n";
+  }
+
+  /** A stateless greeter with the example plugin's ABI, greeting with {@code greeting}. */
+  public static String greeter(String greeting) {
+    return """
+        #include <stdio.h>
+        int greet(const char *name, char *out, int cap) {
+          if (name == NULL || out == NULL || cap <= 0) return -1;
+          return snprintf(out, (size_t) cap, "%s, %%s!", name);
+        }
+        """.formatted(greeting);
+  }
+
+  /** A plugin whose {@code reload_init} export returns {@code status}. */
+  public static String withInit(int version, int status) {
+    return counter(version) + "int reload_init(void) { return " + status + "; }\n";
+  }
+}
