@@ -1,0 +1,393 @@
+package dev.reload.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.reload.PluginLease;
+import dev.reload.PluginRegistry;
+import dev.reload.PluginVersion;
+import dev.reload.ReloadEvent;
+import dev.reload.ReloadOutcome;
+import dev.reload.ReloadStep;
+import dev.reload.VersionState;
+import dev.reload.testing.CounterSnapshot;
+import dev.reload.testing.PluginDir;
+import dev.reload.testing.Sources;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reloads requested by hand (the watcher is off), against real rebuilt libraries. */
+class ReloadTest {
+
+  @TempDir Path root;
+  private PluginDir dir;
+  private PluginRegistry registry;
+  private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void publishFirstBuilds() {
+    dir = new PluginDir(root);
+    dir.publish("counter", Sources.counter(1));
+    dir.publish("stateless", Sources.counter(1));
+  }
+
+  @AfterEach
+  void closeRegistry() {
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  private PluginRegistry start(ReloadSettings.Builder settings) {
+    registry = RegistryBuilder.of(settings.watchEnabled(false)
+            .plugin(PluginSettings.builder("counter")
+                .requiredSymbols("counter_next", "counter_get", "counter_set").build())
+            .plugin(PluginSettings.builder("stateless").build())
+            .build())
+        .stateSnapshot("counter", new CounterSnapshot())
+        .listener(events::add)
+        .build();
+    return registry;
+  }
+
+  private PluginRegistry start() {
+    return start(dir.settings());
+  }
+
+  private static int version(PluginRegistry registry, String plugin) {
+    try (PluginLease lease = registry.plugin(plugin).acquire()) {
+      return lease.invokeInt("version");
+    }
+  }
+
+  private static long next(PluginRegistry registry) {
+    try (PluginLease lease = registry.plugin("counter").acquire()) {
+      return lease.invokeLong("counter_next");
+    }
+  }
+
+  @Test
+  void manualReloadSwapsToTheRebuiltLibrary() {
+    start();
+    PluginVersion first = registry.plugin("counter").current();
+    dir.publish("counter", Sources.counter(2));
+
+    ReloadOutcome outcome = registry.reload("counter").join();
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Swapped.class, swapped -> {
+      assertThat(swapped.from()).isSameAs(first);
+      assertThat(swapped.to().generation()).isEqualTo(2);
+      assertThat(swapped.rollback()).isFalse();
+    });
+    assertThat(version(registry, "counter")).isEqualTo(2);
+    assertThat(registry.plugin("counter").current().generation()).isEqualTo(2);
+    assertThat(first.state()).isEqualTo(VersionState.DISPOSED);
+    assertThat(registry.plugin("counter").previous()).containsSame(first);
+  }
+
+  @Test
+  void sameBytesAreUnchangedAndLoadNothing() {
+    start();
+    PluginVersion first = registry.plugin("counter").current();
+
+    ReloadOutcome outcome = registry.reload("counter").join();
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Unchanged.class,
+        unchanged -> assertThat(unchanged.current()).isSameAs(first));
+    assertThat(registry.plugin("counter").current()).isSameAs(first);
+    assertThat(events).isEmpty();
+    assertThat(dir.shadowFiles()).hasSize(2);
+  }
+
+  @Test
+  void eventsComeBeforeThenAfterInOrder() {
+    start();
+    dir.publish("counter", Sources.counter(2));
+    registry.reload("counter").join();
+
+    assertThat(events).hasSize(2);
+    assertThat(events.get(0)).isInstanceOfSatisfying(ReloadEvent.Before.class, before -> {
+      assertThat(before.plugin()).isEqualTo("counter");
+      assertThat(before.from().generation()).isEqualTo(1);
+      assertThat(before.to().generation()).isEqualTo(2);
+      assertThat(before.to().state()).isEqualTo(VersionState.ACTIVE);
+    });
+    assertThat(events.get(1)).isInstanceOfSatisfying(ReloadEvent.After.class, after -> {
+      assertThat(after.from().generation()).isEqualTo(1);
+      assertThat(after.to().generation()).isEqualTo(2);
+      assertThat(after.duration()).isPositive();
+    });
+  }
+
+  @Test
+  void beforeListenerSeesTheOldVersionStillServing() {
+    start();
+    List<Integer> servingAtBefore = new CopyOnWriteArrayList<>();
+    registry.addListener(event -> {
+      if (event instanceof ReloadEvent.Before before && before.plugin().equals("stateless")) {
+        servingAtBefore.add(version(registry, "stateless"));
+        assertThat(before.to().state()).isEqualTo(VersionState.LOADING);
+      }
+    });
+    dir.publish("stateless", Sources.counter(2));
+    registry.reload("stateless").join();
+    assertThat(servingAtBefore).containsExactly(1);
+    assertThat(version(registry, "stateless")).isEqualTo(2);
+  }
+
+  @Test
+  void statefulCounterContinuesAcrossReloads() {
+    start();
+    for (int i = 0; i < 5; i++) {
+      next(registry);
+    }
+    dir.publish("counter", Sources.counter(2));
+    assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(next(registry)).isEqualTo(6);
+    dir.publish("counter", Sources.counter(3));
+    registry.reload("counter").join();
+    assertThat(next(registry)).isEqualTo(7);
+    assertThat(version(registry, "counter")).isEqualTo(3);
+  }
+
+  @Test
+  void statelessReloadStartsFromTheNewCopysOwnState() {
+    start();
+    try (PluginLease lease = registry.plugin("stateless").acquire()) {
+      lease.invokeVoid("counter_set", 50L);
+    }
+    dir.publish("stateless", Sources.counter(2));
+    registry.reload("stateless").join();
+    // RTLD_LOCAL and a private copy: the new version has its own globals, bound to nothing old.
+    try (PluginLease lease = registry.plugin("stateless").acquire()) {
+      assertThat(lease.invokeLong("counter_get")).isZero();
+    }
+  }
+
+  @Test
+  void reloadWaitsForASlowInFlightCallOnTheOldVersion() throws Exception {
+    start();
+    next(registry);
+    CountDownLatch inCall = new CountDownLatch(1);
+    CompletableFuture<Integer> slowCall = CompletableFuture.supplyAsync(() -> {
+      try (PluginLease lease = registry.plugin("counter").acquire()) {
+        inCall.countDown();
+        return lease.invokeInt("slow", 300);
+      }
+    });
+    assertThat(inCall.await(5, TimeUnit.SECONDS)).isTrue();
+    dir.publish("counter", Sources.counter(2));
+
+    ReloadOutcome outcome = registry.reload("counter").join();
+
+    // The reload could only swap once the slow call had returned, from version 1.
+    assertThat(slowCall).isCompletedWithValue(1);
+    assertThat(outcome).isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(next(registry)).isEqualTo(2);
+  }
+
+  @Test
+  void statelessPluginServesNewCallsFromTheNewVersionWhileAnOldCallRuns() throws Exception {
+    start();
+    CountDownLatch inCall = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    PluginLease old = registry.plugin("stateless").acquire();
+    CompletableFuture<Integer> oldCall = CompletableFuture.supplyAsync(() -> {
+      inCall.countDown();
+      try {
+        release.await();
+        return old.invokeInt("slow", 1);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      } finally {
+        old.close();
+      }
+    });
+    assertThat(inCall.await(5, TimeUnit.SECONDS)).isTrue();
+    dir.publish("stateless", Sources.counter(2));
+
+    ReloadOutcome outcome = registry.reload("stateless").get(5, TimeUnit.SECONDS);
+
+    assertThat(outcome).isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(version(registry, "stateless")).isEqualTo(2);
+    PluginVersion outgoing = ((ReloadOutcome.Swapped) outcome).from();
+    assertThat(outgoing.state()).isEqualTo(VersionState.DRAINING);
+    release.countDown();
+    assertThat(oldCall.get(5, TimeUnit.SECONDS)).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> outgoing.state() == VersionState.DISPOSED);
+  }
+
+  @Test
+  void drainTimeoutAbortsTheReloadAndKeepsTheOldVersionServing() throws Exception {
+    start(dir.settings().drainTimeout(Duration.ofMillis(100)));
+    next(registry);
+    PluginLease held = registry.plugin("counter").acquire();
+    dir.publish("counter", Sources.counter(2));
+
+    ReloadOutcome outcome = registry.reload("counter").get(5, TimeUnit.SECONDS);
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
+      assertThat(failed.step()).isEqualTo(ReloadStep.DRAIN);
+      assertThat(failed.reason()).contains("1 call(s) on generation 1 still in flight after PT0.1S");
+    });
+    assertThat(held.invokeLong("counter_next")).isEqualTo(2);
+    held.close();
+    assertThat(next(registry)).isEqualTo(3);
+    assertThat(version(registry, "counter")).isEqualTo(1);
+    assertThat(events).last().isInstanceOf(ReloadEvent.Failed.class);
+  }
+
+  @Test
+  void callersWaitAtTheGateAndContinueOnTheNewVersion() throws Exception {
+    start();
+    next(registry);
+    CountDownLatch gateClosed = new CountDownLatch(1);
+    CountDownLatch restoreMayFinish = new CountDownLatch(1);
+    registry.close();
+    events.clear();
+    registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build()).build())
+        .stateSnapshot("counter", new CounterSnapshot() {
+          @Override
+          public void restore(PluginLease incoming, dev.reload.spi.StatePayload payload) {
+            gateClosed.countDown();
+            try {
+              restoreMayFinish.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            super.restore(incoming, payload);
+          }
+        })
+        .build();
+    next(registry);
+    dir.publish("counter", Sources.counter(2));
+    CompletableFuture<ReloadOutcome> reload = registry.reload("counter");
+    assertThat(gateClosed.await(5, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Integer> caller = CompletableFuture.supplyAsync(() -> version(registry, "counter"));
+    await().during(Duration.ofMillis(50)).atMost(Duration.ofSeconds(1)).until(() -> !caller.isDone());
+    restoreMayFinish.countDown();
+
+    assertThat(caller.get(5, TimeUnit.SECONDS)).isEqualTo(2);
+    assertThat(reload.get(5, TimeUnit.SECONDS)).isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(next(registry)).isEqualTo(2);
+  }
+
+  @Test
+  void manualRollbackReturnsToThePreviousVersionWithTheState() {
+    start();
+    next(registry);
+    dir.publish("counter", Sources.counter(2));
+    registry.reload("counter").join();
+    next(registry);
+    events.clear();
+
+    ReloadOutcome outcome = registry.rollback("counter").join();
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Swapped.class, swapped -> {
+      assertThat(swapped.rollback()).isTrue();
+      assertThat(swapped.to().generation()).isEqualTo(3);
+    });
+    assertThat(version(registry, "counter")).isEqualTo(1);
+    assertThat(next(registry)).isEqualTo(3);
+    assertThat(events).hasSize(2);
+    assertThat(events.get(0)).isInstanceOf(ReloadEvent.Before.class);
+    assertThat(events.get(1)).isInstanceOf(ReloadEvent.RolledBack.class);
+    // Rolling back again returns to the build we left.
+    registry.rollback("counter").join();
+    assertThat(version(registry, "counter")).isEqualTo(2);
+    assertThat(dir.shadowFiles()).hasSize(2 + 1);
+  }
+
+  @Test
+  void rollbackWithoutAPreviousVersionFailsAndChangesNothing() {
+    start();
+    PluginVersion first = registry.plugin("counter").current();
+
+    ReloadOutcome outcome = registry.rollback("counter").join();
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
+      assertThat(failed.step()).isEqualTo(ReloadStep.STAGE);
+      assertThat(failed.reason()).contains("no previous version to roll back to");
+    });
+    assertThat(registry.plugin("counter").current()).isSameAs(first);
+  }
+
+  @Test
+  void withoutRetentionOnlyCurrentCopiesStayOnDisk() {
+    start(dir.settings().retainPrevious(false));
+    dir.publish("counter", Sources.counter(2));
+    registry.reload("counter").join();
+    dir.publish("counter", Sources.counter(3));
+    registry.reload("counter").join();
+
+    assertThat(registry.plugin("counter").previous()).isEmpty();
+    assertThat(dir.shadowFiles()).containsExactlyInAnyOrder(
+        registry.plugin("counter").current().shadowPath(),
+        registry.plugin("stateless").current().shadowPath());
+    assertThat(registry.rollback("counter").join()).isInstanceOf(ReloadOutcome.Failed.class);
+  }
+
+  @Test
+  void retentionKeepsExactlyCurrentAndPreviousCopies() {
+    start();
+    for (int build = 2; build <= 4; build++) {
+      dir.publish("counter", Sources.counter(build));
+      registry.reload("counter").join();
+    }
+    assertThat(dir.shadowFiles()).containsExactlyInAnyOrder(
+        registry.plugin("counter").current().shadowPath(),
+        registry.plugin("counter").previous().orElseThrow().shadowPath(),
+        registry.plugin("stateless").current().shadowPath());
+  }
+
+  @Test
+  void throwingListenerDoesNotStopTheReload() {
+    start();
+    registry.addListener(event -> {
+      throw new IllegalStateException("listener bug");
+    });
+    dir.publish("counter", Sources.counter(2));
+
+    assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(version(registry, "counter")).isEqualTo(2);
+    assertThat(events).hasSize(2);
+  }
+
+  @Test
+  void updateRunsRequestsInPollMode() {
+    start(dir.settings().schedulerMode(ReloadSettings.SchedulerMode.POLL));
+    dir.publish("counter", Sources.counter(2));
+    CompletableFuture<ReloadOutcome> outcome = registry.reload("counter");
+    assertThat(outcome).isNotDone();
+    assertThat(version(registry, "counter")).isEqualTo(1);
+
+    assertThat(registry.update()).isEqualTo(1);
+
+    assertThat(outcome).isCompletedWithValueMatching(ReloadOutcome.Swapped.class::isInstance);
+    assertThat(version(registry, "counter")).isEqualTo(2);
+    assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+        .noneMatch(name -> name.startsWith("reload-scheduler"));
+  }
+
+  @Test
+  void requestsForOnePluginCoalesce() {
+    start(dir.settings().schedulerMode(ReloadSettings.SchedulerMode.POLL));
+    dir.publish("counter", Sources.counter(2));
+    CompletableFuture<ReloadOutcome> first = registry.reload("counter");
+    CompletableFuture<ReloadOutcome> second = registry.reload("counter");
+
+    assertThat(registry.update()).isEqualTo(1);
+    assertThat(first.join()).isSameAs(second.join());
+  }
+}
