@@ -1,0 +1,202 @@
+package dev.reload.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.reload.PluginLease;
+import dev.reload.PluginRegistry;
+import dev.reload.PluginVersion;
+import dev.reload.ReloadEvent;
+import dev.reload.ReloadOutcome;
+import dev.reload.ReloadStep;
+import dev.reload.VersionState;
+import dev.reload.spi.StatePayload;
+import dev.reload.testing.CounterSnapshot;
+import dev.reload.testing.PluginDir;
+import dev.reload.testing.Sources;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad builds arriving through the watcher: each must leave the old version serving with its
+ * state, report the step and cause, and leave the watcher ready for the next good build.
+ */
+class FailedReloadTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  @TempDir Path root;
+  private PluginDir dir;
+  private PluginRegistry registry;
+  private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean failRestore = new AtomicBoolean();
+  private final AtomicBoolean failCapture = new AtomicBoolean();
+
+  @BeforeEach
+  void startWithThreeCounts() {
+    dir = new PluginDir(root);
+    dir.publish("counter", Sources.counter(1));
+    registry = RegistryBuilder.of(dir.settings()
+            .plugin(PluginSettings.builder("counter")
+                .requiredSymbols("counter_next", "counter_get", "counter_set").build())
+            .build())
+        .stateSnapshot("counter", new CounterSnapshot() {
+          @Override
+          public StatePayload capture(PluginLease outgoing) {
+            if (failCapture.get()) {
+              throw new IllegalStateException("capture refused by test");
+            }
+            return super.capture(outgoing);
+          }
+
+          @Override
+          public void restore(PluginLease incoming, StatePayload payload) {
+            incoming.invokeVoid("counter_set", 999L); // a half-done restore must not leak out
+            if (failRestore.get()) {
+              throw new IllegalStateException("restore refused by test");
+            }
+            super.restore(incoming, payload);
+          }
+        })
+        .listener(events::add)
+        .build();
+    for (int i = 0; i < 3; i++) {
+      next();
+    }
+  }
+
+  @AfterEach
+  void closeRegistry() {
+    registry.close();
+  }
+
+  private long next() {
+    try (PluginLease lease = registry.plugin("counter").acquire()) {
+      return lease.invokeLong("counter_next");
+    }
+  }
+
+  private int version() {
+    try (PluginLease lease = registry.plugin("counter").acquire()) {
+      return lease.invokeInt("version");
+    }
+  }
+
+  /** Publishes a bad build, checks the failure, then checks a good build still gets through. */
+  private void assertRejected(Runnable publishBadBuild, ReloadStep step, String reason) {
+    PluginVersion serving = registry.plugin("counter").current();
+    publishBadBuild.run();
+
+    await().atMost(WAIT).until(() -> events.stream().anyMatch(ReloadEvent.Failed.class::isInstance));
+    ReloadEvent.Failed failed = events.stream().filter(ReloadEvent.Failed.class::isInstance)
+        .map(ReloadEvent.Failed.class::cast).findFirst().orElseThrow();
+    assertThat(failed.step()).isEqualTo(step);
+    assertThat(failed.cause()).hasMessageContaining(reason);
+    assertThat(failed.current()).isSameAs(serving);
+    assertThat(failed.source()).isEqualTo(dir.lib("counter"));
+    assertThat(registry.plugin("counter").lastFailure()).hasValueSatisfying(
+        failure -> assertThat(failure.reason()).contains(reason));
+
+    // The old version serves, with its state.
+    assertThat(registry.plugin("counter").current()).isSameAs(serving);
+    assertThat(serving.state()).isEqualTo(VersionState.ACTIVE);
+    assertThat(version()).isEqualTo(1);
+    assertThat(next()).isEqualTo(4);
+    // Only the serving copy is on disk: the candidate's was removed.
+    assertThat(dir.shadowFiles()).containsExactly(serving.shadowPath());
+
+    failRestore.set(false);
+    failCapture.set(false);
+    dir.publish("counter", Sources.counter(3));
+    await().atMost(WAIT).until(() -> version() == 3);
+    assertThat(next()).isEqualTo(5);
+  }
+
+  private Consumer<byte[]> publisher() {
+    return bytes -> dir.build().publishBytes(bytes, dir.lib("counter"));
+  }
+
+  private byte[] goodLibrary() {
+    try {
+      return Files.readAllBytes(dir.build().compile(Sources.counter(2)));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void missingRequiredSymbolIsRejected() {
+    assertRejected(() -> dir.publish("counter", Sources.counterWithoutSet(2)),
+        ReloadStep.LOAD, "does not export required symbol 'counter_set'");
+  }
+
+  @Test
+  void fileThatIsNotElfIsRejected() {
+    assertRejected(() -> publisher().accept("just some text, not a library\n".getBytes()),
+        ReloadStep.STAGE, "is not an ELF file");
+  }
+
+  @Test
+  void emptyFileIsRejected() {
+    assertRejected(() -> publisher().accept(new byte[0]), ReloadStep.STAGE, "too short for an ELF header");
+  }
+
+  @Test
+  void truncatedLibraryIsRejectedBeforeItIsMapped() {
+    byte[] good = goodLibrary();
+    assertRejected(() -> publisher().accept(Arrays.copyOf(good, good.length * 2 / 3)),
+        ReloadStep.STAGE, "is truncated");
+  }
+
+  @Test
+  void libraryForAnotherMachineIsRejected() {
+    byte[] foreign = goodLibrary();
+    ByteBuffer.wrap(foreign).order(ByteOrder.LITTLE_ENDIAN).putShort(18, (short) 183); // aarch64
+    assertRejected(() -> publisher().accept(foreign), ReloadStep.STAGE, "built for ELF machine 183");
+  }
+
+  @Test
+  void failingInitExportIsRejected() {
+    assertRejected(() -> dir.publish("counter", Sources.withInit(2, -1)),
+        ReloadStep.LOAD, "reload_init() returned -1");
+  }
+
+  @Test
+  void throwingRestoreKeepsTheOldVersionAndItsState() {
+    failRestore.set(true);
+    assertRejected(() -> dir.publish("counter", Sources.counter(2)),
+        ReloadStep.RESTORE, "restore refused by test");
+  }
+
+  @Test
+  void throwingCaptureKeepsTheOldVersionAndItsState() {
+    failCapture.set(true);
+    assertRejected(() -> dir.publish("counter", Sources.counter(2)),
+        ReloadStep.SNAPSHOT, "capture refused by test");
+  }
+
+  @Test
+  void failedReloadIsReportedOnceWithBeforeWhenTheCandidateWasLoaded() {
+    failRestore.set(true);
+    dir.publish("counter", Sources.counter(2));
+    await().atMost(WAIT).until(() -> events.size() >= 2);
+    assertThat(events).hasSize(2);
+    assertThat(events.get(0)).isInstanceOf(ReloadEvent.Before.class);
+    assertThat(events.get(1)).isInstanceOf(ReloadEvent.Failed.class);
+    ReloadEvent.Before before = (ReloadEvent.Before) events.get(0);
+    assertThat(before.to().state()).isEqualTo(VersionState.DISPOSED);
+    assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Failed.class);
+  }
+}
