@@ -1,0 +1,161 @@
+package dev.reload.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.reload.PluginLease;
+import dev.reload.PluginRegistry;
+import dev.reload.ReloadEvent;
+import dev.reload.ReloadOutcome;
+import dev.reload.VersionState;
+import dev.reload.spi.StatePayload;
+import dev.reload.testing.CounterSnapshot;
+import dev.reload.testing.PluginDir;
+import dev.reload.testing.Sources;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Invariants 1, 2 and 3 under concurrent callers and reloads. */
+class ConcurrencyTest {
+
+  private static final int CALLERS = 4;
+  private static final int RELOADS = 15;
+
+  @TempDir Path root;
+
+  @Test
+  void callsNeverRunOnADisposedLibraryAndEveryIncrementIsCountedOnce() throws Exception {
+    PluginDir dir = new PluginDir(root);
+    dir.publish("counter", Sources.counter(1));
+    dir.publish("stateless", Sources.counter(1));
+    ReloadSettings settings = dir.settings().watchEnabled(false)
+        .plugin(PluginSettings.builder("counter").build())
+        .plugin(PluginSettings.builder("stateless").build())
+        .build();
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicLong increments = new AtomicLong();
+    AtomicLong statelessCalls = new AtomicLong();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    ExecutorService callers = Executors.newFixedThreadPool(CALLERS * 2);
+    try (PluginRegistry registry = RegistryBuilder.of(settings)
+        .stateSnapshot("counter", new CounterSnapshot()).build()) {
+      CountDownLatch started = new CountDownLatch(CALLERS * 2);
+      for (int i = 0; i < CALLERS; i++) {
+        callers.submit(() -> call(registry, "counter", running, started, increments, errors));
+        callers.submit(() -> call(registry, "stateless", running, started, statelessCalls, errors));
+      }
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      for (int build = 2; build <= RELOADS + 1; build++) {
+        dir.publish("counter", Sources.counter(build));
+        dir.publish("stateless", Sources.counter(build));
+        assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
+        assertThat(registry.reload("stateless").join()).isInstanceOf(ReloadOutcome.Swapped.class);
+      }
+      running.set(false);
+      callers.shutdown();
+      assertThat(callers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(errors).isEmpty();
+      assertThat(increments.get()).isPositive();
+      assertThat(statelessCalls.get()).isPositive();
+      try (PluginLease lease = registry.plugin("counter").acquire()) {
+        assertThat(lease.invokeInt("version")).isEqualTo(RELOADS + 1);
+        // No increment lost, duplicated or reset across 15 reloads.
+        assertThat(lease.invokeLong("counter_get")).isEqualTo(increments.get());
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  private static void call(PluginRegistry registry, String plugin, AtomicBoolean running,
+      CountDownLatch started, AtomicLong calls, List<Throwable> errors) {
+    started.countDown();
+    try {
+      while (running.get()) {
+        try (PluginLease lease = registry.plugin(plugin).acquire()) {
+          VersionState state = lease.version().state();
+          if (state != VersionState.ACTIVE && state != VersionState.DRAINING) {
+            throw new AssertionError("leased a version in state " + state);
+          }
+          int version = lease.invokeInt("version");
+          lease.invokeLong("counter_next");
+          calls.incrementAndGet();
+          if (lease.invokeInt("version") != version) {
+            throw new AssertionError("a lease's calls reached two versions");
+          }
+        }
+      }
+    } catch (Throwable e) {
+      errors.add(e);
+    }
+  }
+
+  @Test
+  void reloadsOfOnePluginNeverOverlap() throws Exception {
+    PluginDir dir = new PluginDir(root);
+    dir.publish("counter", Sources.counter(1));
+    AtomicInteger inside = new AtomicInteger();
+    AtomicInteger maxInside = new AtomicInteger();
+    CounterSnapshot tracking = new CounterSnapshot() {
+      @Override
+      public StatePayload capture(PluginLease outgoing) {
+        maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+        return super.capture(outgoing);
+      }
+
+      @Override
+      public void restore(PluginLease incoming, StatePayload payload) {
+        super.restore(incoming, payload);
+        inside.decrementAndGet();
+      }
+    };
+    List<ReloadEvent> events = new CopyOnWriteArrayList<>();
+    ReloadSettings settings = dir.settings().watchEnabled(false)
+        .plugin(PluginSettings.builder("counter").build()).build();
+    ExecutorService threads = Executors.newFixedThreadPool(4);
+    try (PluginRegistry registry = RegistryBuilder.of(settings)
+        .stateSnapshot("counter", tracking).listener(events::add).build()) {
+      List<Future<?>> work = new ArrayList<>();
+      List<CompletableFuture<ReloadOutcome>> outcomes = new CopyOnWriteArrayList<>();
+      for (int build = 2; build <= 9; build++) {
+        dir.publish("counter", Sources.counter(build));
+        for (int i = 0; i < 3; i++) {
+          // Background thread and callers' update() race for the same plugin.
+          work.add(threads.submit(() -> outcomes.add(registry.reload("counter"))));
+          work.add(threads.submit(registry::update));
+        }
+      }
+      for (Future<?> future : work) {
+        future.get(30, TimeUnit.SECONDS);
+      }
+      CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+
+      assertThat(maxInside).hasValue(1);
+      // Every Before is followed by its own After before the next Before.
+      for (int i = 0; i < events.size(); i += 2) {
+        assertThat(events.get(i)).isInstanceOf(ReloadEvent.Before.class);
+        assertThat(events.get(i + 1)).isInstanceOf(ReloadEvent.After.class);
+        assertThat(((ReloadEvent.After) events.get(i + 1)).to())
+            .isSameAs(((ReloadEvent.Before) events.get(i)).to());
+      }
+      try (PluginLease lease = registry.plugin("counter").acquire()) {
+        assertThat(lease.invokeInt("version")).isEqualTo(9);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+}

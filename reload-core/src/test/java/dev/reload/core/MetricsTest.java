@@ -1,0 +1,107 @@
+package dev.reload.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.reload.PluginLease;
+import dev.reload.PluginRegistry;
+import dev.reload.testing.CounterSnapshot;
+import dev.reload.testing.PluginDir;
+import dev.reload.testing.Sources;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetricsTest {
+
+  @TempDir Path root;
+
+  @Test
+  void reloadsAreMeasuredByOutcomeWithLowCardinalityTags() throws Exception {
+    PluginDir dir = new PluginDir(root);
+    dir.publish("counter", Sources.counter(1));
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    CountDownLatch inRestore = new CountDownLatch(1);
+    CountDownLatch finishRestore = new CountDownLatch(1);
+    try (PluginRegistry registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build()).build())
+        .stateSnapshot("counter", new CounterSnapshot() {
+          @Override
+          public void restore(PluginLease incoming, dev.reload.spi.StatePayload payload) {
+            inRestore.countDown();
+            try {
+              finishRestore.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            super.restore(incoming, payload);
+          }
+        })
+        .meterRegistry(meters)
+        .build()) {
+      PluginLease lease = registry.plugin("counter").acquire();
+      assertThat(meters.get("reload.leases.in.flight").tag("plugin", "counter").gauge().value())
+          .isEqualTo(1.0);
+      lease.close();
+      assertThat(meters.get("reload.generation").tag("plugin", "counter").gauge().value())
+          .isEqualTo(1.0);
+
+      dir.publish("counter", Sources.counter(2));
+      CompletableFuture<?> reload = registry.reload("counter");
+      assertThat(inRestore.await(5, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<?> gatedCall = CompletableFuture.runAsync(() -> {
+        try (PluginLease gated = registry.plugin("counter").acquire()) {
+          gated.invokeLong("counter_next");
+        }
+      });
+      org.awaitility.Awaitility.await().until(() -> hasWaiter(registry));
+      finishRestore.countDown();
+      reload.get(5, TimeUnit.SECONDS);
+      gatedCall.get(5, TimeUnit.SECONDS);
+      registry.reload("counter").join(); // unchanged
+      dir.build().publishBytes("junk".getBytes(), dir.lib("counter"));
+      registry.reload("counter").join(); // failed at stage
+
+      assertThat(meters.get("reload.duration").tags("plugin", "counter", "outcome", "swapped",
+          "step", "none").timer().count()).isEqualTo(1);
+      assertThat(meters.get("reload.duration").tags("outcome", "unchanged").timer().count())
+          .isEqualTo(1);
+      assertThat(meters.get("reload.duration").tags("outcome", "failed", "step", "stage")
+          .timer().count()).isEqualTo(1);
+      assertThat(meters.get("reload.drain").tag("plugin", "counter").timer().count()).isEqualTo(1);
+      assertThat(meters.get("reload.gate.pause").tag("plugin", "counter").timer().count())
+          .isEqualTo(1);
+      assertThat(meters.get("reload.generation").tag("plugin", "counter").gauge().value())
+          .isEqualTo(2.0);
+      for (Meter meter : meters.getMeters()) {
+        assertThat(meter.getId().getTags()).extracting(Tag::getKey)
+            .isSubsetOf("plugin", "outcome", "step");
+        assertThat(meter.getId().getDescription()).isNotBlank();
+      }
+    }
+  }
+
+  /** Whether a caller is parked at the counter plugin's closed gate. */
+  private static boolean hasWaiter(PluginRegistry registry) {
+    return Thread.getAllStackTraces().entrySet().stream().anyMatch(entry ->
+        entry.getKey().getState() == Thread.State.WAITING
+            && java.util.Arrays.stream(entry.getValue())
+                .anyMatch(frame -> frame.getMethodName().equals("pinAfterGate")));
+  }
+
+  @Test
+  void metricsNeedARegistryBuiltByTheBuilder() {
+    PluginRegistry foreign = java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {PluginRegistry.class},
+        (proxy, method, args) -> null) instanceof PluginRegistry r ? r : null;
+    assertThatThrownBy(() -> new ReloadMetrics(foreign))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("registries built by RegistryBuilder");
+  }
+}
