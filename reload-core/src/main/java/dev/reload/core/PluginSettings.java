@@ -125,7 +125,11 @@ public final class PluginSettings {
       String at = origin == null ? "" : " (" + origin + ")";
       List<String> problems = new ArrayList<>();
       if (!isValidName(name)) {
-        problems.add("plugin name must be letters, digits, '.', '_' or '-', was '" + name + "'" + at);
+        problems.add(subject + ": a plugin name must be letters, digits, '.', '_' or '-' (no path"
+            + " separators), was '" + name + "'" + at);
+        if (library == null) {
+          return problems;
+        }
       }
       String lib = library == null ? name : library;
       if (lib == null || lib.isBlank()) {

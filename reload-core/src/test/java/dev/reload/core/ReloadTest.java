@@ -300,6 +300,9 @@ class ReloadTest {
     });
     assertThat(version(registry, "counter")).isEqualTo(1);
     assertThat(next(registry)).isEqualTo(3);
+    PluginVersion rolledBack = registry.plugin("counter").current();
+    assertThat(rolledBack.sourcePath()).isEqualTo(dir.lib("counter"));
+    assertThat(rolledBack.shadowPath().getFileName().toString()).matches("counter-\\d+-libcounter.so");
     assertThat(events).hasSize(2);
     assertThat(events.get(0)).isInstanceOf(ReloadEvent.Before.class);
     assertThat(events.get(1)).isInstanceOf(ReloadEvent.RolledBack.class);

@@ -55,7 +55,7 @@ final class ReloadPipeline {
   void loadInitial(ManagedPlugin plugin) {
     ShadowStore.StagedCopy copy = null;
     try {
-      copy = store.stage(plugin.name(), plugin.sourcePath());
+      copy = stage(plugin, plugin.sourcePath());
       LoadedVersion version = load(plugin, copy, 1);
       plugin.swap(version);
       log.info("plugin '{}' loaded generation 1 from {} (sha256 {})", plugin.name(),
@@ -90,7 +90,7 @@ final class ReloadPipeline {
     Attempt attempt = new Attempt(plugin, System.nanoTime());
     LoadedVersion from = plugin.currentVersion();
     try {
-      attempt.copy = store.stage(plugin.name(), source);
+      attempt.copy = stage(plugin, source);
       attempt.staged = System.nanoTime();
       if (!rollback && attempt.copy.sha256().equals(from.sha256())) {
         store.delete(attempt.copy.path());
@@ -111,6 +111,11 @@ final class ReloadPipeline {
       return fail(attempt, new StepFailure(attempt.step, e.toString(), e));
     }
     return swapped(plugin, from, attempt, rollback);
+  }
+
+  /** Stages under the library's own file name, also when rolling back from an older copy. */
+  private ShadowStore.StagedCopy stage(ManagedPlugin plugin, Path source) throws StepFailure {
+    return store.stage(plugin.name(), source, plugin.sourcePath());
   }
 
   private LoadedVersion load(ManagedPlugin plugin, ShadowStore.StagedCopy copy, long generation)

@@ -81,13 +81,15 @@ final class ShadowStore implements AutoCloseable {
   }
 
   /**
-   * Copies {@code source} to a new unique file, hashing it on the way, and checks the copy.
+   * Copies {@code source} to a new unique file named after the plugin and its library file
+   * {@code origin}, hashing it on the way, and checks the copy. {@code source} is {@code origin}
+   * itself, or an older copy when rolling back.
    *
    * @throws StepFailure at {@link ReloadStep#STAGE} if the source is missing, changed while being
    *     copied, cannot be copied, or is not a complete library for this machine
    */
-  StagedCopy stage(String plugin, Path source) throws StepFailure {
-    Path target = dir.resolve(plugin + "-" + sequence.incrementAndGet() + "-" + source.getFileName());
+  StagedCopy stage(String plugin, Path source, Path origin) throws StepFailure {
+    Path target = dir.resolve(plugin + "-" + sequence.incrementAndGet() + "-" + origin.getFileName());
     try {
       BasicFileAttributes before = Files.readAttributes(source, BasicFileAttributes.class);
       if (!before.isRegularFile()) {
@@ -111,7 +113,7 @@ final class ShadowStore implements AutoCloseable {
       if (checkElf) {
         ElfCheck.check(target);
       }
-      return new StagedCopy(source, target, HexFormat.of().formatHex(sha256.digest()), copied);
+      return new StagedCopy(origin, target, HexFormat.of().formatHex(sha256.digest()), copied);
     } catch (NoSuchFileException e) {
       delete(target);
       throw new StepFailure(ReloadStep.STAGE, "library " + source + " does not exist (deleted or"
@@ -184,6 +186,6 @@ final class ShadowStore implements AutoCloseable {
     }
   }
 
-  /** A checked copy ready to be loaded. */
+  /** A checked copy of the library file {@code source}, ready to be loaded. */
   record StagedCopy(Path source, Path path, String sha256, long size) {}
 }

@@ -1,0 +1,80 @@
+package dev.reload.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.reload.ReloadStep;
+import dev.reload.testing.NativeBuild;
+import dev.reload.testing.Sources;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Files that must never be mapped, made by editing a real gcc build. */
+@EnabledOnOs(OS.LINUX)
+class ElfCheckTest {
+
+  @TempDir Path root;
+  private byte[] good;
+
+  @BeforeEach
+  void buildALibrary() throws Exception {
+    good = Files.readAllBytes(new NativeBuild(root).compile(Sources.counter(1)));
+  }
+
+  private Path write(byte[] bytes) throws Exception {
+    return Files.write(root.resolve("candidate.so"), bytes);
+  }
+
+  private Path edited(Consumer<ByteBuffer> edit) throws Exception {
+    byte[] copy = good.clone();
+    edit.accept(ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN));
+    return write(copy);
+  }
+
+  @Test
+  void acceptsACompleteLibrary() throws Exception {
+    Path file = write(good);
+    assertThatCode(() -> ElfCheck.check(file)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void refusesA32BitLibrary() throws Exception {
+    Path file = edited(buffer -> buffer.put(4, (byte) 1));
+    assertThatThrownBy(() -> ElfCheck.check(file))
+        .isInstanceOfSatisfying(StepFailure.class, e -> e.step().equals(ReloadStep.STAGE))
+        .hasMessageContaining("is a 32-bit library, this JVM is 64-bit");
+  }
+
+  @Test
+  void refusesTheOtherByteOrder() throws Exception {
+    Path file = edited(buffer -> buffer.put(5, (byte) 2));
+    assertThatThrownBy(() -> ElfCheck.check(file)).hasMessageContaining("is big-endian");
+  }
+
+  @Test
+  void refusesAnExecutable() throws Exception {
+    Path file = edited(buffer -> buffer.putShort(16, (short) 2));
+    assertThatThrownBy(() -> ElfCheck.check(file)).hasMessageContaining("not a shared library");
+  }
+
+  @Test
+  void refusesAFileCutInsideItsHeaders() throws Exception {
+    Path file = write(Arrays.copyOf(good, 40));
+    assertThatThrownBy(() -> ElfCheck.check(file)).hasMessageContaining("shorter than its ELF header");
+  }
+
+  @Test
+  void refusesAFileMissingItsTail() throws Exception {
+    Path file = write(Arrays.copyOf(good, good.length - 1));
+    assertThatThrownBy(() -> ElfCheck.check(file)).hasMessageContaining("is truncated");
+  }
+}
