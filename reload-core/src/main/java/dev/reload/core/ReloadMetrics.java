@@ -102,17 +102,19 @@ public final class ReloadMetrics implements MeterBinder {
 
     @Override
     public void drained(String plugin, long nanos) {
-      Timer.builder("reload.drain")
-          .description("Time the outgoing version of a stateful plugin took to drain")
-          .tags(tags.and("plugin", plugin))
-          .register(meters)
-          .record(nanos, TimeUnit.NANOSECONDS);
+      record("reload.drain", "Time the outgoing version of a stateful plugin took to drain",
+          plugin, nanos);
     }
 
     @Override
     public void callerPaused(String plugin, long nanos) {
-      Timer.builder("reload.gate.pause")
-          .description("Time a caller waited at the closed gate of a stateful plugin")
+      record("reload.gate.pause", "Time a caller waited at the closed gate of a stateful plugin",
+          plugin, nanos);
+    }
+
+    private void record(String name, String description, String plugin, long nanos) {
+      Timer.builder(name)
+          .description(description)
           .tags(tags.and("plugin", plugin))
           .register(meters)
           .record(nanos, TimeUnit.NANOSECONDS);

@@ -11,6 +11,7 @@ import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.VersionState;
 import dev.reload.spi.StatePayload;
+import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
@@ -83,15 +84,11 @@ class FailedReloadTest {
   }
 
   private long next() {
-    try (PluginLease lease = registry.plugin("counter").acquire()) {
-      return lease.invokeLong("counter_next");
-    }
+    return Calls.next(registry, "counter");
   }
 
   private int version() {
-    try (PluginLease lease = registry.plugin("counter").acquire()) {
-      return lease.invokeInt("version");
-    }
+    return Calls.version(registry, "counter");
   }
 
   /** Publishes a bad build, checks the failure, then checks a good build still gets through. */

@@ -10,6 +10,7 @@ import dev.reload.ReloadEvent;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.VersionState;
+import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
@@ -64,15 +65,11 @@ class ReloadTest {
   }
 
   private static int version(PluginRegistry registry, String plugin) {
-    try (PluginLease lease = registry.plugin(plugin).acquire()) {
-      return lease.invokeInt("version");
-    }
+    return Calls.version(registry, plugin);
   }
 
   private static long next(PluginRegistry registry) {
-    try (PluginLease lease = registry.plugin("counter").acquire()) {
-      return lease.invokeLong("counter_next");
-    }
+    return Calls.next(registry, "counter");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
 import dev.reload.ReloadEvent;
+import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.NativeBuild;
 import dev.reload.testing.PluginDir;
@@ -55,15 +56,11 @@ class WatcherTest {
   }
 
   private int version() {
-    try (PluginLease lease = registry.plugin("counter").acquire()) {
-      return lease.invokeInt("version");
-    }
+    return Calls.version(registry, "counter");
   }
 
   private long next() {
-    try (PluginLease lease = registry.plugin("counter").acquire()) {
-      return lease.invokeLong("counter_next");
-    }
+    return Calls.next(registry, "counter");
   }
 
   private long afters() {

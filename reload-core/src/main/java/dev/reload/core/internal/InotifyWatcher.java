@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -78,25 +77,24 @@ final class InotifyWatcher implements FileWatcher {
   private final int inotify;
   private final int wakeRead;
   private final int wakeWrite;
-  private final Consumer<Path> onChange;
+  /** Confined to the watcher thread after start. */
+  private final ChangeSignal changes;
   /** Watched files per watched directory; read-only once built. */
   private final Map<Path, List<Path>> filesByDir;
   /** Directory of each watch descriptor; read-only once built. */
   private final Map<Integer, Path> dirsByWatch = new HashMap<>();
-  /** Last signalled look of each file. Confined to the watcher thread after start. */
-  private final Map<Path, FileFingerprint> lastSeen = new HashMap<>();
   private final Thread thread;
   /** Set by close(); read by the watcher thread. */
   private volatile boolean closing;
 
   private InotifyWatcher(Collection<Path> files, Consumer<Path> onChange, String threadName) {
-    this.onChange = onChange;
     this.filesByDir = new LinkedHashMap<>();
     for (Path file : files) {
       Path absolute = file.toAbsolutePath();
       filesByDir.computeIfAbsent(absolute.getParent(), dir -> new ArrayList<>()).add(absolute);
-      lastSeen.put(absolute, FileFingerprint.of(absolute));
     }
+    this.changes = new ChangeSignal(filesByDir.values().stream().flatMap(List::stream).toList(),
+        onChange);
     this.inotify = libc.inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     int[] pipe = new int[2];
     try {
@@ -210,15 +208,7 @@ final class InotifyWatcher implements FileWatcher {
 
   private void checkDirectory(Path dir) {
     for (Path file : filesByDir.get(dir)) {
-      try {
-        FileFingerprint now = FileFingerprint.of(file);
-        if (now != null && !Objects.equals(now, lastSeen.get(file))) {
-          lastSeen.put(file, now);
-          onChange.accept(file);
-        }
-      } catch (RuntimeException e) {
-        log.warn("handling a change of {} failed; still watching", file, e);
-      }
+      changes.offer(file, FileFingerprint.of(file));
     }
   }
 

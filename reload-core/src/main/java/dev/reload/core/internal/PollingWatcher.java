@@ -6,13 +6,10 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Watches by comparing fingerprints every interval, for platforms without inotify. A change is
@@ -23,19 +20,17 @@ import org.slf4j.LoggerFactory;
  */
 final class PollingWatcher implements FileWatcher {
 
-  private static final Logger log = LoggerFactory.getLogger(PollingWatcher.class);
-
   private final List<Path> files;
-  private final Consumer<Path> onChange;
   private final ScheduledExecutorService thread;
   /** Confined to {@link #thread}. */
   private final Map<Path, FileFingerprint> lastPoll = new HashMap<>();
   /** Confined to {@link #thread}. */
-  private final Map<Path, FileFingerprint> lastSignalled = new HashMap<>();
+  private final ChangeSignal changes;
 
   private PollingWatcher(Collection<Path> files, Consumer<Path> onChange, String threadName) {
     this.files = List.copyOf(files);
-    this.onChange = onChange;
+    this.changes = new ChangeSignal(this.files, onChange);
+    this.files.forEach(file -> lastPoll.put(file, FileFingerprint.of(file)));
     this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread t = new Thread(runnable, threadName);
       t.setDaemon(true);
@@ -46,32 +41,18 @@ final class PollingWatcher implements FileWatcher {
   static PollingWatcher start(Collection<Path> files, Consumer<Path> onChange, Duration interval,
       String threadName) {
     PollingWatcher watcher = new PollingWatcher(files, onChange, threadName);
-    watcher.thread.execute(watcher::baseline);
     watcher.thread.scheduleWithFixedDelay(watcher::poll, interval.toNanos(), interval.toNanos(),
         TimeUnit.NANOSECONDS);
     return watcher;
   }
 
-  private void baseline() {
-    for (Path file : files) {
-      FileFingerprint now = FileFingerprint.of(file);
-      lastPoll.put(file, now);
-      lastSignalled.put(file, now);
-    }
-  }
-
   private void poll() {
     for (Path file : files) {
-      try {
-        FileFingerprint now = FileFingerprint.of(file);
-        boolean settled = now != null && now.equals(lastPoll.get(file));
-        lastPoll.put(file, now);
-        if (settled && !Objects.equals(now, lastSignalled.get(file))) {
-          lastSignalled.put(file, now);
-          onChange.accept(file);
-        }
-      } catch (RuntimeException e) {
-        log.warn("watching {} failed; still watching", file, e);
+      FileFingerprint now = FileFingerprint.of(file);
+      boolean settled = now != null && now.equals(lastPoll.get(file));
+      lastPoll.put(file, now);
+      if (settled) {
+        changes.offer(file, now);
       }
     }
   }
