@@ -142,6 +142,42 @@ class ReloadTest {
   }
 
   @Test
+  void callsGoOnWithoutWaitingWhileAReloadLoadsItsCandidate() throws Exception {
+    start();
+    CountDownLatch inBefore = new CountDownLatch(1);
+    CountDownLatch releaseBefore = new CountDownLatch(1);
+    registry.addListener(event -> {
+      if (event instanceof ReloadEvent.Before) {
+        inBefore.countDown();
+        try {
+          releaseBefore.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    dir.publish("counter", Sources.counter(2));
+    CompletableFuture<ReloadOutcome> reload = registry.reload("counter");
+    assertThat(inBefore.await(5, TimeUnit.SECONDS)).isTrue();
+
+    // The reload thread holds the plugin's reload lock and has the candidate mapped; callers of
+    // both plugins take no lock of its, so they run to completion on the current versions.
+    CompletableFuture<Long> calls = CompletableFuture.supplyAsync(() -> {
+      long last = 0;
+      for (int i = 0; i < 1_000; i++) {
+        last = next(registry);
+        version(registry, "stateless");
+      }
+      return last;
+    });
+    assertThat(calls.get(10, TimeUnit.SECONDS)).isEqualTo(1_000);
+    assertThat(version(registry, "counter")).isEqualTo(1);
+    releaseBefore.countDown();
+    assertThat(reload.get(5, TimeUnit.SECONDS)).isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(next(registry)).isEqualTo(1_001);
+  }
+
+  @Test
   void statefulCounterContinuesAcrossReloads() {
     start();
     for (int i = 0; i < 5; i++) {
