@@ -55,7 +55,10 @@ final class ConfigReader {
       List<Path> paths = new ArrayList<>();
       for (String entry : config.getStringList(key)) {
         Path dir = path(key, entry);
-        if (dir != null && !Files.isDirectory(dir)) {
+        if (dir == null) {
+          continue;
+        }
+        if (!Files.isDirectory(dir)) {
           problem(key, "lists a directory that does not exist: '" + entry + "'");
         }
         paths.add(dir);

@@ -79,7 +79,12 @@ public final class RegistryBuilder {
   public PluginRegistry build() {
     DefaultPluginRegistry registry =
         DefaultPluginRegistry.start(settings, Map.copyOf(snapshots), List.copyOf(listeners), clock);
-    meterRegistries.forEach(new ReloadMetrics(registry)::bindTo);
+    try {
+      meterRegistries.forEach(new ReloadMetrics(registry)::bindTo);
+    } catch (RuntimeException e) {
+      registry.close();
+      throw e;
+    }
     return registry;
   }
 }

@@ -174,6 +174,23 @@ class CloseTest {
   }
 
   @Test
+  @EnabledOnOs(OS.LINUX)
+  void sharedShadowDirectoryIsRefused() throws Exception {
+    PluginDir dir = new PluginDir(root);
+    Files.createDirectories(dir.shadow());
+    Files.setPosixFilePermissions(dir.shadow(),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+
+    assertThatThrownBy(() -> start(dir, dir.settings()))
+        .hasMessageContaining("shadow directory " + dir.shadow() + " is writable by other users")
+        .hasMessageContaining("Set reload.shadow-dir to a directory only this user can write");
+    assertThat(dir.shadowFiles()).isEmpty();
+    try (var entries = Files.list(dir.shadow())) {
+      assertThat(entries).isEmpty();
+    }
+  }
+
+  @Test
   void failedStartLeavesNothingBehind() {
     PluginDir dir = new PluginDir(root);
     dir.publish("counter", Sources.counter(1));

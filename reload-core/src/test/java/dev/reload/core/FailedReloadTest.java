@@ -178,6 +178,56 @@ class FailedReloadTest {
   }
 
   @Test
+  void errorThrownByRestoreStillReopensTheGate() {
+    registry.close();
+    events.clear();
+    registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build()).build())
+        .stateSnapshot("counter", new CounterSnapshot() {
+          @Override
+          public void restore(PluginLease incoming, StatePayload payload) {
+            throw new OutOfMemoryError("simulated by test");
+          }
+        })
+        .build();
+    next();
+
+    dir.publish("counter", Sources.counter(2));
+    ReloadOutcome outcome = registry.reload("counter").join();
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
+      assertThat(failed.step()).isEqualTo(ReloadStep.RESTORE);
+      assertThat(failed.cause()).hasRootCauseInstanceOf(OutOfMemoryError.class);
+    });
+    assertThat(registry.plugin("counter").current().state()).isEqualTo(VersionState.ACTIVE);
+    assertThat(next()).isEqualTo(2);
+    assertThat(dir.shadowFiles()).hasSize(1);
+  }
+
+  @Test
+  void snapshotThatCallsThroughTheGateFailsInsteadOfHanging() {
+    registry.close();
+    registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build()).build())
+        .stateSnapshot("counter", new CounterSnapshot() {
+          @Override
+          public StatePayload capture(PluginLease outgoing) {
+            return StatePayload.ofLong(1, next()); // wrong: acquire() instead of the lease given
+          }
+        })
+        .build();
+    dir.publish("counter", Sources.counter(2));
+
+    ReloadOutcome outcome = registry.reload("counter").join();
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
+      assertThat(failed.step()).isEqualTo(ReloadStep.SNAPSHOT);
+      assertThat(failed.reason()).contains("must use the lease it is given");
+    });
+    assertThat(next()).isEqualTo(1);
+  }
+
+  @Test
   void throwingCaptureKeepsTheOldVersionAndItsState() {
     failCapture.set(true);
     assertRejected(() -> dir.publish("counter", Sources.counter(2)),

@@ -401,6 +401,28 @@ class ReloadTest {
   }
 
   @Test
+  void listenerCallingUpdateNeverNestsAReloadInsideAnother() {
+    start(dir.settings().schedulerMode(ReloadSettings.SchedulerMode.POLL));
+    List<Integer> nested = new CopyOnWriteArrayList<>();
+    registry.addListener(event -> {
+      if (event instanceof ReloadEvent.Before) {
+        registry.reload("counter");
+        nested.add(registry.update());
+      }
+    });
+    dir.publish("counter", Sources.counter(2));
+    registry.reload("counter");
+
+    assertThat(registry.update()).isEqualTo(2);
+    // The request made inside the first reload ran after it, on the same thread, and found
+    // nothing new.
+    assertThat(nested).containsExactly(0);
+    assertThat(events).extracting(event -> event.getClass().getSimpleName())
+        .containsExactly("Before", "After");
+    assertThat(version(registry, "counter")).isEqualTo(2);
+  }
+
+  @Test
   void updateRunsRequestsInPollMode() {
     start(dir.settings().schedulerMode(ReloadSettings.SchedulerMode.POLL));
     dir.publish("counter", Sources.counter(2));

@@ -1,7 +1,6 @@
 package dev.reload.core.internal;
 
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -22,9 +21,10 @@ final class ChangeSignal {
   private final Map<Path, FileFingerprint> lastSignalled = new HashMap<>();
   private final Consumer<Path> onChange;
 
-  ChangeSignal(Collection<Path> files, Consumer<Path> onChange) {
+  /** Starts from {@code baseline}, each file's look when it was loaded. */
+  ChangeSignal(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange) {
     this.onChange = onChange;
-    files.forEach(file -> lastSignalled.put(file, FileFingerprint.of(file)));
+    lastSignalled.putAll(baseline);
   }
 
   /** Signals {@code file} if it exists and {@code now} differs from its last signalled look. */

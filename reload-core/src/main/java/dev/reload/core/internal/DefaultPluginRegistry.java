@@ -11,7 +11,6 @@ import dev.reload.spi.StateSnapshot;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -95,9 +94,12 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     DefaultPluginRegistry registry =
         new DefaultPluginRegistry(settings, platform, sources, snapshots, listeners, clock);
     try {
+      // Taken before loading, so a change made while loading is still seen once watching starts.
+      Map<Path, FileFingerprint> baseline = new LinkedHashMap<>();
+      sources.values().forEach(source -> baseline.put(source, FileFingerprint.of(source)));
       registry.plugins.values().forEach(registry.pipeline::loadInitial);
       if (settings.watchEnabled() && !registry.plugins.isEmpty()) {
-        registry.watcher = FileWatcher.start(settings, platform, registry.sourcePaths(),
+        registry.watcher = FileWatcher.start(settings, platform, baseline,
             registry::fileChanged, "reload-watcher-" + registry.id);
       }
     } catch (RuntimeException | Error e) {
@@ -191,12 +193,6 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     return kind == ReloadScheduler.Kind.RELOAD ? pipeline.reload(plugin) : pipeline.rollback(plugin);
   }
 
-  private List<Path> sourcePaths() {
-    List<Path> paths = new ArrayList<>();
-    plugins.values().forEach(plugin -> paths.add(plugin.sourcePath()));
-    return paths;
-  }
-
   private ManagedPlugin managed(String name) {
     ManagedPlugin plugin = plugins.get(name);
     if (plugin == null) {
@@ -221,7 +217,12 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     }
     long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
     for (ManagedPlugin plugin : plugins.values()) {
-      plugin.reloadLock.lock();
+      // An update() caller may still be running a reload of this plugin: let it finish.
+      if (!lockWithin(plugin, settings.drainTimeout())) {
+        log.warn("plugin '{}': a reload on another thread did not finish within {}; leaving the"
+            + " plugin mapped", plugin.name(), settings.drainTimeout());
+        continue;
+      }
       try {
         closePlugin(plugin, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       } finally {
@@ -231,6 +232,15 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     retirer.drainAll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     store.close();
     log.info("plugin registry {} closed", id);
+  }
+
+  private static boolean lockWithin(ManagedPlugin plugin, Duration timeout) {
+    try {
+      return plugin.reloadLock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private void closePlugin(ManagedPlugin plugin, Duration timeout) {

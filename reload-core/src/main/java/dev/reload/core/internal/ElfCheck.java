@@ -22,16 +22,22 @@ final class ElfCheck {
 
   private ElfCheck() {}
 
-  /** Throws a {@link ReloadStep#STAGE} failure naming what is wrong with {@code file}. */
-  static void check(Path file) throws StepFailure {
+  /**
+   * Throws a {@link ReloadStep#STAGE} failure naming what is wrong with {@code file}, a copy of
+   * {@code source} (the name messages give).
+   */
+  static void check(Path file, Path source) throws StepFailure {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       check(channel, Platform.elfClass(), Platform.elfData(), Platform.elfMachine());
     } catch (IOException e) {
       throw new StepFailure(ReloadStep.STAGE, "cannot read " + file + ": " + e.getMessage(), e);
+    } catch (StepFailure e) {
+      throw new StepFailure(ReloadStep.STAGE, "library " + source + " " + e.getMessage());
     }
   }
 
-  static void check(FileChannel file, int wantClass, int wantData, OptionalInt wantMachine)
+  /** Checks the file's headers; failures say what is wrong, without naming the file. */
+  private static void check(FileChannel file, int wantClass, int wantData, OptionalInt wantMachine)
       throws IOException, StepFailure {
     long size = file.size();
     if (size < 16) {
@@ -109,7 +115,7 @@ final class ElfCheck {
   }
 
   private static StepFailure bad(String what) {
-    return new StepFailure(ReloadStep.STAGE, "library " + what);
+    return new StepFailure(ReloadStep.STAGE, what);
   }
 
   private static String bits(int elfClass) {

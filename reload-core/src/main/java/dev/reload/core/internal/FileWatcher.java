@@ -1,9 +1,11 @@
 package dev.reload.core.internal;
 
 import dev.reload.core.ReloadSettings;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Collection;
+import java.util.Map;
 import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns file-system activity on the plugins' library files into "this file is complete and
@@ -16,14 +18,26 @@ interface FileWatcher extends AutoCloseable {
   @Override
   void close();
 
-  /** Starts the watcher the settings ask for, on this platform. */
-  static FileWatcher start(ReloadSettings settings, Platform platform, Collection<Path> files,
-      Consumer<Path> onChange, String threadName) {
+  /**
+   * Starts the watcher the settings ask for, on this platform. {@code baseline} holds each file's
+   * look when it was loaded; a file that already looks different is signalled at once. In auto
+   * mode, a Linux machine out of inotify instances or watches falls back to polling.
+   */
+  static FileWatcher start(ReloadSettings settings, Platform platform,
+      Map<Path, FileFingerprint> baseline, Consumer<Path> onChange, String threadName) {
     ReloadSettings.WatchMode mode = settings.watchMode();
     if (mode == ReloadSettings.WatchMode.INOTIFY
         || (mode == ReloadSettings.WatchMode.AUTO && platform == Platform.LINUX)) {
-      return InotifyWatcher.start(files, onChange, threadName);
+      try {
+        return InotifyWatcher.start(baseline, onChange, threadName);
+      } catch (UncheckedIOException e) {
+        if (mode == ReloadSettings.WatchMode.INOTIFY) {
+          throw e;
+        }
+        LoggerFactory.getLogger(FileWatcher.class).warn("{}; polling every {} instead",
+            e.getMessage(), settings.pollInterval());
+      }
     }
-    return PollingWatcher.start(files, onChange, settings.pollInterval(), threadName);
+    return PollingWatcher.start(baseline, onChange, settings.pollInterval(), threadName);
   }
 }

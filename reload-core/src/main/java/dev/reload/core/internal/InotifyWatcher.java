@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -49,6 +48,8 @@ final class InotifyWatcher implements FileWatcher {
   private static final short POLLIN = 0x1;
   private static final int EINTR = 4;
   private static final int EAGAIN = 11;
+  private static final int EMFILE = 24;
+  private static final int ENOSPC = 28;
   private static final int EVENT_HEADER = 16;
   private static final int BUFFER_SIZE = 64 * 1024;
 
@@ -87,21 +88,24 @@ final class InotifyWatcher implements FileWatcher {
   /** Set by close(); read by the watcher thread. */
   private volatile boolean closing;
 
-  private InotifyWatcher(Collection<Path> files, Consumer<Path> onChange, String threadName) {
+  private InotifyWatcher(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
+      String threadName) {
     this.filesByDir = new LinkedHashMap<>();
-    for (Path file : files) {
-      Path absolute = file.toAbsolutePath();
-      filesByDir.computeIfAbsent(absolute.getParent(), dir -> new ArrayList<>()).add(absolute);
+    for (Path file : baseline.keySet()) {
+      filesByDir.computeIfAbsent(file.getParent(), dir -> new ArrayList<>()).add(file);
     }
-    this.changes = new ChangeSignal(filesByDir.values().stream().flatMap(List::stream).toList(),
-        onChange);
-    this.inotify = libc.inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    this.changes = new ChangeSignal(baseline, onChange);
+    try {
+      this.inotify = libc.inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    } catch (LastErrorException e) {
+      throw cannotWatch(e);
+    }
     int[] pipe = new int[2];
     try {
       libc.pipe2(pipe, IN_CLOEXEC | IN_NONBLOCK);
     } catch (LastErrorException e) {
       libc.close(inotify);
-      throw e;
+      throw cannotWatch(e);
     }
     this.wakeRead = pipe[0];
     this.wakeWrite = pipe[1];
@@ -113,20 +117,39 @@ final class InotifyWatcher implements FileWatcher {
       }
     } catch (LastErrorException e) {
       closeDescriptors();
-      throw new UncheckedIOException(new java.io.IOException(
-          "cannot watch the plugin directories " + filesByDir.keySet() + ": " + e.getMessage(), e));
+      throw cannotWatch(e);
     }
     this.thread = new Thread(this::run, threadName);
     this.thread.setDaemon(true);
   }
 
-  static InotifyWatcher start(Collection<Path> files, Consumer<Path> onChange, String threadName) {
-    InotifyWatcher watcher = new InotifyWatcher(files, onChange, threadName);
-    watcher.thread.start();
+  static InotifyWatcher start(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
+      String threadName) {
+    InotifyWatcher watcher = new InotifyWatcher(baseline, onChange, threadName);
+    try {
+      watcher.thread.start();
+    } catch (RuntimeException | Error e) {
+      watcher.closeDescriptors();
+      throw e;
+    }
     return watcher;
   }
 
+  private UncheckedIOException cannotWatch(LastErrorException e) {
+    String hint = switch (e.getErrorCode()) {
+      case EMFILE -> "; the user is out of inotify instances: raise fs.inotify.max_user_instances"
+          + " or set reload.watch.mode = poll";
+      case ENOSPC -> "; the user is out of inotify watches: raise fs.inotify.max_user_watches"
+          + " or set reload.watch.mode = poll";
+      default -> "";
+    };
+    return new UncheckedIOException(new java.io.IOException("cannot watch the plugin directories "
+        + filesByDir.keySet() + " with inotify: " + e.getMessage() + hint, e));
+  }
+
   private void run() {
+    // Anything that changed between loading and the watches being set is seen now.
+    filesByDir.keySet().forEach(this::checkDirectory);
     Memory pollFds = new Memory(16);
     Memory buffer = new Memory(BUFFER_SIZE);
     NativeLong two = new NativeLong(2);

@@ -23,8 +23,12 @@ import java.util.concurrent.locks.LockSupport;
  * then read the state; if it is not {@code ACTIVE} they unpin and retry elsewhere. The reload
  * thread does the mirror image: it writes a non-active state, then reads the lease count. Both
  * are sequentially consistent (a volatile write and a CAS), so either the caller sees the new state
- * or the reload thread sees the caller's lease: a version is never disposed under a call. The
- * lease count is a {@link LongAdder} so callers on different cores do not contend.
+ * or the reload thread sees the caller's lease: a version is never disposed under a call.
+ *
+ * <p>Leases are counted by two {@link LongAdder}s that only grow, pins and unpins, so callers on
+ * different cores do not contend. A single adder taking +1 and -1 could be read short (its sum is
+ * not a snapshot, and a failed pin's +1 and -1 may land in different cells); reading the unpins
+ * first and the pins second can only over-count the open leases, never under-count them.
  */
 final class LoadedVersion implements PluginVersion {
 
@@ -43,7 +47,8 @@ final class LoadedVersion implements PluginVersion {
   private final NativeLibrary library;
   /** Every function resolved so far, held strongly for the same reason. Thread-safe map. */
   private final Map<String, Function> functions = new ConcurrentHashMap<>();
-  private final LongAdder leases = new LongAdder();
+  private final LongAdder pins = new LongAdder();
+  private final LongAdder unpins = new LongAdder();
 
   /** Written by the reload thread (under the plugin's reload lock); read by callers. */
   private volatile VersionState state = VersionState.LOADING;
@@ -142,7 +147,7 @@ final class LoadedVersion implements PluginVersion {
 
   /** Takes a lease if the version is active; lock-free. */
   boolean tryPin() {
-    leases.increment();
+    pins.increment();
     if (state == VersionState.ACTIVE) {
       return true;
     }
@@ -152,7 +157,7 @@ final class LoadedVersion implements PluginVersion {
 
   /** Releases a lease taken by {@link #tryPin()}. */
   void unpin() {
-    leases.decrement();
+    unpins.increment();
     if (state != VersionState.ACTIVE) {
       Thread waiter = drainWaiter;
       if (waiter != null) {
@@ -169,24 +174,26 @@ final class LoadedVersion implements PluginVersion {
     this.keepFile = keepFile;
   }
 
-  /** The number of open leases. */
+  /** The number of open leases, or more while leases are being taken; never fewer. */
   long inFlight() {
-    return leases.sum();
+    long released = unpins.sum();
+    return pins.sum() - released;
   }
 
   /**
    * Waits until no lease is open. Call only once the state is no longer {@code ACTIVE}, from one
    * thread at a time.
    *
-   * @return whether the version drained within {@code timeout}
+   * @return whether the version drained within {@code timeout}; false at once if the thread is
+   *     interrupted (the interrupt stays set)
    */
   boolean awaitDrained(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     drainWaiter = Thread.currentThread();
     try {
-      while (leases.sum() != 0) {
+      while (inFlight() != 0) {
         long left = deadline - System.nanoTime();
-        if (left <= 0) {
+        if (left <= 0 || Thread.currentThread().isInterrupted()) {
           return false;
         }
         // Unparked by the closing lease; the cap covers an unpark that raced with this check.

@@ -109,6 +109,11 @@ final class ManagedPlugin implements Plugin {
           return version;
         }
         if (version == current && version.state() == VersionState.DRAINING) {
+          if (reloadLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("plugin '" + name() + "' is called from its own"
+                + " reload while its gate is closed; a StateSnapshot or listener must use the lease"
+                + " it is given, not acquire() or a bound interface");
+          }
           waited = true;
           try {
             gate.wait();

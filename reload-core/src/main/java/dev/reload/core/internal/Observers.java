@@ -3,9 +3,17 @@ package dev.reload.core.internal;
 import dev.reload.ReloadOutcome;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Fans reports out to every bound observer (one per meter registry). Thread-safe. */
+/**
+ * Fans reports out to every bound observer (one per meter registry). An observer that throws is
+ * logged and skipped: measuring must never break a call or a reload. Thread-safe.
+ */
 final class Observers implements ReloadObserver {
+
+  private static final Logger log = LoggerFactory.getLogger(Observers.class);
 
   private final List<ReloadObserver> observers = new CopyOnWriteArrayList<>();
 
@@ -19,21 +27,31 @@ final class Observers implements ReloadObserver {
 
   @Override
   public void reloaded(ReloadOutcome outcome) {
-    observers.forEach(observer -> observer.reloaded(outcome));
+    each(outcome.plugin(), observer -> observer.reloaded(outcome));
   }
 
   @Override
   public void drained(String plugin, long nanos) {
-    observers.forEach(observer -> observer.drained(plugin, nanos));
+    each(plugin, observer -> observer.drained(plugin, nanos));
   }
 
   @Override
   public void callerPaused(String plugin, long nanos) {
-    observers.forEach(observer -> observer.callerPaused(plugin, nanos));
+    each(plugin, observer -> observer.callerPaused(plugin, nanos));
   }
 
   @Override
   public void listenerFailed(String plugin) {
-    observers.forEach(observer -> observer.listenerFailed(plugin));
+    each(plugin, observer -> observer.listenerFailed(plugin));
+  }
+
+  private void each(String plugin, Consumer<ReloadObserver> report) {
+    for (ReloadObserver observer : observers) {
+      try {
+        report.accept(observer);
+      } catch (RuntimeException e) {
+        log.warn("metrics observer {} failed for plugin '{}'", observer, plugin, e);
+      }
+    }
   }
 }

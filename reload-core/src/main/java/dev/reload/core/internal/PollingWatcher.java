@@ -2,7 +2,6 @@ package dev.reload.core.internal;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +26,11 @@ final class PollingWatcher implements FileWatcher {
   /** Confined to {@link #thread}. */
   private final ChangeSignal changes;
 
-  private PollingWatcher(Collection<Path> files, Consumer<Path> onChange, String threadName) {
-    this.files = List.copyOf(files);
-    this.changes = new ChangeSignal(this.files, onChange);
-    this.files.forEach(file -> lastPoll.put(file, FileFingerprint.of(file)));
+  private PollingWatcher(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
+      String threadName) {
+    this.files = List.copyOf(baseline.keySet());
+    this.changes = new ChangeSignal(baseline, onChange);
+    this.lastPoll.putAll(baseline);
     this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread t = new Thread(runnable, threadName);
       t.setDaemon(true);
@@ -38,9 +38,9 @@ final class PollingWatcher implements FileWatcher {
     });
   }
 
-  static PollingWatcher start(Collection<Path> files, Consumer<Path> onChange, Duration interval,
-      String threadName) {
-    PollingWatcher watcher = new PollingWatcher(files, onChange, threadName);
+  static PollingWatcher start(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
+      Duration interval, String threadName) {
+    PollingWatcher watcher = new PollingWatcher(baseline, onChange, threadName);
     watcher.thread.scheduleWithFixedDelay(watcher::poll, interval.toNanos(), interval.toNanos(),
         TimeUnit.NANOSECONDS);
     return watcher;

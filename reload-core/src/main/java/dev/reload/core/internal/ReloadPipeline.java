@@ -107,7 +107,8 @@ final class ReloadPipeline {
       plugin.swap(attempt.candidate);
     } catch (StepFailure e) {
       return fail(attempt, e);
-    } catch (RuntimeException | LinkageError | AssertionError e) {
+    } catch (Throwable e) {
+      // Whatever user code threw, even an Error, the gate must reopen and the candidate go.
       return fail(attempt, new StepFailure(attempt.step, e.toString(), e));
     }
     return swapped(plugin, from, attempt, rollback);
@@ -144,7 +145,7 @@ final class ReloadPipeline {
     StatePayload payload;
     try (Lease outgoing = new Lease(from, false)) {
       payload = snapshot.capture(outgoing);
-    } catch (Exception e) {
+    } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
       throw new StepFailure(ReloadStep.SNAPSHOT, snapshot.getClass().getName()
           + ".capture threw " + e, e);
     }
@@ -155,7 +156,7 @@ final class ReloadPipeline {
     attempt.step = ReloadStep.RESTORE;
     try (Lease incoming = new Lease(attempt.candidate, false)) {
       snapshot.restore(incoming, payload);
-    } catch (Exception e) {
+    } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
       throw new StepFailure(ReloadStep.RESTORE, snapshot.getClass().getName()
           + ".restore threw " + e, e);
     }

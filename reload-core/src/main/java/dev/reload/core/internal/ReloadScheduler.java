@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,12 +111,18 @@ final class ReloadScheduler implements AutoCloseable {
     }
   }
 
-  /** Removes and returns the first due request whose plugin lock this thread could take. */
+  /**
+   * Removes and returns the first due request whose plugin lock this thread could take. A thread
+   * already reloading a plugin (a listener or snapshot calling {@code update()}) never starts a
+   * second reload of it inside the first.
+   */
   private Map.Entry<Key, Request> nextDue() {
     long now = System.nanoTime();
     for (Iterator<Map.Entry<Key, Request>> it = pending.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<Key, Request> entry = it.next();
-      if (entry.getValue().dueNanos - now <= 0 && entry.getKey().plugin().reloadLock.tryLock()) {
+      ReentrantLock reloadLock = entry.getKey().plugin().reloadLock;
+      if (entry.getValue().dueNanos - now <= 0 && !reloadLock.isHeldByCurrentThread()
+          && reloadLock.tryLock()) {
         it.remove();
         return entry;
       }

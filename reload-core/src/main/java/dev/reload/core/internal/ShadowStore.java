@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -19,6 +20,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -67,6 +69,7 @@ final class ShadowStore implements AutoCloseable {
       } else {
         Files.createDirectory(dir,
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        requirePrivate(root, dir);
       }
       return new ShadowStore(dir, platform.usesElf());
     } catch (IOException e) {
@@ -111,7 +114,7 @@ final class ShadowStore implements AutoCloseable {
             + " will be picked up");
       }
       if (checkElf) {
-        ElfCheck.check(target);
+        ElfCheck.check(target, source);
       }
       return new StagedCopy(origin, target, HexFormat.of().formatHex(sha256.digest()), copied);
     } catch (NoSuchFileException e) {
@@ -141,6 +144,29 @@ final class ShadowStore implements AutoCloseable {
   @Override
   public void close() {
     deleteTree(dir);
+  }
+
+  /**
+   * Refuses a shared shadow root: whoever may rename entries in it could swap a copy between its
+   * check and its load. The root must belong to this process's user and be writable by no one else.
+   */
+  private static void requirePrivate(Path root, Path ownDir) throws IOException {
+    Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(root);
+    String owner = Files.getOwner(root).getName();
+    String us = Files.getOwner(ownDir).getName();
+    String problem = null;
+    if (!owner.equals(us)) {
+      problem = "is owned by " + owner + ", not by this process's user " + us;
+    } else if (permissions.contains(PosixFilePermission.GROUP_WRITE)
+        || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+      problem = "is writable by other users (" + PosixFilePermissions.toString(permissions) + ")";
+    }
+    if (problem != null) {
+      Files.deleteIfExists(ownDir);
+      throw new IOException("shadow directory " + root + " " + problem + "; another user could"
+          + " replace a copy before it is loaded. Set reload.shadow-dir to a directory only this"
+          + " user can write (chmod 700)");
+    }
   }
 
   private static void deleteDeadProcessDirs(Path root) throws IOException {

@@ -43,38 +43,38 @@ class ElfCheckTest {
   @Test
   void acceptsACompleteLibrary() throws Exception {
     Path file = write(good);
-    assertThatCode(() -> ElfCheck.check(file)).doesNotThrowAnyException();
+    assertThatCode(() -> ElfCheck.check(file, file)).doesNotThrowAnyException();
   }
 
   @Test
   void refusesA32BitLibrary() throws Exception {
     Path file = edited(buffer -> buffer.put(4, (byte) 1));
-    assertThatThrownBy(() -> ElfCheck.check(file))
+    assertThatThrownBy(() -> ElfCheck.check(file, Path.of("/plugins/libx.so")))
         .isInstanceOfSatisfying(StepFailure.class, e -> e.step().equals(ReloadStep.STAGE))
-        .hasMessageContaining("is a 32-bit library, this JVM is 64-bit");
+        .hasMessage("library /plugins/libx.so is a 32-bit library, this JVM is 64-bit");
   }
 
   @Test
   void refusesTheOtherByteOrder() throws Exception {
     Path file = edited(buffer -> buffer.put(5, (byte) 2));
-    assertThatThrownBy(() -> ElfCheck.check(file)).hasMessageContaining("is big-endian");
+    assertThatThrownBy(() -> ElfCheck.check(file, file)).hasMessageContaining("is big-endian");
   }
 
   @Test
   void refusesAnExecutable() throws Exception {
     Path file = edited(buffer -> buffer.putShort(16, (short) 2));
-    assertThatThrownBy(() -> ElfCheck.check(file)).hasMessageContaining("not a shared library");
+    assertThatThrownBy(() -> ElfCheck.check(file, file)).hasMessageContaining("not a shared library");
   }
 
   @Test
   void refusesAFileCutInsideItsHeaders() throws Exception {
     Path file = write(Arrays.copyOf(good, 40));
-    assertThatThrownBy(() -> ElfCheck.check(file)).hasMessageContaining("shorter than its ELF header");
+    assertThatThrownBy(() -> ElfCheck.check(file, file)).hasMessageContaining("shorter than its ELF header");
   }
 
   @Test
   void refusesAFileMissingItsTail() throws Exception {
     Path file = write(Arrays.copyOf(good, good.length - 1));
-    assertThatThrownBy(() -> ElfCheck.check(file)).hasMessageContaining("is truncated");
+    assertThatThrownBy(() -> ElfCheck.check(file, file)).hasMessageContaining("is truncated");
   }
 }
