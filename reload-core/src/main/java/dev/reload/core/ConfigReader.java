@@ -2,6 +2,7 @@ package dev.reload.core;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
@@ -11,6 +12,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -32,6 +34,8 @@ final class ConfigReader {
 
   private final Config config;
   private final List<String> problems = new ArrayList<>();
+  /** Keys with a problem already listed, so each is reported once. */
+  private final Set<String> reported = new HashSet<>();
 
   private ConfigReader(Config config) {
     this.config = config;
@@ -47,6 +51,7 @@ final class ConfigReader {
           + " with ConfigFactory.load() so that reload-core's reference.conf supplies the defaults"));
     }
     ReloadSettings.Builder builder = ReloadSettings.builder();
+    checkTypesAgainstReference();
     rejectUnknownKeys(ROOT, KEYS);
     rejectUnknownKeys(ROOT + ".scheduler", SCHEDULER_KEYS);
     rejectUnknownKeys(ROOT + ".watch", WATCH_KEYS);
@@ -103,6 +108,9 @@ final class ConfigReader {
       }
       rejectUnknownKeys(pluginKey, PLUGIN_KEYS);
       PluginSettings.Builder plugin = PluginSettings.builder(name);
+      String libraryKey = pluginKey + ".library";
+      plugin.librarySource(config.hasPath(libraryKey) ? libraryKey : pluginKey,
+          origin(config.hasPath(libraryKey) ? libraryKey : pluginKey));
       read(pluginKey.substring(ROOT.length() + 1) + ".library", "a library name or path",
           k -> plugin.library(config.getString(k)));
       read(pluginKey.substring(ROOT.length() + 1) + ".platform-name", "true or false",
@@ -118,10 +126,23 @@ final class ConfigReader {
     }
   }
 
+  /** Types of every key {@code reference.conf} defines, checked by typesafe-config itself. */
+  private void checkTypesAgainstReference() {
+    try {
+      config.checkValid(ConfigFactory.defaultReference(), ROOT);
+    } catch (ConfigException.ValidationFailed e) {
+      for (ConfigException.ValidationProblem problem : e.problems()) {
+        problems.add(problem.path() + ": " + problem.problem() + " ("
+            + problem.origin().description() + ")");
+        reported.add(problem.path());
+      }
+    }
+  }
+
   /** Runs {@code reader} on {@code reload.<relativeKey>} when present, recording what goes wrong. */
   private void read(String relativeKey, String expected, Consumer<String> reader) {
     String key = ROOT + "." + relativeKey;
-    if (!config.hasPathOrNull(key)) {
+    if (!config.hasPathOrNull(key) || reported.contains(key)) {
       return;
     }
     try {

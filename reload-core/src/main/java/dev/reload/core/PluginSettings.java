@@ -18,12 +18,16 @@ public final class PluginSettings {
   private final String library;
   private final boolean platformName;
   private final List<String> requiredSymbols;
+  private final String libraryKey;
+  private final String libraryOrigin;
 
   private PluginSettings(Builder builder) {
     this.name = builder.name;
     this.library = builder.library == null ? builder.name : builder.library;
     this.platformName = builder.platformName;
     this.requiredSymbols = List.copyOf(builder.requiredSymbols);
+    this.libraryKey = builder.libraryKey;
+    this.libraryOrigin = builder.libraryOrigin;
   }
 
   /** Starts the settings of the plugin called {@code name}; its library defaults to the name. */
@@ -49,6 +53,17 @@ public final class PluginSettings {
   /** Symbols every loaded version must export. */
   public List<String> requiredSymbols() {
     return requiredSymbols;
+  }
+
+  /**
+   * How errors about the library name it: the config key and where its value came from (file and
+   * line), or the plugin's name for settings built in code.
+   */
+  public String describeLibrary() {
+    if (libraryKey == null) {
+      return "plugin '" + name + "'";
+    }
+    return libraryKey + " (" + libraryOrigin + ")";
   }
 
   @Override
@@ -79,9 +94,18 @@ public final class PluginSettings {
     private String library;
     private boolean platformName = true;
     private final List<String> requiredSymbols = new ArrayList<>();
+    private String libraryKey;
+    private String libraryOrigin;
 
     private Builder(String name) {
       this.name = name;
+    }
+
+    /** Records which config key set the library, and where, for error messages. */
+    Builder librarySource(String key, String origin) {
+      this.libraryKey = key;
+      this.libraryOrigin = origin;
+      return this;
     }
 
     /** A bare library name, or with {@code platformName(false)} a file name or path. */

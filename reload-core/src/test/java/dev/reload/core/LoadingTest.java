@@ -53,14 +53,17 @@ class LoadingTest {
   }
 
   @Test
-  void missingLibraryNamesEveryPlaceLookedIn() throws Exception {
+  void missingLibrariesAreAllNamedWithEveryPlaceLookedIn() throws Exception {
     PluginDir dir = new PluginDir(root);
     Path other = Files.createDirectories(root.resolve("other"));
     ReloadSettings settings = dir.settings().searchPaths(dir.libs(), other).watchEnabled(false)
-        .plugin(PluginSettings.builder("absent").build()).build();
+        .plugin(PluginSettings.builder("absent").build())
+        .plugin(PluginSettings.builder("gone").build()).build();
 
     assertThatThrownBy(() -> RegistryBuilder.of(settings).build())
-        .isInstanceOf(PluginException.class)
+        .isInstanceOf(InvalidSettingsException.class)
+        .hasMessageContaining("(2 problems)")
+        .hasMessageContaining("plugin 'gone': library 'libgone.so' not found")
         .hasMessageContaining("plugin 'absent'")
         .hasMessageContaining("libabsent.so")
         .hasMessageContaining(dir.libs().resolve("libabsent.so").toString())

@@ -105,6 +105,32 @@ class SettingsTest {
   }
 
   @Test
+  void missingLibraryIsNamedByItsKeyAndOrigin() {
+    ReloadSettings settings = ReloadSettings.fromConfig(config("""
+        reload.search-paths = ["%s"]
+        reload.shadow-dir = "%s"
+        reload.plugins.greeter.library = nothere
+        reload.plugins.counter {}
+        """.formatted(root, root.resolve("shadow"))));
+
+    assertThatThrownBy(() -> RegistryBuilder.of(settings).build())
+        .hasMessageContaining("reload.plugins.greeter.library (application.conf: 3): library"
+            + " 'libnothere.so' not found; looked in [" + root.resolve("libnothere.so") + "]")
+        .hasMessageContaining("reload.plugins.counter (application.conf: 4): library"
+            + " 'libcounter.so' not found");
+  }
+
+  @Test
+  void wrongTypeIsReportedOnceAgainstReferenceConf() {
+    assertThatThrownBy(() -> ReloadSettings.fromConfig(config("reload.watch { enabled = [yes] }")))
+        .isInstanceOfSatisfying(InvalidSettingsException.class,
+            e -> assertThat(e.problems()).hasSize(1))
+        .hasMessageContaining("reload.watch.enabled")
+        .hasMessageContaining("boolean")
+        .hasMessageContaining("application.conf: 1");
+  }
+
+  @Test
   void negativeDrainTimeoutIsRefused() {
     assertThatThrownBy(() -> ReloadSettings.fromConfig(config("reload.drain-timeout = -1s")))
         .hasMessageContaining("reload.drain-timeout must be a positive duration such as 5s,"

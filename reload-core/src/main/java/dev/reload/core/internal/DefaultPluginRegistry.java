@@ -1,16 +1,19 @@
 package dev.reload.core.internal;
 
 import dev.reload.Plugin;
+import dev.reload.PluginException;
 import dev.reload.PluginRegistry;
 import dev.reload.ReloadListener;
 import dev.reload.ReloadOutcome;
 import dev.reload.UnknownPluginException;
+import dev.reload.core.InvalidSettingsException;
 import dev.reload.core.PluginSettings;
 import dev.reload.core.ReloadSettings;
 import dev.reload.spi.StateSnapshot;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,6 +79,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
    * Loads every configured plugin and starts the watcher and scheduler. On failure nothing is left
    * loaded, running or on disk.
    *
+   * @throws InvalidSettingsException naming every plugin whose library cannot be found
    * @throws dev.reload.PluginException naming the plugin that cannot be loaded and why
    * @throws IllegalArgumentException if a snapshot names a plugin that is not configured
    */
@@ -90,7 +94,17 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     Platform platform = Platform.current();
     LibraryLocator locator = new LibraryLocator(settings.searchPaths(), platform);
     Map<String, Path> sources = new LinkedHashMap<>();
-    settings.plugins().values().forEach(plugin -> sources.put(plugin.name(), locator.locate(plugin)));
+    List<String> missing = new ArrayList<>();
+    for (PluginSettings plugin : settings.plugins().values()) {
+      try {
+        sources.put(plugin.name(), locator.locate(plugin));
+      } catch (PluginException e) {
+        missing.add(e.getMessage());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new InvalidSettingsException(missing);
+    }
     DefaultPluginRegistry registry =
         new DefaultPluginRegistry(settings, platform, sources, snapshots, listeners, clock);
     try {

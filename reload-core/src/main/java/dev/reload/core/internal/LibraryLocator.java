@@ -39,7 +39,7 @@ public final class LibraryLocator {
       if (Files.isRegularFile(given)) {
         return given;
       }
-      throw new PluginException("plugin '" + plugin.name() + "': library " + given
+      throw new PluginException(plugin.describeLibrary() + ": library " + given
           + " does not exist or is not a regular file");
     }
     List<Path> tried = new ArrayList<>();
@@ -50,7 +50,7 @@ public final class LibraryLocator {
       }
       tried.add(candidate);
     }
-    throw new PluginException("plugin '" + plugin.name() + "': library '" + fileName
+    throw new PluginException(plugin.describeLibrary() + ": library '" + fileName
         + "' not found; looked in " + tried + " (reload.search-paths, in order)");
   }
 }
