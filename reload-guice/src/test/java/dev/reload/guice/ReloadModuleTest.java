@@ -1,0 +1,209 @@
+package dev.reload.guice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.common.util.concurrent.Service;
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.reload.PluginLease;
+import dev.reload.PluginRegistry;
+import dev.reload.ReloadEvent;
+import dev.reload.ReloadListener;
+import dev.reload.Symbol;
+import dev.reload.testing.CounterSnapshot;
+import dev.reload.testing.PluginDir;
+import dev.reload.testing.Sources;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real injector over real gcc-built plugins. */
+class ReloadModuleTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  /** The counter plugin as the application sees it. */
+  public interface Counter {
+    @Symbol("counter_next")
+    long next();
+
+    int version();
+  }
+
+  /** Counts calls so a test can see the module used it. */
+  public static final class CountingSnapshot extends CounterSnapshot {
+    static final List<String> CALLS = new CopyOnWriteArrayList<>();
+
+    @Override
+    public dev.reload.spi.StatePayload capture(PluginLease outgoing) {
+      CALLS.add("capture " + outgoing.version().generation());
+      return super.capture(outgoing);
+    }
+  }
+
+  @TempDir Path root;
+  private PluginDir dir;
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
+  private Injector injector;
+  private ReloadService service;
+
+  @BeforeEach
+  void buildInjector() {
+    dir = new PluginDir(root);
+    dir.publish("counter", Sources.counter(1));
+    dir.publish("greeter", Sources.greeter("Hello"));
+    CountingSnapshot.CALLS.clear();
+    Config config = ConfigFactory.parseString("""
+            reload {
+              search-paths = ["%s"]
+              shadow-dir = "%s"
+              watch.debounce = 20ms
+              plugins {
+                counter.required-symbols = [counter_next, counter_get, counter_set]
+                greeter.required-symbols = [greet]
+              }
+            }
+            """.formatted(dir.libs(), dir.shadow()))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    injector = Guice.createInjector(new ReloadModule(), new AbstractModule() {
+      @Override
+      protected void configure() {
+        bind(Config.class).toInstance(config);
+        bind(MeterRegistry.class).toInstance(meters);
+        ReloadModule.bindStateSnapshot(binder(), "counter").to(CountingSnapshot.class);
+        ReloadModule.bindPlugin(binder(), Counter.class, "counter");
+        ReloadModule.bindListener(binder()).toInstance(events::add);
+      }
+    });
+    service = injector.getInstance(ReloadService.class);
+  }
+
+  @AfterEach
+  void stopService() {
+    service.stopAsync().awaitTerminated();
+  }
+
+  private static Set<String> reloadThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+        .map(Thread::getName).filter(name -> name.startsWith("reload-"))
+        .collect(Collectors.toSet());
+  }
+
+  @Test
+  void injectedRegistryServesCalls() {
+    service.startAsync().awaitRunning();
+    PluginRegistry registry = injector.getInstance(PluginRegistry.class);
+
+    try (PluginLease lease = registry.plugin("greeter").acquire()) {
+      byte[] out = new byte[32];
+      int length = lease.invokeInt("greet", "Guice", out, out.length);
+      assertThat(new String(out, 0, length)).isEqualTo("Hello, Guice!");
+    }
+    assertThat(registry.plugins()).hasSize(2);
+  }
+
+  @Test
+  void typedInterfaceKeepsWorkingAcrossAReloadAndReachesTheNewCode() {
+    Counter counter = injector.getInstance(Counter.class); // injected before the service starts
+    service.startAsync().awaitRunning();
+    assertThat(counter.next()).isEqualTo(1);
+    assertThat(counter.version()).isEqualTo(1);
+
+    dir.publish("counter", Sources.counter(2));
+
+    await().atMost(WAIT).until(() -> counter.version() == 2);
+    assertThat(counter.next()).isEqualTo(2);
+    assertThat(counter.toString()).isEqualTo("Counter bound to plugin 'counter'");
+  }
+
+  @Test
+  void boundStateSnapshotMovesTheStateDuringAReload() {
+    service.startAsync().awaitRunning();
+    Counter counter = injector.getInstance(Counter.class);
+    counter.next();
+    counter.next();
+
+    injector.getInstance(PluginRegistry.class).reload("counter").join();
+    dir.publish("counter", Sources.counter(2));
+    await().atMost(WAIT).until(() -> counter.version() == 2);
+
+    assertThat(CountingSnapshot.CALLS).containsExactly("capture 1");
+    assertThat(counter.next()).isEqualTo(3);
+    assertThat(events).extracting(event -> event.getClass().getSimpleName())
+        .containsExactly("Before", "After");
+  }
+
+  @Test
+  void metricsAppearInTheInjectedMeterRegistry() {
+    service.startAsync().awaitRunning();
+    dir.publish("greeter", Sources.greeter("Hi"));
+    injector.getInstance(PluginRegistry.class).reload("greeter").join();
+
+    assertThat(meters.get("reload.duration").tags("plugin", "greeter", "outcome", "swapped")
+        .timer().count()).isEqualTo(1);
+    assertThat(meters.get("reload.generation").tag("plugin", "greeter").gauge().value())
+        .isEqualTo(2.0);
+  }
+
+  @Test
+  void stoppingTheServiceLeavesNoThreadAndNoShadowCopy() {
+    Set<String> before = reloadThreads();
+    service.startAsync().awaitRunning();
+    Set<String> started = reloadThreads();
+    started.removeAll(before);
+    assertThat(started).isNotEmpty();
+    assertThat(dir.shadowFiles()).hasSize(2);
+
+    service.stopAsync().awaitTerminated();
+
+    assertThat(reloadThreads()).doesNotContainAnyElementsOf(started);
+    assertThat(dir.shadowFiles()).isEmpty();
+    assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+        .noneMatch(name -> name.contains("ReloadService"));
+    assertThatThrownBy(() -> injector.getInstance(PluginRegistry.class).plugin("counter"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("ReloadService is TERMINATED");
+  }
+
+  @Test
+  void registryUsedBeforeStartSaysHowToStartIt() {
+    assertThatThrownBy(() -> injector.getInstance(Counter.class).next())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("the plugin registry is not running (ReloadService is NEW)")
+        .hasMessageContaining(".startAsync().awaitRunning()");
+  }
+
+  @Test
+  void moduleOnlyBindsAndStartsNothing() {
+    Set<String> before = reloadThreads();
+    Injector another = Guice.createInjector(com.google.inject.Stage.PRODUCTION, new ReloadModule());
+    another.getInstance(PluginRegistry.class);
+    assertThat(reloadThreads()).isEqualTo(before);
+    assertThat(another.getInstance(ReloadService.class).state()).isEqualTo(Service.State.NEW);
+  }
+
+  @Test
+  void listenersBoundInModulesAreCalled() {
+    ReloadListener extra = events::add;
+    service.startAsync().awaitRunning();
+    injector.getInstance(PluginRegistry.class).addListener(extra);
+    dir.publish("greeter", Sources.greeter("Hey"));
+    injector.getInstance(PluginRegistry.class).reload("greeter").join();
+    assertThat(events).hasSize(4);
+  }
+}
