@@ -1,0 +1,93 @@
+package dev.reload.example;
+
+import com.google.common.util.concurrent.AbstractIdleService;
+import com.sun.net.httpserver.HttpServer;
+import dev.reload.PluginRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP endpoints, on the JDK's built-in server. Thread-safe, as every Guava {@code Service};
+ * requests are served by a fixed pool of threads.
+ */
+final class HttpService extends AbstractIdleService {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpService.class);
+  private static final int THREADS = 8;
+
+  private final ServerSettings settings;
+  private final PluginRegistry registry;
+  private final Greeter greeter;
+  private final Counter counter;
+  private final PrometheusMeterRegistry prometheus;
+  private final AdminToken token;
+  /** Set by startUp, read by shutDown and address(); both run after startUp. */
+  private volatile HttpServer server;
+  private volatile ExecutorService executor;
+
+  @Inject
+  HttpService(ServerSettings settings, PluginRegistry registry, Greeter greeter, Counter counter,
+      PrometheusMeterRegistry prometheus, AdminToken token) {
+    this.settings = settings;
+    this.registry = registry;
+    this.greeter = greeter;
+    this.counter = counter;
+    this.prometheus = prometheus;
+    this.token = token;
+  }
+
+  @Override
+  protected void startUp() throws IOException {
+    HttpServer http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
+    http.createContext("/greet", Exchanges.endpoint("/greet", "GET", new GreetHandler(greeter)));
+    http.createContext("/count", Exchanges.endpoint("/count", "GET", exchange ->
+        Exchanges.send(exchange, 200, Exchanges.TEXT, counter.counter_next() + "\n")));
+    http.createContext("/plugins", new PluginsHandler(registry, token));
+    http.createContext("/metrics", Exchanges.endpoint("/metrics", "GET", exchange ->
+        Exchanges.send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
+            prometheus.scrape())));
+    http.createContext("/health", Exchanges.endpoint("/health", "GET", exchange -> {
+      registry.plugins(); // throws while the registry is not running: a 500, not "ok"
+      Exchanges.send(exchange, 200, Exchanges.TEXT, "ok\n");
+    }));
+    http.createContext("/", exchange ->
+        Exchanges.answer(exchange, exchange.getRequestMethod(), Exchanges::notFound));
+    AtomicInteger threads = new AtomicInteger();
+    executor = Executors.newFixedThreadPool(THREADS, runnable -> {
+      Thread thread = new Thread(runnable, "http-" + threads.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+    http.setExecutor(executor);
+    http.start();
+    server = http;
+    log.info("listening on http://{}:{}", http.getAddress().getHostString(), http.getAddress().getPort());
+  }
+
+  @Override
+  protected void shutDown() throws InterruptedException {
+    server.stop(1);
+    executor.shutdown();
+    if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+      executor.shutdownNow();
+    }
+  }
+
+  /** The address the server listens on. */
+  InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  @Override
+  protected String serviceName() {
+    return "HttpService";
+  }
+}
