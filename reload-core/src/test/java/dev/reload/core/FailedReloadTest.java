@@ -180,16 +180,12 @@ class FailedReloadTest {
   @Test
   void errorThrownByRestoreStillReopensTheGate() {
     registry.close();
-    events.clear();
-    registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
-            .plugin(PluginSettings.builder("counter").build()).build())
-        .stateSnapshot("counter", new CounterSnapshot() {
-          @Override
-          public void restore(PluginLease incoming, StatePayload payload) {
-            throw new OutOfMemoryError("simulated by test");
-          }
-        })
-        .build();
+    registry = dir.startCounter(new CounterSnapshot() {
+      @Override
+      public void restore(PluginLease incoming, StatePayload payload) {
+        throw new OutOfMemoryError("simulated by test");
+      }
+    });
     next();
 
     dir.publish("counter", Sources.counter(2));
@@ -207,15 +203,12 @@ class FailedReloadTest {
   @Test
   void snapshotThatCallsThroughTheGateFailsInsteadOfHanging() {
     registry.close();
-    registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
-            .plugin(PluginSettings.builder("counter").build()).build())
-        .stateSnapshot("counter", new CounterSnapshot() {
-          @Override
-          public StatePayload capture(PluginLease outgoing) {
-            return StatePayload.ofLong(1, next()); // wrong: acquire() instead of the lease given
-          }
-        })
-        .build();
+    registry = dir.startCounter(new CounterSnapshot() {
+      @Override
+      public StatePayload capture(PluginLease outgoing) {
+        return StatePayload.ofLong(1, next()); // wrong: acquire() instead of the lease given
+      }
+    });
     dir.publish("counter", Sources.counter(2));
 
     ReloadOutcome outcome = registry.reload("counter").join();

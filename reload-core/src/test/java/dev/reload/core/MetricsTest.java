@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
-import dev.reload.testing.CounterSnapshot;
+import dev.reload.testing.HeldRestore;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
 import io.micrometer.core.instrument.Meter;
@@ -13,7 +13,6 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,22 +26,10 @@ class MetricsTest {
     PluginDir dir = new PluginDir(root);
     dir.publish("counter", Sources.counter(1));
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    CountDownLatch inRestore = new CountDownLatch(1);
-    CountDownLatch finishRestore = new CountDownLatch(1);
+    HeldRestore held = new HeldRestore();
     try (PluginRegistry registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
             .plugin(PluginSettings.builder("counter").build()).build())
-        .stateSnapshot("counter", new CounterSnapshot() {
-          @Override
-          public void restore(PluginLease incoming, dev.reload.spi.StatePayload payload) {
-            inRestore.countDown();
-            try {
-              finishRestore.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            super.restore(incoming, payload);
-          }
-        })
+        .stateSnapshot("counter", held)
         .meterRegistry(meters)
         .build()) {
       PluginLease lease = registry.plugin("counter").acquire();
@@ -54,14 +41,14 @@ class MetricsTest {
 
       dir.publish("counter", Sources.counter(2));
       CompletableFuture<?> reload = registry.reload("counter");
-      assertThat(inRestore.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(held.awaitEntered()).isTrue();
       CompletableFuture<?> gatedCall = CompletableFuture.runAsync(() -> {
         try (PluginLease gated = registry.plugin("counter").acquire()) {
           gated.invokeLong("counter_next");
         }
       });
       org.awaitility.Awaitility.await().until(() -> hasWaiter(registry));
-      finishRestore.countDown();
+      held.release();
       reload.get(5, TimeUnit.SECONDS);
       gatedCall.get(5, TimeUnit.SECONDS);
       registry.reload("counter").join(); // unchanged

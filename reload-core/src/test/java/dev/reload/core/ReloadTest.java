@@ -12,6 +12,7 @@ import dev.reload.ReloadStep;
 import dev.reload.VersionState;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
+import dev.reload.testing.HeldRestore;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
 import java.nio.file.Path;
@@ -282,34 +283,15 @@ class ReloadTest {
 
   @Test
   void callersWaitAtTheGateAndContinueOnTheNewVersion() throws Exception {
-    start();
-    next(registry);
-    CountDownLatch gateClosed = new CountDownLatch(1);
-    CountDownLatch restoreMayFinish = new CountDownLatch(1);
-    registry.close();
-    events.clear();
-    registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
-            .plugin(PluginSettings.builder("counter").build()).build())
-        .stateSnapshot("counter", new CounterSnapshot() {
-          @Override
-          public void restore(PluginLease incoming, dev.reload.spi.StatePayload payload) {
-            gateClosed.countDown();
-            try {
-              restoreMayFinish.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            super.restore(incoming, payload);
-          }
-        })
-        .build();
+    HeldRestore held = new HeldRestore();
+    registry = dir.startCounter(held);
     next(registry);
     dir.publish("counter", Sources.counter(2));
     CompletableFuture<ReloadOutcome> reload = registry.reload("counter");
-    assertThat(gateClosed.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(held.awaitEntered()).isTrue();
     CompletableFuture<Integer> caller = CompletableFuture.supplyAsync(() -> version(registry, "counter"));
     await().during(Duration.ofMillis(50)).atMost(Duration.ofSeconds(1)).until(() -> !caller.isDone());
-    restoreMayFinish.countDown();
+    held.release();
 
     assertThat(caller.get(5, TimeUnit.SECONDS)).isEqualTo(2);
     assertThat(reload.get(5, TimeUnit.SECONDS)).isInstanceOf(ReloadOutcome.Swapped.class);

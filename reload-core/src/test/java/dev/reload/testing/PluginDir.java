@@ -1,6 +1,10 @@
 package dev.reload.testing;
 
+import dev.reload.PluginRegistry;
+import dev.reload.core.PluginSettings;
+import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
+import dev.reload.spi.StateSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -61,6 +65,17 @@ public final class PluginDir {
         .shadowDir(shadow)
         .debounce(Duration.ofMillis(20))
         .drainTimeout(Duration.ofSeconds(5));
+  }
+
+  /**
+   * Starts a registry of the one plugin {@code counter} (manual reloads: no watcher) whose state
+   * moves through {@code snapshot}.
+   */
+  public PluginRegistry startCounter(StateSnapshot snapshot) {
+    return RegistryBuilder.of(settings().watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build()).build())
+        .stateSnapshot("counter", snapshot)
+        .build();
   }
 
   /** Every file under the shadow directory. */
