@@ -10,9 +10,11 @@ import dev.reload.VersionState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -47,6 +49,13 @@ final class LoadedVersion implements PluginVersion {
   private final NativeLibrary library;
   /** Every function resolved so far, held strongly for the same reason. Thread-safe map. */
   private final Map<String, Function> functions = new ConcurrentHashMap<>();
+  /**
+   * Direct implementations of bound interfaces, by slot. Replaced (copy on write) under the
+   * plugin's reload lock, before the version serves or before the binding is handed out.
+   */
+  private volatile Object[] directs = new Object[0];
+  /** What {@link #directs} registered, released on unmap. */
+  private final List<DirectApi.Registration> registrations = new CopyOnWriteArrayList<>();
   private final LongAdder pins = new LongAdder();
   private final LongAdder unpins = new LongAdder();
 
@@ -75,11 +84,13 @@ final class LoadedVersion implements PluginVersion {
    * @throws StepFailure at {@link ReloadStep#LOAD}, saying what is missing or failed
    */
   static LoadedVersion load(String pluginName, long generation, ShadowStore.StagedCopy copy,
-      Platform platform, List<String> requiredSymbols, Instant now) throws StepFailure {
+      Platform platform, List<String> requiredSymbols, DirectApi[] bound, Instant now)
+      throws StepFailure {
     NativeLibrary library;
     try {
-      library = NativeLibrary.getInstance(copy.path().toString(),
-          Map.of(Library.OPTION_OPEN_FLAGS, platform.openFlags()));
+      library = NativeLibrary.getInstance(copy.path().toString(), Map.of(
+          Library.OPTION_OPEN_FLAGS, platform.openFlags(),
+          Library.OPTION_FUNCTION_MAPPER, DirectClasses.SYMBOLS));
     } catch (UnsatisfiedLinkError e) {
       throw new StepFailure(ReloadStep.LOAD, "cannot load library " + copy.source()
           + ": " + firstLine(e.getMessage()), e);
@@ -90,6 +101,13 @@ final class LoadedVersion implements PluginVersion {
         if (!version.hasSymbol(symbol)) {
           throw new StepFailure(ReloadStep.LOAD, "library " + copy.source()
               + " does not export required symbol '" + symbol + "'");
+        }
+      }
+      for (int slot = 0; slot < bound.length; slot++) {
+        try {
+          version.attach(bound[slot], slot);
+        } catch (PluginException e) {
+          throw new StepFailure(ReloadStep.LOAD, e.getMessage(), e.getCause());
         }
       }
       if (version.hasSymbol(INIT_SYMBOL)) {
@@ -143,6 +161,25 @@ final class LoadedVersion implements PluginVersion {
 
   void state(VersionState state) {
     this.state = state;
+  }
+
+  /**
+   * Registers a direct class of {@code api} to this version, callable through {@link
+   * #direct(int)}. Caller holds the plugin's reload lock.
+   *
+   * @throws PluginException if this version cannot serve {@code api}
+   */
+  void attach(DirectApi api, int slot) {
+    DirectApi.Registration registration = api.register(library, pluginName, generation);
+    registrations.add(registration);
+    Object[] grown = Arrays.copyOf(directs, Math.max(directs.length, slot + 1));
+    grown[slot] = registration.implementation();
+    directs = grown;
+  }
+
+  /** The implementation of the interface bound at {@code slot}. */
+  Object direct(int slot) {
+    return directs[slot];
   }
 
   /** Takes a lease if the version is active; lock-free. */
@@ -253,6 +290,9 @@ final class LoadedVersion implements PluginVersion {
   }
 
   private void unmap() {
+    directs = new Object[0];
+    registrations.forEach(DirectApi.Registration::release);
+    registrations.clear();
     functions.clear();
     library.close();
     state = VersionState.DISPOSED;

@@ -36,6 +36,8 @@ final class ManagedPlugin implements Plugin {
   private volatile LoadedVersion current;
   /** The last good version before {@link #current}, unmapped, kept on disk for rollback. Guarded by {@link #reloadLock} for writes. */
   private volatile LoadedVersion previous;
+  /** Interfaces bound with direct mapping, by slot. Copy on write under {@link #reloadLock}. */
+  private volatile DirectApi[] boundApis = new DirectApi[0];
   /** The last failed reload, cleared by a successful one. Written under {@link #reloadLock}. */
   private volatile ReloadOutcome.Failed lastFailure;
   /** Set once by close(), under {@link #gate}. */
@@ -79,9 +81,37 @@ final class ManagedPlugin implements Plugin {
     return new Lease(pin(), true);
   }
 
+  /**
+   * Binds a public interface with JNA direct mapping (one generated class per loaded version, at
+   * direct-mapping speed); any other interface through a {@link java.lang.reflect.Proxy}. Every
+   * later version must export the interface's symbols, or its reload fails at load.
+   */
   @Override
   public <T> T bind(Class<T> api) {
-    return BoundInterface.create(this, api);
+    if (!DirectApi.supports(api)) {
+      return BoundInterface.create(this, api);
+    }
+    DirectApi direct = DirectApi.of(api);
+    reloadLock.lock();
+    try {
+      DirectApi[] apis = boundApis;
+      int slot = java.util.List.of(apis).indexOf(direct);
+      if (slot < 0) {
+        slot = apis.length;
+        current.attach(direct, slot);
+        DirectApi[] grown = java.util.Arrays.copyOf(apis, slot + 1);
+        grown[slot] = direct;
+        boundApis = grown;
+      }
+      return api.cast(direct.newBound(this, slot));
+    } finally {
+      reloadLock.unlock();
+    }
+  }
+
+  /** Interfaces bound with direct mapping, by slot; every new version registers them all. */
+  DirectApi[] boundApis() {
+    return boundApis;
   }
 
   /** Pins the current version: lock-free unless the gate is closed. */

@@ -122,7 +122,7 @@ final class ReloadPipeline {
   private LoadedVersion load(ManagedPlugin plugin, ShadowStore.StagedCopy copy, long generation)
       throws StepFailure {
     return LoadedVersion.load(plugin.name(), generation, copy, platform,
-        plugin.settings().requiredSymbols(), clock.instant());
+        plugin.settings().requiredSymbols(), plugin.boundApis(), clock.instant());
   }
 
   /** Steps 4 and 5: gate, drain, capture, restore. */

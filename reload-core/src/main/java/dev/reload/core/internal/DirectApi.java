@@ -1,0 +1,162 @@
+package dev.reload.core.internal;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import dev.reload.PluginException;
+import dev.reload.Symbol;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The generated classes of one interface bound with {@link dev.reload.Plugin#bind}: one bound
+ * class, and a pool of direct classes, each registered (JNA direct mapping) to one loaded version
+ * at a time. JNA keeps every registered class reachable from a static map even after {@code
+ * unregister}, so classes return to the pool when their version is unmapped and are reused: the
+ * number defined is the most versions ever loaded at once, not the number of reloads.
+ *
+ * <p>One instance per interface for the whole JVM (a {@link ClassValue}); thread-safe.
+ */
+final class DirectApi {
+
+  private static final ClassValue<DirectApi> APIS = new ClassValue<>() {
+    @Override
+    protected DirectApi computeValue(Class<?> api) {
+      return new DirectApi(api);
+    }
+  };
+
+  private final Class<?> api;
+  private final List<Method> methods;
+  private final List<String> symbols;
+  private final GeneratedLoader loader;
+  private final Constructor<?> boundConstructor;
+  /** Direct classes not registered to any version. */
+  private final Deque<Class<?>> free = new ConcurrentLinkedDeque<>();
+  private final AtomicInteger defined = new AtomicInteger();
+
+  private DirectApi(Class<?> api) {
+    this.api = api;
+    this.methods = new ArrayList<>();
+    this.symbols = new ArrayList<>();
+    Arrays.stream(api.getMethods())
+        .filter(method -> Modifier.isAbstract(method.getModifiers()))
+        .sorted(Comparator.comparing(Method::getName).thenComparing(Method::toGenericString))
+        .forEach(method -> {
+          methods.add(method);
+          Symbol symbol = method.getAnnotation(Symbol.class);
+          symbols.add(symbol != null ? symbol.value() : method.getName());
+        });
+    this.loader = new GeneratedLoader(api.getClassLoader());
+    String name = DirectClasses.boundName(api);
+    try {
+      this.boundConstructor = loader.define(name, DirectClasses.bound(name, api, methods))
+          .getConstructor(Object.class, int.class);
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException("generated " + name + " has no constructor", e);
+    }
+  }
+
+  /** Whether {@code api} can be bound with direct mapping: a public interface reachable from outside its package. */
+  static boolean supports(Class<?> api) {
+    for (Class<?> type = api; type != null; type = type.getEnclosingClass()) {
+      if (!Modifier.isPublic(type.getModifiers())) {
+        return false;
+      }
+    }
+    return api.isInterface();
+  }
+
+  static DirectApi of(Class<?> api) {
+    return APIS.get(api);
+  }
+
+  Class<?> api() {
+    return api;
+  }
+
+  /** How many direct classes were defined so far. */
+  int defined() {
+    return defined.get();
+  }
+
+  /** A new implementation of the interface calling the plugin's current version through {@code slot}. */
+  Object newBound(ManagedPlugin plugin, int slot) {
+    try {
+      return boundConstructor.newInstance(plugin, slot);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot instantiate the binding of " + api.getName(), e);
+    }
+  }
+
+  /**
+   * Registers a direct class of this interface to {@code library}.
+   *
+   * @throws PluginException if the library lacks a symbol of the interface or JNA cannot map a type
+   */
+  Registration register(NativeLibrary library, String plugin, long generation) {
+    Class<?> direct = free.poll();
+    if (direct == null) {
+      String name = DirectClasses.directName(api, defined.incrementAndGet());
+      direct = loader.define(name, DirectClasses.direct(name, api, methods, symbols));
+    }
+    try {
+      Native.register(direct, library);
+      return new Registration(direct, direct.getConstructor().newInstance());
+    } catch (RuntimeException | LinkageError | ReflectiveOperationException e) {
+      Native.unregister(direct);
+      free.push(direct);
+      throw new PluginException("plugin '" + plugin + "' generation " + generation + " cannot serve "
+          + api.getName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A direct class registered to one version, and its instance. */
+  final class Registration {
+    private final Class<?> direct;
+    private final Object implementation;
+
+    private Registration(Class<?> direct, Object implementation) {
+      this.direct = direct;
+      this.implementation = implementation;
+    }
+
+    Object implementation() {
+      return implementation;
+    }
+
+    /** Unregisters the class (a stale call now throws instead of crashing) and pools it. */
+    void release() {
+      Native.unregister(direct);
+      free.push(direct);
+    }
+  }
+
+  /** Defines the generated classes; sees the interface's loader and this engine's classes. */
+  private static final class GeneratedLoader extends ClassLoader {
+    private static final ClassLoader ENGINE = DirectBound.class.getClassLoader();
+
+    GeneratedLoader(ClassLoader apiLoader) {
+      super(apiLoader != null ? apiLoader : ENGINE);
+    }
+
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+      if (name.startsWith("dev.reload.core.internal.")) {
+        return ENGINE.loadClass(name);
+      }
+      return super.loadClass(name, resolve);
+    }
+
+    Class<?> define(String name, byte[] bytes) {
+      return defineClass(name, bytes, 0, bytes.length);
+    }
+  }
+}

@@ -1,0 +1,180 @@
+package dev.reload.core.internal;
+
+import java.lang.reflect.Method;
+import java.util.List;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * Writes the bytecode of the two classes behind a bound interface:
+ *
+ * <ul>
+ *   <li>a <em>direct</em> class: one {@code static native} method per interface method, named
+ *       {@code m<i>$<symbol>} (so {@link #SYMBOLS} maps it to the exported symbol) and registered
+ *       with JNA's direct mapping against one loaded version, plus the interface's methods
+ *       forwarding to them;
+ *   <li>a <em>bound</em> class extending {@link DirectBound}: each method pins the current version,
+ *       calls its direct class and unpins, in a try/finally.
+ * </ul>
+ *
+ * Stateless and thread-safe.
+ */
+final class DirectClasses {
+
+  private static final String BASE = Type.getInternalName(DirectBound.class);
+  private static final String OBJECT = "java/lang/Object";
+  private static final String OBJECT_DESC = "Ljava/lang/Object;";
+
+  /** Maps a direct class's native {@code m<i>$<symbol>} to {@code <symbol>}; others unchanged. */
+  static final com.sun.jna.FunctionMapper SYMBOLS = (library, method) -> {
+    String name = method.getName();
+    int dollar = name.indexOf('$');
+    return isDirect(method.getDeclaringClass()) && dollar > 0 ? name.substring(dollar + 1) : name;
+  };
+
+  private static final String DIRECT_MARK = "$$ReloadDirect";
+
+  private DirectClasses() {}
+
+  static boolean isDirect(Class<?> type) {
+    return type.getName().contains(DIRECT_MARK);
+  }
+
+  static String directName(Class<?> api, int number) {
+    return "dev.reload.core.generated." + api.getName().replace('.', '_') + DIRECT_MARK + number;
+  }
+
+  static String boundName(Class<?> api) {
+    return "dev.reload.core.generated." + api.getName().replace('.', '_') + "$$ReloadBound";
+  }
+
+  static byte[] direct(String className, Class<?> api, List<Method> methods, List<String> symbols) {
+    String self = className.replace('.', '/');
+    ClassWriter writer = writer();
+    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, self, null,
+        OBJECT, new String[] {Type.getInternalName(api)});
+    constructor(writer, OBJECT, "()V", 0);
+    for (int i = 0; i < methods.size(); i++) {
+      Method method = methods.get(i);
+      String descriptor = Type.getMethodDescriptor(method);
+      String nativeName = "m" + i + "$" + symbols.get(i);
+      writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC | Opcodes.ACC_NATIVE, nativeName,
+          descriptor, null, null).visitEnd();
+      MethodVisitor forward = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor,
+          null, null);
+      forward.visitCode();
+      loadArguments(forward, method, 1);
+      forward.visitMethodInsn(Opcodes.INVOKESTATIC, self, nativeName, descriptor, false);
+      forward.visitInsn(Type.getReturnType(method).getOpcode(Opcodes.IRETURN));
+      forward.visitMaxs(0, 0);
+      forward.visitEnd();
+    }
+    writer.visitEnd();
+    return writer.toByteArray();
+  }
+
+  static byte[] bound(String className, Class<?> api, List<Method> methods) {
+    String self = className.replace('.', '/');
+    String apiName = Type.getInternalName(api);
+    ClassWriter writer = writer();
+    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, self, null,
+        BASE, new String[] {apiName});
+    constructor(writer, BASE, "(" + OBJECT_DESC + "I)V", 2);
+    for (Method method : methods) {
+      String descriptor = Type.getMethodDescriptor(method);
+      Type returns = Type.getReturnType(method);
+      MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor,
+          null, null);
+      code.visitCode();
+      int version = 1 + argumentSlots(method);
+      int result = version + 1;
+      int thrown = result + Math.max(returns.getSize(), 1);
+      Label start = new Label();
+      Label end = new Label();
+      Label handler = new Label();
+      code.visitTryCatchBlock(start, end, handler, null);
+      // Object v = pin();
+      code.visitVarInsn(Opcodes.ALOAD, 0);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "pin", "()" + OBJECT_DESC, false);
+      code.visitVarInsn(Opcodes.ASTORE, version);
+      // try { r = ((Api) target(v)).method(args); }
+      code.visitLabel(start);
+      code.visitVarInsn(Opcodes.ALOAD, 0);
+      code.visitVarInsn(Opcodes.ALOAD, version);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "target", "(" + OBJECT_DESC + ")" + OBJECT_DESC,
+          false);
+      code.visitTypeInsn(Opcodes.CHECKCAST, apiName);
+      loadArguments(code, method, 1);
+      code.visitMethodInsn(Opcodes.INVOKEINTERFACE, apiName, method.getName(), descriptor, true);
+      if (returns.getSort() != Type.VOID) {
+        code.visitVarInsn(returns.getOpcode(Opcodes.ISTORE), result);
+      }
+      code.visitLabel(end);
+      // finally { unpin(v); } return r;
+      unpin(code, version);
+      if (returns.getSort() != Type.VOID) {
+        code.visitVarInsn(returns.getOpcode(Opcodes.ILOAD), result);
+      }
+      code.visitInsn(returns.getOpcode(Opcodes.IRETURN));
+      code.visitLabel(handler);
+      code.visitVarInsn(Opcodes.ASTORE, thrown);
+      unpin(code, version);
+      code.visitVarInsn(Opcodes.ALOAD, thrown);
+      code.visitInsn(Opcodes.ATHROW);
+      code.visitMaxs(0, 0);
+      code.visitEnd();
+    }
+    writer.visitEnd();
+    return writer.toByteArray();
+  }
+
+  private static void unpin(MethodVisitor code, int version) {
+    code.visitVarInsn(Opcodes.ALOAD, 0);
+    code.visitVarInsn(Opcodes.ALOAD, version);
+    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "unpin", "(" + OBJECT_DESC + ")V", false);
+  }
+
+  /** A public constructor passing its first {@code arguments} (an Object and an int) to super. */
+  private static void constructor(ClassWriter writer, String superName, String descriptor,
+      int arguments) {
+    MethodVisitor init = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", descriptor, null, null);
+    init.visitCode();
+    init.visitVarInsn(Opcodes.ALOAD, 0);
+    if (arguments == 2) {
+      init.visitVarInsn(Opcodes.ALOAD, 1);
+      init.visitVarInsn(Opcodes.ILOAD, 2);
+    }
+    init.visitMethodInsn(Opcodes.INVOKESPECIAL, superName, "<init>", descriptor, false);
+    init.visitInsn(Opcodes.RETURN);
+    init.visitMaxs(0, 0);
+    init.visitEnd();
+  }
+
+  private static void loadArguments(MethodVisitor code, Method method, int firstSlot) {
+    int slot = firstSlot;
+    for (Type argument : Type.getArgumentTypes(method)) {
+      code.visitVarInsn(argument.getOpcode(Opcodes.ILOAD), slot);
+      slot += argument.getSize();
+    }
+  }
+
+  private static int argumentSlots(Method method) {
+    int slots = 0;
+    for (Type argument : Type.getArgumentTypes(method)) {
+      slots += argument.getSize();
+    }
+    return slots;
+  }
+
+  private static ClassWriter writer() {
+    return new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS) {
+      @Override
+      protected String getCommonSuperClass(String first, String second) {
+        return OBJECT; // frames here only merge Object and Throwable locals
+      }
+    };
+  }
+}

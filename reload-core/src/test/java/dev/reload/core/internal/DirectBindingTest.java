@@ -1,0 +1,134 @@
+package dev.reload.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.reload.PluginRegistry;
+import dev.reload.ReloadOutcome;
+import dev.reload.ReloadStep;
+import dev.reload.core.PluginSettings;
+import dev.reload.core.RegistryBuilder;
+import dev.reload.testing.CounterApi;
+import dev.reload.testing.CounterSnapshot;
+import dev.reload.testing.PluginDir;
+import dev.reload.testing.Sources;
+import dev.reload.testing.UnmappableApi;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** bind() of a public interface: generated direct-mapped classes, one per loaded version. */
+class DirectBindingTest {
+
+  @TempDir Path root;
+  private PluginDir dir;
+  private PluginRegistry registry;
+
+  @BeforeEach
+  void start() {
+    dir = new PluginDir(root);
+    dir.publish("counter", Sources.counter(1));
+    registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build()).build())
+        .stateSnapshot("counter", new CounterSnapshot())
+        .build();
+  }
+
+  @AfterEach
+  void close() {
+    registry.close();
+  }
+
+  @Test
+  void publicInterfacesAreBoundByGeneratedDirectClasses() {
+    CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
+
+    assertThat(counter.getClass().getName()).contains("$$ReloadBound");
+    assertThat(counter.add(40, 2)).isEqualTo(42);
+    counter.counter_set(9);
+    assertThat(counter.next()).isEqualTo(10);
+    assertThat(counter.get()).isEqualTo(10);
+    assertThat(counter).hasToString("CounterApi bound to plugin 'counter'");
+    assertThat(((DefaultPluginRegistry) registry).inFlight("counter")).isZero();
+  }
+
+  @Test
+  void boundInterfaceFollowsReloadsAndKeepsTheState() {
+    CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
+    counter.next();
+    for (int build = 2; build <= 4; build++) {
+      dir.publish("counter", Sources.counter(build));
+      assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
+      assertThat(counter.version()).isEqualTo(build);
+    }
+    assertThat(counter.next()).isEqualTo(2);
+    assertThat(registry.plugin("counter").bind(CounterApi.class).get()).isEqualTo(2);
+  }
+
+  @Test
+  void directClassesAreReusedRatherThanDefinedPerReload() {
+    CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
+    int definedBefore = DirectApi.of(CounterApi.class).defined();
+    for (int build = 2; build <= 12; build++) {
+      dir.publish("counter", Sources.counter(build));
+      registry.reload("counter").join();
+      assertThat(counter.version()).isEqualTo(build);
+    }
+    // At most two versions are mapped at once (current and outgoing): two classes serve them all.
+    assertThat(DirectApi.of(CounterApi.class).defined()).isLessThanOrEqualTo(definedBefore + 2);
+  }
+
+  @Test
+  void buildMissingASymbolOfABoundInterfaceIsRefusedAtLoad() {
+    CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
+    counter.next();
+    dir.publish("counter", Sources.counter(2).replace("int add(int a, int b)", "int plus(int a, int b)"));
+
+    ReloadOutcome outcome = registry.reload("counter").join();
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
+      assertThat(failed.step()).isEqualTo(ReloadStep.LOAD);
+      assertThat(failed.reason()).contains("cannot serve " + CounterApi.class.getName())
+          .contains("add");
+    });
+    assertThat(counter.version()).isEqualTo(1);
+    assertThat(counter.next()).isEqualTo(2);
+  }
+
+  @Test
+  void boundCallPinsItsVersionUntilItReturns() throws Exception {
+    CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
+    CompletableFuture<Integer> slow = CompletableFuture.supplyAsync(() -> counter.slow(200));
+    org.awaitility.Awaitility.await()
+        .until(() -> ((DefaultPluginRegistry) registry).inFlight("counter") == 1);
+    dir.publish("counter", Sources.counter(2));
+
+    assertThat(registry.reload("counter").get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(slow).isCompletedWithValue(1);
+    assertThat(counter.version()).isEqualTo(2);
+  }
+
+  @Test
+  void nonPublicInterfacesStillWorkThroughAProxy() {
+    Hidden hidden = registry.plugin("counter").bind(Hidden.class);
+    assertThat(java.lang.reflect.Proxy.isProxyClass(hidden.getClass())).isTrue();
+    assertThat(hidden.add(1, 2)).isEqualTo(3);
+  }
+
+  interface Hidden {
+    int add(int a, int b);
+  }
+
+  @Test
+  void unsupportedTypesAreRefusedWhenBinding() {
+    assertThatThrownBy(() -> registry.plugin("counter").bind(UnmappableApi.class))
+        .hasMessageContaining("cannot serve " + UnmappableApi.class.getName())
+        .hasMessageContaining("not a supported");
+    assertThat(registry.plugin("counter").bind(CounterApi.class).add(1, 1)).isEqualTo(2);
+  }
+}
