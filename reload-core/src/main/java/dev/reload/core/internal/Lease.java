@@ -2,22 +2,19 @@ package dev.reload.core.internal;
 
 import dev.reload.PluginLease;
 import dev.reload.PluginVersion;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * A pin on one {@link LoadedVersion}. Thread-safe: {@link #close()} releases the pin exactly once,
- * whichever thread calls it.
+ * A pin on one {@link LoadedVersion}. Not thread-safe, as {@link PluginLease} says: one thread
+ * at a time. Its one mutable field is plain so that the JIT can keep a try-with-resources lease
+ * in registers (no allocation, no atomic instruction besides the version's counters).
  */
 final class Lease implements PluginLease {
-
-  private static final AtomicIntegerFieldUpdater<Lease> CLOSED =
-      AtomicIntegerFieldUpdater.newUpdater(Lease.class, "closed");
 
   private final LoadedVersion version;
   /** False for the reload thread's own leases, which the gate already protects. */
   private final boolean counted;
-  /** 0 while open, 1 once closed; set by CAS. */
-  private volatile int closed;
+  /** Set once by {@link #close()}; read and written by the thread using the lease. */
+  private boolean closed;
 
   Lease(LoadedVersion version, boolean counted) {
     this.version = version;
@@ -64,21 +61,28 @@ final class Lease implements PluginLease {
 
   @Override
   public void close() {
-    if (CLOSED.compareAndSet(this, 0, 1) && counted) {
-      version.unpin();
+    if (!closed) {
+      closed = true;
+      if (counted) {
+        version.unpin();
+      }
     }
   }
 
   private LoadedVersion open() {
-    if (closed != 0) {
-      throw new IllegalStateException("lease on plugin '" + version.pluginName() + "' generation "
-          + version.generation() + " is closed; acquire a new one");
+    if (closed) {
+      throw closedError();
     }
     return version;
   }
 
+  private IllegalStateException closedError() {
+    return new IllegalStateException("lease on plugin '" + version.pluginName() + "' generation "
+        + version.generation() + " is closed; acquire a new one");
+  }
+
   @Override
   public String toString() {
-    return "Lease[" + version + (closed != 0 ? ", closed]" : "]");
+    return "Lease[" + version + (closed ? ", closed]" : "]");
   }
 }

@@ -49,6 +49,8 @@ final class LoadedVersion implements PluginVersion {
   private final NativeLibrary library;
   /** Every function resolved so far, held strongly for the same reason. Thread-safe map. */
   private final Map<String, Function> functions = new ConcurrentHashMap<>();
+  /** The last symbol resolved, a cache in front of {@link #functions}; racy writes are benign. */
+  private volatile Resolved lastResolved;
   /**
    * Direct implementations of bound interfaces, by slot. Replaced (copy on write) under the
    * plugin's reload lock, before the version serves or before the binding is handed out.
@@ -196,10 +198,14 @@ final class LoadedVersion implements PluginVersion {
   void unpin() {
     unpins.increment();
     if (state != VersionState.ACTIVE) {
-      Thread waiter = drainWaiter;
-      if (waiter != null) {
-        LockSupport.unpark(waiter);
-      }
+      wakeDrainer();
+    }
+  }
+
+  private void wakeDrainer() {
+    Thread waiter = drainWaiter;
+    if (waiter != null) {
+      LockSupport.unpark(waiter);
     }
   }
 
@@ -248,9 +254,23 @@ final class LoadedVersion implements PluginVersion {
    * @throws PluginException if this version does not export it
    */
   Function function(String symbol) {
-    Function function = functions.get(symbol);
-    return function != null ? function : resolve(symbol);
+    // Callers name a symbol with the same string literal call after call: one identity check
+    // usually answers. Kept tiny so that it inlines into every call path.
+    Resolved last = lastResolved;
+    return last != null && last.symbol == symbol ? last.function : lookup(symbol);
   }
+
+  private Function lookup(String symbol) {
+    Function function = functions.get(symbol);
+    if (function == null) {
+      function = resolve(symbol);
+    }
+    lastResolved = new Resolved(symbol, function);
+    return function;
+  }
+
+  /** A symbol and its function, published together. */
+  private record Resolved(String symbol, Function function) {}
 
   private Function resolve(String symbol) {
     try {
@@ -290,6 +310,7 @@ final class LoadedVersion implements PluginVersion {
   }
 
   private void unmap() {
+    lastResolved = null;
     directs = new Object[0];
     registrations.forEach(DirectApi.Registration::release);
     registrations.clear();

@@ -1,0 +1,137 @@
+package dev.reload.bench;
+
+import com.sun.jna.Function;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import dev.reload.Plugin;
+import dev.reload.PluginLease;
+import dev.reload.PluginRegistry;
+import dev.reload.core.PluginSettings;
+import dev.reload.core.RegistryBuilder;
+import dev.reload.core.ReloadSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * The cost of one call of {@code int add(int, int)}: raw JNA three ways, and the same symbol
+ * through the framework (a lease, a bound interface), plus a lease with no call.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class CallBenchmark {
+
+  /** JNA interface mapping ({@code Native.load}). */
+  public interface BenchLibrary extends Library {
+    int add(int a, int b);
+  }
+
+  /** The interface the framework binds ({@code plugin.bind}). */
+  public interface BenchApi {
+    int add(int a, int b);
+  }
+
+  /** JNA direct mapping ({@code Native.register}) on the raw library. */
+  public static final class Direct {
+    public static native int add(int a, int b);
+  }
+
+  /** Arguments read from fields so the JIT cannot fold the call. */
+  @State(Scope.Thread)
+  public static class Args {
+    public int x = 20;
+    public int y = 22;
+  }
+
+  private Path work;
+  private NativeLibrary raw;
+  private Function rawAdd;
+  private BenchLibrary rawInterface;
+  private PluginRegistry registry;
+  private Plugin plugin;
+  private BenchApi bound;
+
+  @Setup
+  public void setUp() throws IOException {
+    NativeDir natives = NativeDir.fromSystemProperty();
+    work = Files.createTempDirectory("call-benchmark");
+    Path rawCopy = work.resolve("raw").resolve("libbench.so");
+    Files.createDirectories(rawCopy.getParent());
+    Files.copy(natives.build(0), rawCopy);
+    Map<String, Object> options = Map.of(Library.OPTION_OPEN_FLAGS, 2 /* RTLD_NOW|RTLD_LOCAL */);
+    raw = NativeLibrary.getInstance(rawCopy.toString(), options);
+    rawAdd = raw.getFunction("add");
+    rawInterface = Native.load(rawCopy.toString(), BenchLibrary.class, options);
+    Native.register(Direct.class, raw);
+
+    Path plugins = Files.createDirectories(work.resolve("plugins"));
+    Files.copy(natives.build(0), plugins.resolve("libbench.so"));
+    registry = RegistryBuilder.of(ReloadSettings.builder()
+            .searchPaths(plugins)
+            .shadowDir(work.resolve("shadow"))
+            .watchEnabled(false)
+            .plugin(PluginSettings.builder("bench").requiredSymbols("add").build())
+            .build())
+        .build();
+    plugin = registry.plugin("bench");
+    bound = plugin.bind(BenchApi.class);
+  }
+
+  @TearDown
+  public void tearDown() throws IOException {
+    registry.close();
+    Native.unregister(Direct.class);
+    raw.close();
+    try (Stream<Path> files = Files.walk(work)) {
+      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    }
+  }
+
+  @Benchmark
+  public int rawFunction(Args args) {
+    return rawAdd.invokeInt(new Object[] {args.x, args.y});
+  }
+
+  @Benchmark
+  public int leasedFunction(Args args) {
+    try (PluginLease lease = plugin.acquire()) {
+      return lease.invokeInt("add", args.x, args.y);
+    }
+  }
+
+  @Benchmark
+  public int rawInterface(Args args) {
+    return rawInterface.add(args.x, args.y);
+  }
+
+  @Benchmark
+  public int rawDirect(Args args) {
+    return Direct.add(args.x, args.y);
+  }
+
+  @Benchmark
+  public int boundInterface(Args args) {
+    return bound.add(args.x, args.y);
+  }
+
+  @Benchmark
+  public long acquireRelease() {
+    try (PluginLease lease = plugin.acquire()) {
+      return lease.version().generation();
+    }
+  }
+}

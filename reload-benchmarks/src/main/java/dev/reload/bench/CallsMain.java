@@ -1,0 +1,114 @@
+package dev.reload.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs {@link CallBenchmark} at 1 and 2 threads in one go and writes JMH's JSON of both runs plus
+ * a Markdown table with the ratios the targets are stated in.
+ *
+ * <pre>CallsMain --native DIR --out calls.json --md calls.md [--quick]</pre>
+ */
+public final class CallsMain {
+
+  private static final String[] METHODS = {"rawFunction", "leasedFunction", "rawInterface",
+      "rawDirect", "boundInterface", "acquireRelease"};
+
+  private CallsMain() {}
+
+  public static void main(String[] arguments) throws RunnerException, IOException {
+    Args args = Args.parse(arguments);
+    boolean quick = args.flag("quick");
+    Path out = args.path("out");
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    List<RunResult> results = new ArrayList<>();
+    for (int threads : new int[] {1, 2}) {
+      Options options = new OptionsBuilder()
+          .include(CallBenchmark.class.getName() + "\\.")
+          .forks(quick ? 1 : 2)
+          .warmupIterations(quick ? 3 : 5)
+          .warmupTime(TimeValue.seconds(1))
+          .measurementIterations(quick ? 5 : 10)
+          .measurementTime(TimeValue.seconds(1))
+          .threads(threads)
+          .jvmArgsAppend("-Dbench.native=" + args.path("native").toAbsolutePath())
+          .build();
+      results.addAll(new Runner(options).run());
+    }
+    try (PrintStream json = new PrintStream(Files.newOutputStream(out))) {
+      ResultFormatFactory.getInstance(ResultFormatType.JSON, json).writeOut(results);
+    }
+    Files.writeString(args.path("md"), markdown(results));
+  }
+
+  static String markdown(List<RunResult> results) {
+    Map<String, double[]> scores = new LinkedHashMap<>();
+    Map<String, double[]> errors = new LinkedHashMap<>();
+    for (String method : METHODS) {
+      scores.put(method, new double[] {Double.NaN, Double.NaN});
+      errors.put(method, new double[] {Double.NaN, Double.NaN});
+    }
+    for (RunResult result : results) {
+      String benchmark = result.getParams().getBenchmark();
+      String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+      int column = result.getParams().getThreads() == 1 ? 0 : 1;
+      if (scores.containsKey(method)) {
+        scores.get(method)[column] = result.getPrimaryResult().getScore();
+        errors.get(method)[column] = result.getPrimaryResult().getScoreError();
+      }
+    }
+    StringBuilder md = new StringBuilder("| call (`int add(int,int)`) | 1 thread, ns/op | 2 threads, ns/op |\n|---|---|---|\n");
+    for (String method : METHODS) {
+      md.append("| `").append(method).append("` | ")
+          .append(cell(scores.get(method)[0], errors.get(method)[0])).append(" | ")
+          .append(cell(scores.get(method)[1], errors.get(method)[1])).append(" |\n");
+    }
+    md.append("\n| target | measured | met |\n|---|---|---|\n");
+    target(md, "`leasedFunction` ≤ 1.05 × `rawFunction` (1 thread)",
+        ratio(scores, "leasedFunction", "rawFunction", 0), 1.05);
+    target(md, "`leasedFunction` ≤ 1.05 × `rawFunction` (2 threads)",
+        ratio(scores, "leasedFunction", "rawFunction", 1), 1.05);
+    target(md, "`boundInterface` ≤ 1.10 × `rawDirect` (1 thread)",
+        ratio(scores, "boundInterface", "rawDirect", 0), 1.10);
+    target(md, "`boundInterface` ≤ 1.10 × `rawDirect` (2 threads)",
+        ratio(scores, "boundInterface", "rawDirect", 1), 1.10);
+    double acquire1 = scores.get("acquireRelease")[0];
+    double acquire2 = scores.get("acquireRelease")[1];
+    md.append(String.format(Locale.ROOT, "| `acquireRelease` ≤ 10 ns (1 thread) | %.1f ns | %s |%n",
+        acquire1, acquire1 <= 10 ? "yes" : "**no**"));
+    target(md, "`acquireRelease` 2 threads ≤ 1.5 × 1 thread", acquire2 / acquire1, 1.5);
+    return md.toString();
+  }
+
+  private static double ratio(Map<String, double[]> scores, String over, String under, int column) {
+    return scores.get(over)[column] / scores.get(under)[column];
+  }
+
+  private static void target(StringBuilder md, String what, double ratio, double limit) {
+    md.append(String.format(Locale.ROOT, "| %s | %.3f × | %s |%n", what, ratio,
+        ratio <= limit ? "yes" : "**no**"));
+  }
+
+  private static String cell(double score, double error) {
+    if (Double.isNaN(score)) {
+      return "–";
+    }
+    return Double.isNaN(error) ? String.format(Locale.ROOT, "%.1f", score)
+        : String.format(Locale.ROOT, "%.1f ± %.1f", score, error);
+  }
+}

@@ -1,0 +1,72 @@
+package dev.reload.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Keeps the measuring code honest: every benchmark computes the right thing, and a short harness
+ * run is correct. No timing is asserted here; run.sh measures.
+ */
+class BenchmarksTest {
+
+  @TempDir Path root;
+
+  @Test
+  void everyCallBenchmarkReachesTheNativeFunction() throws Exception {
+    CallBenchmark benchmark = new CallBenchmark();
+    CallBenchmark.Args args = new CallBenchmark.Args();
+    benchmark.setUp();
+    try {
+      assertThat(benchmark.rawFunction(args)).isEqualTo(42);
+      assertThat(benchmark.leasedFunction(args)).isEqualTo(42);
+      assertThat(benchmark.rawInterface(args)).isEqualTo(42);
+      assertThat(benchmark.rawDirect(args)).isEqualTo(42);
+      assertThat(benchmark.boundInterface(args)).isEqualTo(42);
+      assertThat(benchmark.acquireRelease()).isEqualTo(1);
+    } finally {
+      benchmark.tearDown();
+    }
+  }
+
+  @Test
+  @EnabledOnOs(OS.LINUX)
+  void shortHarnessRunLosesNothingAndLeaksNothing() throws Exception {
+    ReloadHarness.Result result =
+        new ReloadHarness(NativeDir.fromSystemProperty(), 40, 20, 10_000).run();
+
+    assertThat(result.reloads()).isEqualTo(40);
+    assertThat(result.failedReloads()).isZero();
+    assertThat(result.failedCalls()).isZero();
+    assertThat(result.lostIncrements()).isZero();
+    assertThat(result.statelessCallersBlocked()).isZero();
+    assertThat(result.calls()).isPositive();
+    assertThat(result.changeToServing().count()).isEqualTo(20);
+    assertThat(result.baseline().count()).isEqualTo(20);
+    assertThat(result.shadowFilesAfter()).isEqualTo(4);
+    assertThat(result.after().openFds()).isEqualTo(result.before().openFds());
+    assertThat(result.after().threads()).isEqualTo(result.before().threads());
+    assertThat(result.json()).contains("\"reloads\": 40", "\"calls\"", "\"failedCalls\": 0",
+        "\"pauseMicros\": {\"p50\"", "\"statelessCallersBlocked\": 0",
+        "\"changeToServingMillis\": {\"p50\"", "\"mappedLibrariesBefore\"", "\"mappedLibrariesAfter\"",
+        "\"openFdsBefore\"", "\"threadsAfter\"", "\"loadedClassesBefore\"", "\"shadowFilesAfter\": 4");
+  }
+
+  @Test
+  void readmeSectionIsReplacedBetweenItsMarkers() throws Exception {
+    Path readme = Files.writeString(root.resolve("README.md"),
+        "# Title\n\n" + ReadmeTable.START + "\nold table\n" + ReadmeTable.END + "\n\nafter\n");
+    Path table = Files.writeString(root.resolve("calls.md"), "| new | table |\n");
+
+    ReadmeTable.main(new String[] {readme.toString(), table.toString()});
+
+    String text = Files.readString(readme);
+    assertThat(text).startsWith("# Title\n\n" + ReadmeTable.START + "\nMeasured on ")
+        .contains("| new | table |").doesNotContain("old table").endsWith(ReadmeTable.END + "\n\nafter\n");
+  }
+}
