@@ -31,8 +31,10 @@ java $quiet -cp "$jar" dev.reload.bench.CallsMain --native "$native" \
   --out "$out/calls.json" --md "$out/calls.md" $quick
 
 echo "== reload under load ($reloads reloads)"
-java $quiet -cp "$jar" dev.reload.bench.ReloadHarness --native "$native" \
-  --reloads "$reloads" --out "$out/reload.json" --md "$out/reload.md"
+# The class-load log lets the harness name any class loaded between its leak snapshots.
+java $quiet "-Xlog:class+load=info:file=$out/classes.log:uptimemillis" -cp "$jar" \
+  dev.reload.bench.ReloadHarness --native "$native" --reloads "$reloads" \
+  --class-log "$out/classes.log" --out "$out/reload.json" --md "$out/reload.md"
 
 BENCH_MODE="${quick:+ --quick}" java -cp "$jar" dev.reload.bench.ReadmeTable README.md \
   "$out/calls.md" "$out/reload.md"

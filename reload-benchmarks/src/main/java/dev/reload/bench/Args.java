@@ -24,6 +24,10 @@ final class Args {
     return parsed;
   }
 
+  boolean has(String name) {
+    return values.containsKey(name);
+  }
+
   boolean flag(String name) {
     return Boolean.parseBoolean(values.getOrDefault(name, "false"));
   }

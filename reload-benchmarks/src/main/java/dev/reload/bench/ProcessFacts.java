@@ -7,13 +7,42 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-/** What this process holds now, read from {@code /proc/self} and the JVM: for leak checks. */
-record ProcessFacts(long mappedLibraries, long openFds, long threads, long loadedClasses) {
+/**
+ * What this process holds now, read from {@code /proc/self} and the JVM: for leak checks.
+ *
+ * @param uptimeMillis when it was taken, on the clock of {@code -Xlog} uptime stamps
+ */
+record ProcessFacts(long mappedLibraries, long openFds, long threads, long loadedClasses,
+    long uptimeMillis) {
 
   static ProcessFacts now() {
     return new ProcessFacts(countMappedLibraries(), count(Path.of("/proc/self/fd")),
         ManagementFactory.getThreadMXBean().getThreadCount(),
-        ManagementFactory.getClassLoadingMXBean().getLoadedClassCount());
+        ManagementFactory.getClassLoadingMXBean().getLoadedClassCount(),
+        ManagementFactory.getRuntimeMXBean().getUptime());
+  }
+
+  /**
+   * The classes a {@code -Xlog:class+load=info:file=F:uptimemillis} log says were loaded between
+   * two snapshots, so a growing class count can be told apart from a leak: the JIT loads a few JDK
+   * internals lazily.
+   */
+  static java.util.List<String> classesLoadedBetween(Path log, ProcessFacts before,
+      ProcessFacts after) {
+    java.util.regex.Pattern line =
+        java.util.regex.Pattern.compile("\\[(\\d+)ms\\] (\\S+) source: (.*)");
+    try (Stream<String> lines = Files.lines(log)) {
+      return lines.map(line::matcher)
+          .filter(java.util.regex.Matcher::matches)
+          .filter(m -> {
+            long at = Long.parseLong(m.group(1));
+            return at > before.uptimeMillis() && at < after.uptimeMillis();
+          })
+          .map(m -> m.group(2) + " (" + m.group(3) + ")")
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Distinct shared objects mapped into this process. */

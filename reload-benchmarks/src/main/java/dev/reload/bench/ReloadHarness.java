@@ -47,6 +47,8 @@ public final class ReloadHarness {
   private final int reloads;
   private final int baselineReloads;
   private final long paceNanos;
+  /** The JVM's class-load log ({@code -Xlog:class+load...:uptimemillis}), or null. */
+  private final Path classLog;
   private final Path work;
   private final Path plugins;
   private final Path shadow;
@@ -75,8 +77,9 @@ public final class ReloadHarness {
     }
   }
 
-  ReloadHarness(NativeDir natives, int reloads, int baselineReloads, long paceNanos)
+  ReloadHarness(NativeDir natives, int reloads, int baselineReloads, long paceNanos, Path classLog)
       throws IOException {
+    this.classLog = classLog;
     this.natives = natives;
     this.reloads = reloads;
     this.baselineReloads = baselineReloads;
@@ -91,7 +94,8 @@ public final class ReloadHarness {
     int reloads = args.integer("reloads", 1_000);
     ReloadHarness harness = new ReloadHarness(new NativeDir(args.path("native").toAbsolutePath()),
         reloads, Math.min(reloads, args.integer("baseline-reloads", 1_000)),
-        TimeUnit.MICROSECONDS.toNanos(args.integer("pace-micros", 10)));
+        TimeUnit.MICROSECONDS.toNanos(args.integer("pace-micros", 10)),
+        args.has("class-log") ? args.path("class-log") : null);
     Result result = harness.run();
     Files.createDirectories(args.path("out").toAbsolutePath().getParent());
     Files.writeString(args.path("out"), result.json());
@@ -136,7 +140,9 @@ public final class ReloadHarness {
     settle();
     pauses.clear();
     statelessBlocked.set(0);
-    ProcessFacts.now(); // loads what measuring needs (libmanagement), so it is in both snapshots
+    // Load what measuring needs (libmanagement, the file walker) so it is in both snapshots.
+    ProcessFacts.now();
+    ProcessFacts.files(shadow);
     ProcessFacts before = ProcessFacts.now();
     List<Long> statelessServing = new ArrayList<>();
     List<Long> statefulServing = new ArrayList<>();
@@ -144,6 +150,8 @@ public final class ReloadHarness {
     settle();
     ProcessFacts after = ProcessFacts.now();
     long shadowFilesAfter = ProcessFacts.files(shadow);
+    List<String> classesLoaded = classLog == null ? null
+        : ProcessFacts.classesLoadedBetween(classLog, before, after);
     List<Long> baseline = runBaseline();
 
     running.set(false);
@@ -158,7 +166,7 @@ public final class ReloadHarness {
     return new Result(done[0], done[1], calls.get(), failedCalls.get() + callerErrors.size(),
         Percentiles.of(pauses, 1e3), statelessBlocked.get(),
         Percentiles.of(statelessServing, 1e6), Percentiles.of(statefulServing, 1e6),
-        Percentiles.of(baseline, 1e6), lost, before, after, shadowFilesAfter);
+        Percentiles.of(baseline, 1e6), lost, before, after, shadowFilesAfter, classesLoaded);
   }
 
   private Path library(String plugin) {
@@ -303,7 +311,13 @@ public final class ReloadHarness {
   record Result(int reloads, int failedReloads, long calls, long failedCalls, Percentiles pause,
       long statelessCallersBlocked, Percentiles changeToServing, Percentiles statefulChangeToServing,
       Percentiles baseline, long lostIncrements, ProcessFacts before, ProcessFacts after,
-      long shadowFilesAfter) {
+      long shadowFilesAfter, List<String> classesLoaded) {
+
+    /** Whether every class loaded during the reloads is the JDK's own (the JIT loads some lazily). */
+    boolean onlyJdkClassesLoaded() {
+      return classesLoaded != null && classesLoaded.stream()
+          .allMatch(name -> name.contains("(jrt:/") || name.contains("(shared objects file"));
+    }
 
     String json() {
       return String.format(Locale.ROOT, """
@@ -326,7 +340,8 @@ public final class ReloadHarness {
               "openFdsBefore": %d, "openFdsAfter": %d,
               "threadsBefore": %d, "threadsAfter": %d,
               "loadedClassesBefore": %d, "loadedClassesAfter": %d,
-              "shadowFilesAfter": %d
+              "shadowFilesAfter": %d,
+              "classesLoadedDuringReloads": %s
             }
           }
           """, reloads, failedReloads, calls, failedCalls, KibSnapshot.STATE_BYTES, pause.json(true),
@@ -334,7 +349,8 @@ public final class ReloadHarness {
           statefulChangeToServing.json(false), baseline.json(false), lostIncrements,
           before.mappedLibraries(), after.mappedLibraries(), before.openFds(), after.openFds(),
           before.threads(), after.threads(), before.loadedClasses(), after.loadedClasses(),
-          shadowFilesAfter);
+          shadowFilesAfter, classesLoaded == null ? "null" : classesLoaded.stream()
+              .map(name -> "\"" + name + "\"").collect(java.util.stream.Collectors.joining(", ", "[", "]")));
     }
 
     String markdown() {
@@ -362,7 +378,10 @@ public final class ReloadHarness {
       row(md, "threads before / after", before.threads() + " / " + after.threads(), "equal",
           before.threads() == after.threads());
       row(md, "loaded classes before / after", before.loadedClasses() + " / "
-          + after.loadedClasses(), "equal", before.loadedClasses() == after.loadedClasses());
+          + after.loadedClasses() + (classesLoaded == null || classesLoaded.isEmpty() ? ""
+              : " (loaded meanwhile: " + String.join(", ", classesLoaded) + ")"),
+          "equal, or only JDK classes", before.loadedClasses() == after.loadedClasses()
+              || onlyJdkClassesLoaded());
       row(md, "shadow files after", String.valueOf(shadowFilesAfter),
           "4 (current + previous of 2 plugins)", shadowFilesAfter == 4);
       return md.toString();
