@@ -26,8 +26,9 @@ final class ConfigReader {
 
   private static final String ROOT = "reload";
   private static final Set<String> KEYS = Set.of(
-      "search-paths", "shadow-dir", "drain-timeout", "retain-previous", "scheduler", "watch",
-      "plugins");
+      "search-paths", "shadow-dir", "drain-timeout", "retain-previous", "preflight", "scheduler",
+      "watch", "plugins");
+  private static final Set<String> PREFLIGHT_KEYS = Set.of("enabled", "timeout");
   private static final Set<String> SCHEDULER_KEYS = Set.of("mode");
   private static final Set<String> WATCH_KEYS = Set.of("enabled", "mode", "poll-interval", "debounce");
   private static final Set<String> PLUGIN_KEYS = Set.of("library", "platform-name", "required-symbols");
@@ -54,6 +55,7 @@ final class ConfigReader {
     checkTypesAgainstReference();
     rejectUnknownKeys(ROOT, KEYS);
     rejectUnknownKeys(ROOT + ".scheduler", SCHEDULER_KEYS);
+    rejectUnknownKeys(ROOT + ".preflight", PREFLIGHT_KEYS);
     rejectUnknownKeys(ROOT + ".watch", WATCH_KEYS);
 
     read("search-paths", "a list of directories", key -> {
@@ -80,6 +82,9 @@ final class ConfigReader {
         key -> builder.drainTimeout(config.getDuration(key)));
     read("retain-previous", "true or false",
         key -> builder.retainPrevious(config.getBoolean(key)));
+    read("preflight.enabled", "true or false", key -> builder.preflight(config.getBoolean(key)));
+    read("preflight.timeout", "a positive duration such as 10s",
+        key -> builder.preflightTimeout(config.getDuration(key)));
     read("scheduler.mode", "background or poll", key -> builder.schedulerMode(
         ReloadSettings.SchedulerMode.valueOf(config.getString(key).toUpperCase(Locale.ROOT))));
     read("watch.enabled", "true or false", key -> builder.watchEnabled(config.getBoolean(key)));

@@ -38,6 +38,8 @@ public final class ReloadSettings {
   private final Path shadowDir;
   private final Duration drainTimeout;
   private final boolean retainPrevious;
+  private final boolean preflight;
+  private final Duration preflightTimeout;
   private final SchedulerMode schedulerMode;
   private final boolean watchEnabled;
   private final WatchMode watchMode;
@@ -50,6 +52,8 @@ public final class ReloadSettings {
     this.shadowDir = builder.shadowDir;
     this.drainTimeout = builder.drainTimeout;
     this.retainPrevious = builder.retainPrevious;
+    this.preflight = builder.preflight;
+    this.preflightTimeout = builder.preflightTimeout;
     this.schedulerMode = builder.schedulerMode;
     this.watchEnabled = builder.watchEnabled;
     this.watchMode = builder.watchMode;
@@ -80,6 +84,8 @@ public final class ReloadSettings {
         .shadowDir(shadowDir)
         .drainTimeout(drainTimeout)
         .retainPrevious(retainPrevious)
+        .preflight(preflight)
+        .preflightTimeout(preflightTimeout)
         .schedulerMode(schedulerMode)
         .watchEnabled(watchEnabled)
         .watchMode(watchMode)
@@ -103,6 +109,15 @@ public final class ReloadSettings {
 
   public boolean retainPrevious() {
     return retainPrevious;
+  }
+
+  /** Whether candidates are first loaded in a separate probe process. */
+  public boolean preflight() {
+    return preflight;
+  }
+
+  public Duration preflightTimeout() {
+    return preflightTimeout;
   }
 
   public SchedulerMode schedulerMode() {
@@ -134,6 +149,7 @@ public final class ReloadSettings {
   public String toString() {
     return "ReloadSettings[searchPaths=" + searchPaths + ", shadowDir=" + shadowDir
         + ", drainTimeout=" + drainTimeout + ", retainPrevious=" + retainPrevious
+        + ", preflight=" + (preflight ? preflightTimeout : "off")
         + ", scheduler=" + schedulerMode + ", watch=" + (watchEnabled ? watchMode : "off")
         + ", pollInterval=" + pollInterval + ", debounce=" + debounce
         + ", plugins=" + plugins.values() + "]";
@@ -146,6 +162,8 @@ public final class ReloadSettings {
     private Path shadowDir = Path.of(System.getProperty("java.io.tmpdir"), "reload-shadow");
     private Duration drainTimeout = Duration.ofSeconds(5);
     private boolean retainPrevious = true;
+    private boolean preflight = true;
+    private Duration preflightTimeout = Duration.ofSeconds(10);
     private SchedulerMode schedulerMode = SchedulerMode.BACKGROUND;
     private boolean watchEnabled = true;
     private WatchMode watchMode = WatchMode.AUTO;
@@ -179,6 +197,17 @@ public final class ReloadSettings {
 
     public Builder retainPrevious(boolean retainPrevious) {
       this.retainPrevious = retainPrevious;
+      return this;
+    }
+
+    /** Whether candidates are first loaded in a separate probe process (default true). */
+    public Builder preflight(boolean preflight) {
+      this.preflight = preflight;
+      return this;
+    }
+
+    public Builder preflightTimeout(Duration timeout) {
+      this.preflightTimeout = requirePositive("preflightTimeout", timeout);
       return this;
     }
 

@@ -50,6 +50,8 @@ class FailedReloadTest {
     dir = new PluginDir(root);
     dir.publish("counter", Sources.counter(1));
     registry = RegistryBuilder.of(dir.settings()
+            .preflight(true)
+            .preflightTimeout(Duration.ofSeconds(2))
             .plugin(PluginSettings.builder("counter")
                 .requiredSymbols("counter_next", "counter_get", "counter_set").build())
             .build())
@@ -168,6 +170,37 @@ class FailedReloadTest {
   void failingInitExportIsRejected() {
     assertRejected(() -> dir.publish("counter", Sources.withInit(2, -1)),
         ReloadStep.LOAD, "reload_init() returned -1");
+  }
+
+  @Test
+  void libraryWhoseConstructorSegfaultsIsRejectedByThePreflight() {
+    assertRejected(() -> dir.publish("counter",
+            Sources.withConstructor(2, "volatile unsigned long nowhere = 0; *(volatile int *) nowhere = 1;")),
+        ReloadStep.LOAD, "crashed with SIGSEGV while running its constructors or reload_selftest");
+  }
+
+  @Test
+  void libraryWhoseConstructorAbortsIsRejectedByThePreflight() {
+    assertRejected(() -> dir.publish("counter", Sources.withConstructor(2, "abort();")),
+        ReloadStep.LOAD, "was killed by SIGABRT");
+  }
+
+  @Test
+  void libraryWhoseConstructorExitsIsRejectedByThePreflight() {
+    assertRejected(() -> dir.publish("counter", Sources.withConstructor(2, "exit(3);")),
+        ReloadStep.LOAD, "exited with status 3");
+  }
+
+  @Test
+  void libraryWhoseConstructorHangsIsRejectedAfterThePreflightTimeout() {
+    assertRejected(() -> dir.publish("counter", Sources.withConstructor(2, "for (;;) pause();")),
+        ReloadStep.LOAD, "did not answer within PT2S");
+  }
+
+  @Test
+  void failingSelfTestIsRejectedByThePreflight() {
+    assertRejected(() -> dir.publish("counter", Sources.withSelfTest(2, 5)),
+        ReloadStep.LOAD, "reload_selftest() returned 5");
   }
 
   @Test

@@ -58,11 +58,15 @@ public final class PluginDir {
     return build.publish(source, lib(name));
   }
 
-  /** Settings searching {@link #libs()}, with a short debounce and background reloads. */
+  /**
+   * Settings searching {@link #libs()}, with a short debounce and background reloads. The
+   * preflight probe is off (it starts a JVM per registry); the tests of bad builds turn it on.
+   */
   public ReloadSettings.Builder settings() {
     return ReloadSettings.builder()
         .searchPaths(libs)
         .shadowDir(shadow)
+        .preflight(false)
         .debounce(Duration.ofMillis(20))
         .drainTimeout(Duration.ofSeconds(5));
   }

@@ -39,6 +39,21 @@ public final class Sources {
         """.formatted(greeting);
   }
 
+  /** The counter plugin with a constructor (run by dlopen) whose body is {@code statement}. */
+  public static String withConstructor(int version, String statement) {
+    return """
+        #include <signal.h>
+        #include <stdlib.h>
+        #include <unistd.h>
+        __attribute__((constructor)) static void on_load(void) { %s }
+        """.formatted(statement) + counter(version);
+  }
+
+  /** A plugin whose {@code reload_selftest} export returns {@code status}. */
+  public static String withSelfTest(int version, int status) {
+    return counter(version) + "int reload_selftest(void) { return " + status + "; }\n";
+  }
+
   /** A plugin whose {@code reload_init} export returns {@code status}. */
   public static String withInit(int version, int status) {
     return counter(version) + "int reload_init(void) { return " + status + "; }\n";

@@ -50,6 +50,8 @@ public final class DefaultPluginRegistry implements PluginRegistry {
   private final Retirer retirer;
   private final ReloadPipeline pipeline;
   private final ReloadScheduler scheduler;
+  /** Null when the preflight is off. */
+  private final Preflight preflight;
   /** Set once by start(); null when watching is off. */
   private volatile FileWatcher watcher;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -65,8 +67,10 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     this.executor = settings.schedulerMode() == ReloadSettings.SchedulerMode.BACKGROUND
         ? newExecutor("reload-scheduler-" + id) : null;
     this.retirer = new Retirer(store, executor);
+    this.preflight = settings.preflight() ? new Preflight(platform, settings.preflightTimeout(),
+        store.directory(), "reload-preflight-" + id) : null;
     this.pipeline = new ReloadPipeline(store, platform, listeners, observers, retirer,
-        settings.drainTimeout(), settings.retainPrevious(), clock);
+        settings.drainTimeout(), settings.retainPrevious(), clock, preflight);
     this.scheduler = new ReloadScheduler(executor, this::runLocked);
     this.plugins = new LinkedHashMap<>();
     for (PluginSettings plugin : settings.plugins().values()) {
@@ -244,6 +248,9 @@ public final class DefaultPluginRegistry implements PluginRegistry {
       }
     }
     retirer.drainAll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    if (preflight != null) {
+      preflight.close();
+    }
     store.close();
     log.info("plugin registry {} closed", id);
   }

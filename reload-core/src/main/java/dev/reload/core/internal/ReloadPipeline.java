@@ -33,10 +33,13 @@ final class ReloadPipeline {
   private final Duration drainTimeout;
   private final boolean retainPrevious;
   private final Clock clock;
+  /** Null when the preflight is off. */
+  private final Preflight preflight;
 
   ReloadPipeline(ShadowStore store, Platform platform, Listeners listeners,
       ReloadObserver observer, Retirer retirer, Duration drainTimeout, boolean retainPrevious,
-      Clock clock) {
+      Clock clock, Preflight preflight) {
+    this.preflight = preflight;
     this.store = store;
     this.platform = platform;
     this.listeners = listeners;
@@ -56,6 +59,7 @@ final class ReloadPipeline {
     ShadowStore.StagedCopy copy = null;
     try {
       copy = stage(plugin, plugin.sourcePath());
+      preflight(plugin, copy);
       LoadedVersion version = load(plugin, copy, 1);
       plugin.swap(version);
       log.info("plugin '{}' loaded generation 1 from {} (sha256 {})", plugin.name(),
@@ -97,6 +101,7 @@ final class ReloadPipeline {
         return unchanged(plugin, from, attempt);
       }
       attempt.step = ReloadStep.LOAD;
+      preflight(plugin, attempt.copy);
       attempt.candidate = load(plugin, attempt.copy, from.generation() + 1);
       attempt.loaded = System.nanoTime();
       listeners.fire(new ReloadEvent.Before(plugin.name(), from, attempt.candidate));
@@ -117,6 +122,13 @@ final class ReloadPipeline {
   /** Stages under the library's own file name, also when rolling back from an older copy. */
   private ShadowStore.StagedCopy stage(ManagedPlugin plugin, Path source) throws StepFailure {
     return store.stage(plugin.name(), source, plugin.sourcePath());
+  }
+
+  /** Loads the copy in the probe process first, when the preflight is on. */
+  private void preflight(ManagedPlugin plugin, ShadowStore.StagedCopy copy) throws StepFailure {
+    if (preflight != null) {
+      preflight.check(copy, plugin.settings().requiredSymbols());
+    }
   }
 
   private LoadedVersion load(ManagedPlugin plugin, ShadowStore.StagedCopy copy, long generation)
