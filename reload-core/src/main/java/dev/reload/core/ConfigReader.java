@@ -26,12 +26,15 @@ final class ConfigReader {
 
   private static final String ROOT = "reload";
   private static final Set<String> KEYS = Set.of(
-      "search-paths", "shadow-dir", "drain-timeout", "retain-previous", "preflight", "scheduler",
-      "watch", "plugins");
+      "search-paths", "shadow-dir", "drain-timeout", "retain-previous", "preflight", "security",
+      "scheduler", "watch", "plugins");
   private static final Set<String> PREFLIGHT_KEYS = Set.of("enabled", "timeout");
+  private static final Set<String> SECURITY_KEYS =
+      Set.of("allowed-dirs", "strict-permissions", "public-keys", "require-signature");
   private static final Set<String> SCHEDULER_KEYS = Set.of("mode");
   private static final Set<String> WATCH_KEYS = Set.of("enabled", "mode", "poll-interval", "debounce");
-  private static final Set<String> PLUGIN_KEYS = Set.of("library", "platform-name", "required-symbols");
+  private static final Set<String> PLUGIN_KEYS =
+      Set.of("library", "platform-name", "required-symbols", "sha256");
 
   private final Config config;
   private final List<String> problems = new ArrayList<>();
@@ -56,6 +59,7 @@ final class ConfigReader {
     rejectUnknownKeys(ROOT, KEYS);
     rejectUnknownKeys(ROOT + ".scheduler", SCHEDULER_KEYS);
     rejectUnknownKeys(ROOT + ".preflight", PREFLIGHT_KEYS);
+    rejectUnknownKeys(ROOT + ".security", SECURITY_KEYS);
     rejectUnknownKeys(ROOT + ".watch", WATCH_KEYS);
 
     read("search-paths", "a list of directories", key -> {
@@ -85,6 +89,24 @@ final class ConfigReader {
     read("preflight.enabled", "true or false", key -> builder.preflight(config.getBoolean(key)));
     read("preflight.timeout", "a positive duration such as 10s",
         key -> builder.preflightTimeout(config.getDuration(key)));
+    read("security.allowed-dirs", "a list of directories", key -> {
+      List<Path> dirs = new ArrayList<>();
+      for (String entry : config.getStringList(key)) {
+        Path dir = path(key, entry);
+        if (dir != null && !Files.isDirectory(dir)) {
+          problem(key, "lists a directory that does not exist: '" + entry + "'");
+        } else if (dir != null) {
+          dirs.add(dir);
+        }
+      }
+      builder.allowedDirs(dirs);
+    });
+    read("security.strict-permissions", "true or false",
+        key -> builder.strictPermissions(config.getBoolean(key)));
+    read("security.public-keys", "a list of Base64 Ed25519 public keys (X.509)",
+        key -> builder.publicKeys(config.getStringList(key)));
+    read("security.require-signature", "true or false",
+        key -> builder.requireSignature(config.getBoolean(key)));
     read("scheduler.mode", "background or poll", key -> builder.schedulerMode(
         ReloadSettings.SchedulerMode.valueOf(config.getString(key).toUpperCase(Locale.ROOT))));
     read("watch.enabled", "true or false", key -> builder.watchEnabled(config.getBoolean(key)));
@@ -99,7 +121,12 @@ final class ConfigReader {
     if (!problems.isEmpty()) {
       throw new InvalidSettingsException(problems);
     }
-    return builder.build();
+    try {
+      return builder.build();
+    } catch (IllegalStateException e) {
+      throw new InvalidSettingsException(List.of("reload.security: " + e.getMessage() + " ("
+          + origin(ROOT + ".security.require-signature") + ")"));
+    }
   }
 
   private void readPlugins(String key, ReloadSettings.Builder builder) {
@@ -122,6 +149,8 @@ final class ConfigReader {
           k -> plugin.platformName(config.getBoolean(k)));
       read(pluginKey.substring(ROOT.length() + 1) + ".required-symbols", "a list of symbol names",
           k -> plugin.requiredSymbols(config.getStringList(k)));
+      read(pluginKey.substring(ROOT.length() + 1) + ".sha256", "64 hex digits",
+          k -> plugin.sha256(config.getString(k)));
       List<String> pluginProblems = plugin.problems(pluginKey, origin(pluginKey));
       if (pluginProblems.isEmpty()) {
         builder.plugin(plugin.build());

@@ -18,6 +18,7 @@ public final class PluginSettings {
   private final String library;
   private final boolean platformName;
   private final List<String> requiredSymbols;
+  private final String sha256;
   private final String libraryKey;
   private final String libraryOrigin;
 
@@ -26,6 +27,7 @@ public final class PluginSettings {
     this.library = builder.library == null ? builder.name : builder.library;
     this.platformName = builder.platformName;
     this.requiredSymbols = List.copyOf(builder.requiredSymbols);
+    this.sha256 = builder.sha256;
     this.libraryKey = builder.libraryKey;
     this.libraryOrigin = builder.libraryOrigin;
   }
@@ -53,6 +55,11 @@ public final class PluginSettings {
   /** Symbols every loaded version must export. */
   public List<String> requiredSymbols() {
     return requiredSymbols;
+  }
+
+  /** The SHA-256 every loaded build must have, or null when not pinned. */
+  public String sha256() {
+    return sha256;
   }
 
   /**
@@ -94,6 +101,7 @@ public final class PluginSettings {
     private String library;
     private boolean platformName = true;
     private final List<String> requiredSymbols = new ArrayList<>();
+    private String sha256;
     private String libraryKey;
     private String libraryOrigin;
 
@@ -117,6 +125,12 @@ public final class PluginSettings {
     /** Whether the library is a bare name to map to the platform's file name (default true). */
     public Builder platformName(boolean platformName) {
       this.platformName = platformName;
+      return this;
+    }
+
+    /** Pins the SHA-256 (64 hex digits) every loaded build must have. */
+    public Builder sha256(String sha256) {
+      this.sha256 = Objects.requireNonNull(sha256, "sha256");
       return this;
     }
 
@@ -161,6 +175,9 @@ public final class PluginSettings {
       } else if (platformName && !isBareName(lib)) {
         problems.add(subject + ": library must be a bare name when platform-name = true, was '"
             + lib + "' (set platform-name = false to give a file name or path)" + at);
+      }
+      if (sha256 != null && !sha256.matches("[0-9a-fA-F]{64}")) {
+        problems.add(subject + ": sha256 must be 64 hex digits, was '" + sha256 + "'" + at);
       }
       for (String symbol : requiredSymbols) {
         if (!isValidSymbol(symbol)) {

@@ -40,6 +40,10 @@ public final class ReloadSettings {
   private final boolean retainPrevious;
   private final boolean preflight;
   private final Duration preflightTimeout;
+  private final List<Path> allowedDirs;
+  private final boolean strictPermissions;
+  private final List<String> publicKeys;
+  private final boolean requireSignature;
   private final SchedulerMode schedulerMode;
   private final boolean watchEnabled;
   private final WatchMode watchMode;
@@ -54,6 +58,10 @@ public final class ReloadSettings {
     this.retainPrevious = builder.retainPrevious;
     this.preflight = builder.preflight;
     this.preflightTimeout = builder.preflightTimeout;
+    this.allowedDirs = List.copyOf(builder.allowedDirs);
+    this.strictPermissions = builder.strictPermissions;
+    this.publicKeys = List.copyOf(builder.publicKeys);
+    this.requireSignature = builder.requireSignature;
     this.schedulerMode = builder.schedulerMode;
     this.watchEnabled = builder.watchEnabled;
     this.watchMode = builder.watchMode;
@@ -86,6 +94,10 @@ public final class ReloadSettings {
         .retainPrevious(retainPrevious)
         .preflight(preflight)
         .preflightTimeout(preflightTimeout)
+        .allowedDirs(allowedDirs)
+        .strictPermissions(strictPermissions)
+        .publicKeys(publicKeys)
+        .requireSignature(requireSignature)
         .schedulerMode(schedulerMode)
         .watchEnabled(watchEnabled)
         .watchMode(watchMode)
@@ -120,6 +132,24 @@ public final class ReloadSettings {
     return preflightTimeout;
   }
 
+  /** Directories libraries may resolve into; empty means the search paths. */
+  public List<Path> allowedDirs() {
+    return allowedDirs;
+  }
+
+  public boolean strictPermissions() {
+    return strictPermissions;
+  }
+
+  /** Ed25519 public keys, Base64 X.509 SubjectPublicKeyInfo. */
+  public List<String> publicKeys() {
+    return publicKeys;
+  }
+
+  public boolean requireSignature() {
+    return requireSignature;
+  }
+
   public SchedulerMode schedulerMode() {
     return schedulerMode;
   }
@@ -150,6 +180,8 @@ public final class ReloadSettings {
     return "ReloadSettings[searchPaths=" + searchPaths + ", shadowDir=" + shadowDir
         + ", drainTimeout=" + drainTimeout + ", retainPrevious=" + retainPrevious
         + ", preflight=" + (preflight ? preflightTimeout : "off")
+        + ", allowedDirs=" + allowedDirs + ", strictPermissions=" + strictPermissions
+        + ", publicKeys=" + publicKeys.size() + ", requireSignature=" + requireSignature
         + ", scheduler=" + schedulerMode + ", watch=" + (watchEnabled ? watchMode : "off")
         + ", pollInterval=" + pollInterval + ", debounce=" + debounce
         + ", plugins=" + plugins.values() + "]";
@@ -164,6 +196,10 @@ public final class ReloadSettings {
     private boolean retainPrevious = true;
     private boolean preflight = true;
     private Duration preflightTimeout = Duration.ofSeconds(10);
+    private final List<Path> allowedDirs = new ArrayList<>();
+    private boolean strictPermissions = true;
+    private final List<String> publicKeys = new ArrayList<>();
+    private boolean requireSignature;
     private SchedulerMode schedulerMode = SchedulerMode.BACKGROUND;
     private boolean watchEnabled = true;
     private WatchMode watchMode = WatchMode.AUTO;
@@ -211,6 +247,40 @@ public final class ReloadSettings {
       return this;
     }
 
+    /** Directories libraries may resolve into (default: the search paths). Replaces any set before. */
+    public Builder allowedDirs(List<Path> dirs) {
+      allowedDirs.clear();
+      dirs.forEach(dir -> allowedDirs.add(Objects.requireNonNull(dir, "allowed dir")));
+      return this;
+    }
+
+    /** Refuse libraries or directories writable by group or others, or owned by another user. */
+    public Builder strictPermissions(boolean strict) {
+      this.strictPermissions = strict;
+      return this;
+    }
+
+    /**
+     * Ed25519 public keys that verify {@code <library>.sig}, each the Base64 of an X.509
+     * SubjectPublicKeyInfo. Replaces any set before.
+     *
+     * @throws IllegalArgumentException naming the key that is not an Ed25519 public key
+     */
+    public Builder publicKeys(List<String> keys) {
+      for (int i = 0; i < keys.size(); i++) {
+        Keys.parse(keys.get(i), "public key " + (i + 1));
+      }
+      publicKeys.clear();
+      publicKeys.addAll(keys);
+      return this;
+    }
+
+    /** Refuse every library without a valid signature. */
+    public Builder requireSignature(boolean require) {
+      this.requireSignature = require;
+      return this;
+    }
+
     public Builder schedulerMode(SchedulerMode mode) {
       this.schedulerMode = Objects.requireNonNull(mode, "schedulerMode");
       return this;
@@ -250,8 +320,16 @@ public final class ReloadSettings {
       return this;
     }
 
-    /** Copies and returns the settings. */
+    /**
+     * Copies and returns the settings.
+     *
+     * @throws IllegalStateException if signatures are required but no public key is given
+     */
     public ReloadSettings build() {
+      if (requireSignature && publicKeys.isEmpty()) {
+        throw new IllegalStateException("requireSignature is on but no public key is given:"
+            + " every library would be refused");
+      }
       return new ReloadSettings(this);
     }
 

@@ -146,7 +146,7 @@ class LoadingTest {
     assertThatThrownBy(() -> start(dir, PluginSettings.builder("counter")
             .requiredSymbols("counter_next", "counter_set").build()))
         .isInstanceOf(PluginException.class)
-        .hasMessageContaining("plugin 'counter' cannot be loaded at load")
+        .hasMessageContaining("plugin 'counter' cannot be loaded at stage")
         .hasMessageContaining("does not export required symbol 'counter_set'");
     assertThat(dir.shadowFiles()).isEmpty();
   }

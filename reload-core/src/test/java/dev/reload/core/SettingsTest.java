@@ -97,7 +97,7 @@ class SettingsTest {
             + root.resolve("missing") + "'")
         .hasMessageContaining("reload.colour is not a known setting")
         .hasMessageContaining("reload.plugins.greeter.symbols is not a known setting (known:"
-            + " [library, platform-name, required-symbols]) (application.conf: 8)")
+            + " [library, platform-name, required-symbols, sha256]) (application.conf: 8)")
         .hasMessageContaining("reload.plugins.\"bad/name\": a plugin name must be letters, digits,"
             + " '.', '_' or '-' (no path separators), was 'bad/name' (application.conf: 9)")
         .hasMessageContaining("reload.plugins.counter: library must be a bare name when"

@@ -82,7 +82,7 @@ class ConfigErrorsTest {
   void unknownKeyUnderAPlugin() throws Exception {
     startingWith("reload.plugins.counter.requried-symbols = [counter_next]\n")
         .hasMessageContaining("reload.plugins.counter.requried-symbols is not a known setting"
-            + " (known: [library, platform-name, required-symbols])")
+            + " (known: [library, platform-name, required-symbols, sha256])")
         .hasMessageContaining("application.conf: 4");
   }
 

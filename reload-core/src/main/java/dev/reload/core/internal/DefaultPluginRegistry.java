@@ -7,14 +7,20 @@ import dev.reload.ReloadListener;
 import dev.reload.ReloadOutcome;
 import dev.reload.UnknownPluginException;
 import dev.reload.core.InvalidSettingsException;
+import dev.reload.core.Keys;
 import dev.reload.core.PluginSettings;
 import dev.reload.core.ReloadSettings;
 import dev.reload.spi.StateSnapshot;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +76,8 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     this.preflight = settings.preflight() ? new Preflight(platform, settings.preflightTimeout(),
         store.directory(), "reload-preflight-" + id) : null;
     this.pipeline = new ReloadPipeline(store, platform, listeners, observers, retirer,
-        settings.drainTimeout(), settings.retainPrevious(), clock, preflight);
+        settings.drainTimeout(), settings.retainPrevious(), clock, preflight,
+        trustPolicy(settings, sources.values(), store));
     this.scheduler = new ReloadScheduler(executor, this::runLocked);
     this.plugins = new LinkedHashMap<>();
     for (PluginSettings plugin : settings.plugins().values()) {
@@ -292,6 +299,41 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     } catch (InterruptedException e) {
       executor.shutdownNow();
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The trust rules: the configured allowed directories, or else the search paths and the
+   * directory of each library given by absolute path; all as real paths.
+   */
+  private static TrustPolicy trustPolicy(ReloadSettings settings, Collection<Path> sources,
+      ShadowStore store) {
+    Set<Path> allowed = new LinkedHashSet<>();
+    if (!settings.allowedDirs().isEmpty()) {
+      settings.allowedDirs().forEach(dir -> allowed.add(realPath(dir)));
+    } else {
+      (settings.searchPaths().isEmpty() ? List.of(Path.of("")) : settings.searchPaths())
+          .forEach(dir -> allowed.add(realPath(dir)));
+      for (PluginSettings plugin : settings.plugins().values()) {
+        Path library = Path.of(plugin.library());
+        if (!plugin.platformName() && library.isAbsolute()) {
+          allowed.add(realPath(library.getParent()));
+        }
+      }
+    }
+    List<PublicKey> keys = new ArrayList<>();
+    for (int i = 0; i < settings.publicKeys().size(); i++) {
+      keys.add(Keys.parse(settings.publicKeys().get(i), "public key " + (i + 1)));
+    }
+    return new TrustPolicy(new ArrayList<>(allowed), settings.strictPermissions(), store.owner(),
+        keys, settings.requireSignature());
+  }
+
+  private static Path realPath(Path dir) {
+    try {
+      return dir.toAbsolutePath().toRealPath();
+    } catch (IOException e) {
+      return dir.toAbsolutePath().normalize();
     }
   }
 

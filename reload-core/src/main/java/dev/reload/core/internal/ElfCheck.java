@@ -7,7 +7,10 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * Checks, before a file is mapped, that it is a shared ELF object this JVM can load and that it is
@@ -19,6 +22,11 @@ final class ElfCheck {
 
   private static final int ET_DYN = 3;
   private static final int PT_LOAD = 1;
+  private static final int SHT_DYNSYM = 11;
+  private static final int SHN_UNDEF = 0;
+  private static final int STB_GLOBAL = 1;
+  private static final int STB_WEAK = 2;
+  private static final int STB_GNU_UNIQUE = 10;
 
   private ElfCheck() {}
 
@@ -94,6 +102,91 @@ final class ElfCheck {
       long fileSize = wide ? table.getLong(base + 32) : Integer.toUnsignedLong(table.getInt(base + 16));
       requireInside(size, offset, fileSize, "loadable segment " + i);
     }
+  }
+
+  /**
+   * Throws a {@link ReloadStep#STAGE} failure if the dynamic symbol table of {@code file} (a copy
+   * of {@code source}) lacks a defined, exported symbol of {@code required}: such a build would
+   * fail at dlopen anyway, and is refused here before anything of it runs. A library without
+   * section headers cannot be read this way and is left to the load step.
+   */
+  static void requireExports(Path file, Path source, List<String> required) throws StepFailure {
+    if (required.isEmpty()) {
+      return;
+    }
+    Set<String> exported;
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      exported = exportedSymbols(channel);
+    } catch (IOException e) {
+      throw new StepFailure(ReloadStep.STAGE, "cannot read the symbols of " + source + ": " + e, e);
+    }
+    if (exported == null) {
+      return;
+    }
+    for (String symbol : required) {
+      if (!exported.contains(symbol)) {
+        throw new StepFailure(ReloadStep.STAGE, "library " + source
+            + " does not export required symbol '" + symbol + "' (not in its dynamic symbol table)");
+      }
+    }
+  }
+
+  /** Defined global, weak or unique symbols of default or protected visibility; null if unknown. */
+  static Set<String> exportedSymbols(FileChannel file) throws IOException {
+    ByteBuffer ident = read(file, 0, 16);
+    boolean wide = ident.get(4) == 2;
+    ByteOrder order = ident.get(5) == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
+    ByteBuffer header = read(file, 0, wide ? 64 : 52).order(order);
+    long shoff = wide ? header.getLong(40) : Integer.toUnsignedLong(header.getInt(32));
+    int shentsize = Short.toUnsignedInt(header.getShort(wide ? 58 : 46));
+    int shnum = Short.toUnsignedInt(header.getShort(wide ? 60 : 48));
+    if (shoff == 0 || shnum == 0) {
+      return null;
+    }
+    ByteBuffer sections = read(file, shoff, shentsize * shnum).order(order);
+    for (int i = 0; i < shnum; i++) {
+      int base = i * shentsize;
+      if (sections.getInt(base + 4) != SHT_DYNSYM) {
+        continue;
+      }
+      long offset = wide ? sections.getLong(base + 24) : Integer.toUnsignedLong(sections.getInt(base + 16));
+      long size = wide ? sections.getLong(base + 32) : Integer.toUnsignedLong(sections.getInt(base + 20));
+      int link = sections.getInt(base + (wide ? 40 : 24));
+      long entry = wide ? sections.getLong(base + 56) : Integer.toUnsignedLong(sections.getInt(base + 36));
+      int stringsBase = link * shentsize;
+      long stringsOffset = wide ? sections.getLong(stringsBase + 24)
+          : Integer.toUnsignedLong(sections.getInt(stringsBase + 16));
+      long stringsSize = wide ? sections.getLong(stringsBase + 32)
+          : Integer.toUnsignedLong(sections.getInt(stringsBase + 20));
+      ByteBuffer symbols = read(file, offset, (int) size).order(order);
+      ByteBuffer strings = read(file, stringsOffset, (int) stringsSize);
+      Set<String> exported = new HashSet<>();
+      for (long at = entry; at + entry <= size; at += entry) {
+        int symbol = (int) at;
+        int name = symbols.getInt(symbol);
+        int info = Byte.toUnsignedInt(symbols.get(symbol + (wide ? 4 : 12)));
+        int other = Byte.toUnsignedInt(symbols.get(symbol + (wide ? 5 : 13)));
+        int section = Short.toUnsignedInt(symbols.getShort(symbol + (wide ? 6 : 14)));
+        int binding = info >> 4;
+        int visibility = other & 0x3;
+        boolean global = binding == STB_GLOBAL || binding == STB_WEAK || binding == STB_GNU_UNIQUE;
+        if (global && section != SHN_UNDEF && (visibility == 0 || visibility == 3)) {
+          exported.add(cString(strings, name));
+        }
+      }
+      return exported;
+    }
+    return null;
+  }
+
+  private static String cString(ByteBuffer strings, int start) {
+    int end = start;
+    while (end < strings.limit() && strings.get(end) != 0) {
+      end++;
+    }
+    byte[] bytes = new byte[end - start];
+    strings.get(start, bytes);
+    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static void requireInside(long size, long offset, long length, String what)

@@ -35,11 +35,13 @@ final class ReloadPipeline {
   private final Clock clock;
   /** Null when the preflight is off. */
   private final Preflight preflight;
+  private final TrustPolicy trust;
 
   ReloadPipeline(ShadowStore store, Platform platform, Listeners listeners,
       ReloadObserver observer, Retirer retirer, Duration drainTimeout, boolean retainPrevious,
-      Clock clock, Preflight preflight) {
+      Clock clock, Preflight preflight, TrustPolicy trust) {
     this.preflight = preflight;
+    this.trust = trust;
     this.store = store;
     this.platform = platform;
     this.listeners = listeners;
@@ -119,9 +121,28 @@ final class ReloadPipeline {
     return swapped(plugin, from, attempt, rollback);
   }
 
-  /** Stages under the library's own file name, also when rolling back from an older copy. */
+  /**
+   * Step 1: checks that the library file may be trusted, copies it (from its real path, the one
+   * checked) under the library's own file name, and checks the copy: pinned hash, signature,
+   * exported symbols. A rollback copies an older copy, which passed all this when first staged.
+   */
   private ShadowStore.StagedCopy stage(ManagedPlugin plugin, Path source) throws StepFailure {
-    return store.stage(plugin.name(), source, plugin.sourcePath());
+    boolean fresh = source.equals(plugin.sourcePath());
+    Path readFrom = fresh ? trust.checkSource(source) : source;
+    ShadowStore.StagedCopy copy = store.stage(plugin.name(), readFrom, plugin.sourcePath());
+    try {
+      if (fresh) {
+        trust.checkCopy(copy, plugin.settings().sha256(), plugin.sourcePath());
+      }
+      if (platform.usesElf()) {
+        ElfCheck.requireExports(copy.path(), plugin.sourcePath(),
+            plugin.settings().requiredSymbols());
+      }
+      return copy;
+    } catch (StepFailure e) {
+      store.delete(copy.path());
+      throw e;
+    }
   }
 
   /** Loads the copy in the probe process first, when the preflight is on. */

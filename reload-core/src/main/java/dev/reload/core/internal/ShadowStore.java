@@ -83,6 +83,15 @@ final class ShadowStore implements AutoCloseable {
     return dir;
   }
 
+  /** The user this process writes files as, or null where the file system has no owners. */
+  java.nio.file.attribute.UserPrincipal owner() {
+    try {
+      return Files.getOwner(dir);
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
   /**
    * Copies {@code source} to a new unique file named after the plugin and its library file
    * {@code origin}, hashing it on the way, and checks the copy. {@code source} is {@code origin}

@@ -1,0 +1,149 @@
+package dev.reload.core.internal;
+
+import dev.reload.ReloadStep;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Decides whether a library file may be loaded at all: it must resolve (symlinks and {@code ..}
+ * followed) inside an allowed directory; with strict permissions neither it nor its directory
+ * may be writable by group or others or owned by anyone but this process's user or root (as
+ * OpenSSH's StrictModes); its bytes must match a pinned SHA-256 and carry a valid Ed25519
+ * signature ({@code <library>.sig}) when configured. Immutable and thread-safe.
+ */
+final class TrustPolicy {
+
+  static final String SIGNATURE_SUFFIX = ".sig";
+  private static final int RAW_SIGNATURE_BYTES = 64;
+
+  private final List<Path> allowedDirs;
+  private final boolean strictPermissions;
+  private final UserPrincipal self;
+  private final List<PublicKey> publicKeys;
+  private final boolean requireSignature;
+
+  /** {@code allowedDirs} must be real paths (symlinks resolved). */
+  TrustPolicy(List<Path> allowedDirs, boolean strictPermissions, UserPrincipal self,
+      List<PublicKey> publicKeys, boolean requireSignature) {
+    this.allowedDirs = List.copyOf(allowedDirs);
+    this.strictPermissions = strictPermissions;
+    this.self = self;
+    this.publicKeys = List.copyOf(publicKeys);
+    this.requireSignature = requireSignature;
+  }
+
+  /**
+   * Checks where {@code source} really is and who may change it.
+   *
+   * @return the real path to copy from, so that the check and the copy see the same file
+   * @throws StepFailure at {@link ReloadStep#STAGE} naming the rule broken
+   */
+  Path checkSource(Path source) throws StepFailure {
+    Path real;
+    try {
+      real = source.toRealPath();
+    } catch (NoSuchFileException e) {
+      throw new StepFailure(ReloadStep.STAGE, "library " + source + " does not exist (deleted or"
+          + " being replaced?)", e);
+    } catch (IOException e) {
+      throw new StepFailure(ReloadStep.STAGE, "cannot resolve library " + source + ": " + e, e);
+    }
+    if (allowedDirs.stream().noneMatch(real::startsWith)) {
+      throw new StepFailure(ReloadStep.STAGE, "library " + source + " resolves to " + real
+          + ", outside the allowed directories " + allowedDirs + " (a symlink or '..' escaping"
+          + " them?); refused");
+    }
+    if (strictPermissions) {
+      requireSafe(real, "library " + source);
+      requireSafe(real.getParent(), "directory " + real.getParent() + " of library " + source);
+    }
+    return real;
+  }
+
+  /**
+   * Checks the staged copy's bytes against the plugin's pinned SHA-256 and, when keys are
+   * configured, its signature file next to {@code source}.
+   */
+  void checkCopy(ShadowStore.StagedCopy copy, String pinnedSha256, Path source) throws StepFailure {
+    if (pinnedSha256 != null && !pinnedSha256.equalsIgnoreCase(copy.sha256())) {
+      throw new StepFailure(ReloadStep.STAGE, "library " + source + " has SHA-256 " + copy.sha256()
+          + ", not the pinned " + pinnedSha256.toLowerCase(java.util.Locale.ROOT) + "; refused");
+    }
+    Path signatureFile = source.resolveSibling(source.getFileName() + SIGNATURE_SUFFIX);
+    if (!Files.exists(signatureFile)) {
+      if (requireSignature) {
+        throw new StepFailure(ReloadStep.STAGE, "library " + source + " has no signature "
+            + signatureFile + " and reload.security.require-signature is on; refused");
+      }
+      return;
+    }
+    if (publicKeys.isEmpty()) {
+      return;
+    }
+    try {
+      byte[] signature = readSignature(signatureFile);
+      byte[] bytes = Files.readAllBytes(copy.path());
+      for (PublicKey key : publicKeys) {
+        Signature verifier = Signature.getInstance("Ed25519");
+        verifier.initVerify(key);
+        verifier.update(bytes);
+        if (verifier.verify(signature)) {
+          return;
+        }
+      }
+    } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+      throw new StepFailure(ReloadStep.STAGE, "cannot verify signature " + signatureFile + " of"
+          + " library " + source + ": " + e.getMessage(), e);
+    }
+    throw new StepFailure(ReloadStep.STAGE, "signature " + signatureFile + " of library " + source
+        + " does not match its bytes under any of the " + publicKeys.size()
+        + " configured public key(s) (reload.security.public-keys); refused");
+  }
+
+  /** A raw 64-byte Ed25519 signature, or the same in Base64 text. */
+  private static byte[] readSignature(Path file) throws IOException {
+    byte[] content = Files.readAllBytes(file);
+    if (content.length == RAW_SIGNATURE_BYTES) {
+      return content;
+    }
+    return Base64.getMimeDecoder().decode(new String(content, java.nio.charset.StandardCharsets.US_ASCII).trim());
+  }
+
+  private void requireSafe(Path path, String what) throws StepFailure {
+    PosixFileAttributes attributes;
+    try {
+      attributes = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (UnsupportedOperationException e) {
+      return; // not a POSIX file system (Windows): its ACLs are out of scope here
+    } catch (IOException e) {
+      throw new StepFailure(ReloadStep.STAGE, "cannot read the permissions of " + what + ": " + e, e);
+    }
+    Set<PosixFilePermission> permissions = attributes.permissions();
+    if (permissions.contains(PosixFilePermission.GROUP_WRITE)
+        || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+      throw new StepFailure(ReloadStep.STAGE, what + " is writable by "
+          + (permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "others" : "its group") + " ("
+          + PosixFilePermissions.toString(permissions) + "), so anyone could swap its code; refused"
+          + " (chmod go-w, or set reload.security.strict-permissions = false)");
+    }
+    String owner = attributes.owner().getName();
+    if (!attributes.owner().equals(self) && !owner.equals("root")) {
+      throw new StepFailure(ReloadStep.STAGE, what + " is owned by " + owner + ", neither this"
+          + " process's user " + self.getName() + " nor root; refused (chown it, or set"
+          + " reload.security.strict-permissions = false)");
+    }
+  }
+}
