@@ -4,7 +4,8 @@
 #   reload-benchmarks/run.sh           full run: JMH with 2 forks x 10 iterations, 10,000 reloads
 #   reload-benchmarks/run.sh --quick   a few minutes: 1 fork x 5 iterations, 1,000 reloads
 #
-# Writes reload-benchmarks/target/results/{calls.json,reload.json} (and .md tables).
+# Writes reload-benchmarks/target/results/{calls.json,reload.json,reload-preflight.json}
+# (and .md tables).
 # Needs what the build needs: JDK 17+, Maven, gcc, make; Linux for the reload harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,12 @@ java $quiet "-Xlog:class+load=info:file=$out/classes.log:uptimemillis" -cp "$jar
   dev.reload.bench.ReloadHarness --native "$native" --reloads "$reloads" \
   --class-log "$out/classes.log" --out "$out/reload.json" --md "$out/reload.md"
 
+echo "== reload under load with the crash-safe preflight on ($((reloads / 10)) reloads)"
+java $quiet "-Xlog:class+load=info:file=$out/classes-preflight.log:uptimemillis" -cp "$jar" \
+  dev.reload.bench.ReloadHarness --native "$native" --preflight --reloads "$((reloads / 10))" \
+  --class-log "$out/classes-preflight.log" --out "$out/reload-preflight.json" \
+  --md "$out/reload-preflight.md"
+
 BENCH_MODE="${quick:+ --quick}" java -cp "$jar" dev.reload.bench.ReadmeTable README.md \
-  "$out/calls.md" "$out/reload.md"
+  "$out/calls.md" "$out/reload.md" "$out/reload-preflight.md"
 echo "== results in $out; README.md table updated"

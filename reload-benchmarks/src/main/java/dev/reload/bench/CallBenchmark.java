@@ -84,6 +84,7 @@ public class CallBenchmark {
             .searchPaths(plugins)
             .shadowDir(work.resolve("shadow"))
             .watchEnabled(false)
+            .preflight(false)
             .plugin(PluginSettings.builder("bench").requiredSymbols("add").build())
             .build())
         .build();

@@ -38,7 +38,7 @@ class BenchmarksTest {
   @EnabledOnOs(OS.LINUX)
   void shortHarnessRunLosesNothingAndLeaksNothing() throws Exception {
     ReloadHarness.Result result =
-        new ReloadHarness(NativeDir.fromSystemProperty(), 40, 20, 10_000, null).run();
+        new ReloadHarness(NativeDir.fromSystemProperty(), 40, 20, 10_000, null, false).run();
 
     assertThat(result.reloads()).isEqualTo(40);
     assertThat(result.failedReloads()).isZero();

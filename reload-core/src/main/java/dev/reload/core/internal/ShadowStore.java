@@ -71,6 +71,11 @@ final class ShadowStore implements AutoCloseable {
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         requirePrivate(root, dir);
       }
+      if (!platform.usesElf()) {
+        log.info("libraries on {} are not ELF files: the header, segment and symbol checks are"
+            + " skipped; the preflight probe and the load step still check each candidate",
+            platform);
+      }
       return new ShadowStore(dir, platform.usesElf());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the shadow directory under " + root
