@@ -168,11 +168,21 @@ class ExampleServerIT {
 
   @Test
   @Order(6)
-  void keepsServingThroughABrokenBuildAndReportsIt() throws Exception {
+  void keepsServingThroughBrokenAndCrashingBuildsAndReportsThem() throws Exception {
     build.publishBytes("this is plain text, not a shared library\n".getBytes(), plugins.resolve("libgreeter.so"));
 
     await().atMost(WAIT).until(() -> body("/plugins").contains("library " + plugins.resolve("libgreeter.so") + " is not an ELF file"));
     assertThat(body("/greet?name=World")).isEqualTo("Howdy, World!");
+    // A build whose constructor segfaults: the preflight probe dies, the server does not.
+    build.publish("""
+        __attribute__((constructor)) static void crash(void) {
+          volatile unsigned long nowhere = 0;
+          *(volatile int *) nowhere = 1;
+        }
+        """ + source("greeter.c"), plugins.resolve("libgreeter.so"));
+    await().atMost(WAIT).until(() -> body("/plugins").contains("crashed with SIGSEGV"));
+    assertThat(body("/greet?name=World")).isEqualTo("Howdy, World!");
+
     build.publish(source("greeter.c"), plugins.resolve("libgreeter.so"));
     await().atMost(WAIT).until(() -> body("/greet?name=World").equals("Hello, World!"));
   }
@@ -187,6 +197,7 @@ class ExampleServerIT {
     assertThat(metrics.body())
         .containsPattern("reload_duration_seconds_count\\{outcome=\"swapped\",plugin=\"greeter\",step=\"none\"} [1-9]")
         .containsPattern("reload_duration_seconds_count\\{outcome=\"failed\",plugin=\"greeter\",step=\"stage\"} 1")
+        .containsPattern("reload_duration_seconds_count\\{outcome=\"failed\",plugin=\"greeter\",step=\"load\"} 1")
         .contains("reload_generation{plugin=\"counter\"} 2.0")
         .contains("reload_leases_in_flight_leases{plugin=\"greeter\"}");
   }
