@@ -8,6 +8,7 @@ import dev.reload.ReloadEvent;
 import dev.reload.ReloadOutcome;
 import dev.reload.VersionState;
 import dev.reload.spi.StatePayload;
+import dev.reload.testing.Callers;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
@@ -44,62 +45,28 @@ class ConcurrencyTest {
         .plugin(PluginSettings.builder("counter").build())
         .plugin(PluginSettings.builder("stateless").build())
         .build();
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicLong increments = new AtomicLong();
-    AtomicLong statelessCalls = new AtomicLong();
-    List<Throwable> errors = new CopyOnWriteArrayList<>();
-    ExecutorService callers = Executors.newFixedThreadPool(CALLERS * 2);
     try (PluginRegistry registry = RegistryBuilder.of(settings)
         .stateSnapshot("counter", new CounterSnapshot()).build()) {
-      CountDownLatch started = new CountDownLatch(CALLERS * 2);
-      for (int i = 0; i < CALLERS; i++) {
-        callers.submit(() -> call(registry, "counter", running, started, increments, errors));
-        callers.submit(() -> call(registry, "stateless", running, started, statelessCalls, errors));
-      }
-      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      Callers stateful = Callers.start(registry, "counter", CALLERS);
+      Callers stateless = Callers.start(registry, "stateless", CALLERS);
       for (int build = 2; build <= RELOADS + 1; build++) {
         dir.publish("counter", Sources.counter(build));
         dir.publish("stateless", Sources.counter(build));
         assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
         assertThat(registry.reload("stateless").join()).isInstanceOf(ReloadOutcome.Swapped.class);
       }
-      running.set(false);
-      callers.shutdown();
-      assertThat(callers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+      stateful.stop();
+      stateless.stop();
 
-      assertThat(errors).isEmpty();
-      assertThat(increments.get()).isPositive();
-      assertThat(statelessCalls.get()).isPositive();
+      assertThat(stateful.failures()).isEmpty();
+      assertThat(stateless.failures()).isEmpty();
+      assertThat(stateful.increments()).isPositive();
+      assertThat(stateless.increments()).isPositive();
       try (PluginLease lease = registry.plugin("counter").acquire()) {
         assertThat(lease.invokeInt("version")).isEqualTo(RELOADS + 1);
-        // No increment lost, duplicated or reset across 15 reloads.
-        assertThat(lease.invokeLong("counter_get")).isEqualTo(increments.get());
+        // No increment lost, duplicated or reset across the reloads.
+        assertThat(lease.invokeLong("counter_get")).isEqualTo(stateful.increments());
       }
-    } finally {
-      callers.shutdownNow();
-    }
-  }
-
-  private static void call(PluginRegistry registry, String plugin, AtomicBoolean running,
-      CountDownLatch started, AtomicLong calls, List<Throwable> errors) {
-    started.countDown();
-    try {
-      while (running.get()) {
-        try (PluginLease lease = registry.plugin(plugin).acquire()) {
-          VersionState state = lease.version().state();
-          if (state != VersionState.ACTIVE && state != VersionState.DRAINING) {
-            throw new AssertionError("leased a version in state " + state);
-          }
-          int version = lease.invokeInt("version");
-          lease.invokeLong("counter_next");
-          calls.incrementAndGet();
-          if (lease.invokeInt("version") != version) {
-            throw new AssertionError("a lease's calls reached two versions");
-          }
-        }
-      }
-    } catch (Throwable e) {
-      errors.add(e);
     }
   }
 

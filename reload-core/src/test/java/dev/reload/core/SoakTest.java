@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
 import dev.reload.ReloadEvent;
+import dev.reload.testing.Callers;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.NativeBuild;
 import dev.reload.testing.PluginDir;
@@ -16,11 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,9 +46,6 @@ class SoakTest {
     }
     Files.copy(builds.get(0), dir.lib("counter"));
     BlockingQueue<ReloadEvent> outcomes = new LinkedBlockingQueue<>();
-    AtomicBoolean running = new AtomicBoolean(true);
-    AtomicLong increments = new AtomicLong();
-    List<Throwable> failures = new CopyOnWriteArrayList<>();
     try (PluginRegistry registry = RegistryBuilder.of(dir.settings()
             .debounce(Duration.ZERO)
             .plugin(PluginSettings.builder("counter").build()).build())
@@ -61,25 +56,7 @@ class SoakTest {
           }
         })
         .build()) {
-      List<Thread> callers = new ArrayList<>();
-      for (int i = 0; i < CALLERS; i++) {
-        Thread caller = new Thread(() -> {
-          while (running.get()) {
-            try (PluginLease lease = registry.plugin("counter").acquire()) {
-              int version = lease.invokeInt("version");
-              lease.invokeLong("counter_next");
-              increments.incrementAndGet();
-              if (lease.invokeInt("version") != version) {
-                throw new AssertionError("one lease reached two versions");
-              }
-            } catch (Throwable e) {
-              failures.add(e);
-            }
-          }
-        }, "soak-caller-" + i);
-        caller.start();
-        callers.add(caller);
-      }
+      Callers callers = Callers.start(registry, "counter", CALLERS);
 
       int swapped = 0;
       for (int i = 1; i <= RELOADS; i++) {
@@ -90,16 +67,13 @@ class SoakTest {
         assertThat(outcome).as("outcome of reload %d", i).isInstanceOf(ReloadEvent.After.class);
         swapped++;
       }
-      running.set(false);
-      for (Thread caller : callers) {
-        caller.join(10_000);
-      }
+      callers.stop();
 
-      assertThat(failures).isEmpty();
+      assertThat(callers.failures()).isEmpty();
       assertThat(swapped).isEqualTo(RELOADS);
-      assertThat(increments.get()).isPositive();
+      assertThat(callers.increments()).isPositive();
       try (PluginLease lease = registry.plugin("counter").acquire()) {
-        assertThat(lease.invokeLong("counter_get")).isEqualTo(increments.get());
+        assertThat(lease.invokeLong("counter_get")).isEqualTo(callers.increments());
       }
     }
   }

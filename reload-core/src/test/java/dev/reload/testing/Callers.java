@@ -1,0 +1,82 @@
+package dev.reload.testing;
+
+import dev.reload.PluginLease;
+import dev.reload.PluginRegistry;
+import dev.reload.VersionState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Threads that call {@code counter_next} of a {@link Sources#counter} plugin in leases, back to
+ * back, until stopped; each call checks that its lease stays on one live version.
+ */
+public final class Callers {
+
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final AtomicLong increments = new AtomicLong();
+  private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+
+  private Callers() {}
+
+  /** Starts {@code count} callers and returns once each has begun calling. */
+  public static Callers start(PluginRegistry registry, String plugin, int count)
+      throws InterruptedException {
+    Callers callers = new Callers();
+    CountDownLatch started = new CountDownLatch(count);
+    for (int i = 0; i < count; i++) {
+      Thread thread = new Thread(() -> callers.call(registry, plugin, started), plugin + "-caller-" + i);
+      thread.setDaemon(true);
+      thread.start();
+      callers.threads.add(thread);
+    }
+    if (!started.await(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("callers did not start");
+    }
+    return callers;
+  }
+
+  private void call(PluginRegistry registry, String plugin, CountDownLatch started) {
+    started.countDown();
+    while (running.get()) {
+      try (PluginLease lease = registry.plugin(plugin).acquire()) {
+        VersionState state = lease.version().state();
+        if (state != VersionState.ACTIVE && state != VersionState.DRAINING) {
+          throw new AssertionError("leased a version in state " + state);
+        }
+        int version = lease.invokeInt("version");
+        lease.invokeLong("counter_next");
+        increments.incrementAndGet();
+        if (lease.invokeInt("version") != version) {
+          throw new AssertionError("one lease's calls reached two versions");
+        }
+      } catch (Throwable e) {
+        failures.add(e);
+      }
+    }
+  }
+
+  /** Stops the callers and waits for them. */
+  public Callers stop() throws InterruptedException {
+    running.set(false);
+    for (Thread thread : threads) {
+      thread.join(10_000);
+    }
+    return this;
+  }
+
+  /** Calls that completed. */
+  public long increments() {
+    return increments.get();
+  }
+
+  /** What went wrong in any call. */
+  public List<Throwable> failures() {
+    return failures;
+  }
+}
