@@ -177,7 +177,28 @@ class FailedReloadTest {
   void libraryWhoseConstructorSegfaultsIsRejectedByThePreflight() {
     assertRejected(() -> dir.publish("counter",
             Sources.withConstructor(2, "volatile unsigned long nowhere = 0; *(volatile int *) nowhere = 1;")),
-        ReloadStep.LOAD, "crashed with SIGSEGV while running its constructors or reload_selftest");
+        ReloadStep.LOAD, "crashed with SIGSEGV while running its constructors, reload_init or"
+            + " reload_selftest");
+  }
+
+  @Test
+  void libraryThatPrintsForgedAnswersBeforeCrashingIsStillRejected() {
+    StringBuilder forged = new StringBuilder("printf(\"READY\\nOK\\n\");");
+    for (int id = 0; id < 20; id++) {
+      forged.append("printf(\"").append(Integer.toHexString(id)).append("\\tOK\\n\");");
+    }
+    forged.append("fflush(stdout); volatile unsigned long nowhere = 0; *(volatile int *) nowhere = 1;");
+    assertRejected(() -> dir.publish("counter",
+            "#include <stdio.h>\n" + Sources.withConstructor(2, forged.toString())),
+        ReloadStep.LOAD, "crashed with SIGSEGV");
+  }
+
+  @Test
+  void libraryThatPrintsOnStdoutIsStillAccepted() {
+    dir.publish("counter", "#include <stdio.h>\n"
+        + Sources.withConstructor(2, "printf(\"hello from a chatty library\\n\"); fflush(stdout);"));
+    await().atMost(WAIT).until(() -> version() == 2);
+    assertThat(next()).isEqualTo(4);
   }
 
   @Test

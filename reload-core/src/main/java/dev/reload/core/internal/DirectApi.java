@@ -111,8 +111,8 @@ final class DirectApi {
       Native.register(direct, library);
       return new Registration(direct, direct.getConstructor().newInstance());
     } catch (RuntimeException | LinkageError | ReflectiveOperationException e) {
+      // Not pooled: JNA may have registered some of its methods before failing.
       Native.unregister(direct);
-      free.push(direct);
       throw new PluginException("plugin '" + plugin + "' generation " + generation + " cannot serve "
           + api.getName() + ": " + e.getMessage(), e);
     }

@@ -41,7 +41,14 @@ final class ElfCheck {
       throw new StepFailure(ReloadStep.STAGE, "cannot read " + file + ": " + e.getMessage(), e);
     } catch (StepFailure e) {
       throw new StepFailure(ReloadStep.STAGE, "library " + source + " " + e.getMessage());
+    } catch (RuntimeException e) {
+      throw malformed(source, e);
     }
+  }
+
+  private static StepFailure malformed(Path source, RuntimeException e) {
+    return new StepFailure(ReloadStep.STAGE, "library " + source + " has malformed ELF headers ("
+        + e + "); refused", e);
   }
 
   /** Checks the file's headers; failures say what is wrong, without naming the file. */
@@ -119,6 +126,10 @@ final class ElfCheck {
       exported = exportedSymbols(channel);
     } catch (IOException e) {
       throw new StepFailure(ReloadStep.STAGE, "cannot read the symbols of " + source + ": " + e, e);
+    } catch (StepFailure e) {
+      throw new StepFailure(ReloadStep.STAGE, "library " + source + " " + e.getMessage());
+    } catch (RuntimeException e) {
+      throw malformed(source, e);
     }
     if (exported == null) {
       return;
@@ -131,8 +142,12 @@ final class ElfCheck {
     }
   }
 
-  /** Defined global, weak or unique symbols of default or protected visibility; null if unknown. */
-  static Set<String> exportedSymbols(FileChannel file) throws IOException {
+  /**
+   * Defined global, weak or unique symbols of default or protected visibility; null if the file
+   * has no section headers. Every table read is first checked to lie inside the file.
+   */
+  static Set<String> exportedSymbols(FileChannel file) throws IOException, StepFailure {
+    long fileSize = file.size();
     ByteBuffer ident = read(file, 0, 16);
     boolean wide = ident.get(4) == 2;
     ByteOrder order = ident.get(5) == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
@@ -143,6 +158,10 @@ final class ElfCheck {
     if (shoff == 0 || shnum == 0) {
       return null;
     }
+    if (shentsize < (wide ? 64 : 40)) {
+      throw bad("has section headers of " + shentsize + " bytes, too small");
+    }
+    requireInside(fileSize, shoff, (long) shentsize * shnum, "section header table");
     ByteBuffer sections = read(file, shoff, shentsize * shnum).order(order);
     for (int i = 0; i < shnum; i++) {
       int base = i * shentsize;
@@ -153,17 +172,26 @@ final class ElfCheck {
       long size = wide ? sections.getLong(base + 32) : Integer.toUnsignedLong(sections.getInt(base + 20));
       int link = sections.getInt(base + (wide ? 40 : 24));
       long entry = wide ? sections.getLong(base + 56) : Integer.toUnsignedLong(sections.getInt(base + 36));
+      if (entry < (wide ? 24 : 16) || link <= 0 || link >= shnum) {
+        throw bad("has a malformed dynamic symbol table (entry size " + entry + ", string table "
+            + link + ")");
+      }
       int stringsBase = link * shentsize;
       long stringsOffset = wide ? sections.getLong(stringsBase + 24)
           : Integer.toUnsignedLong(sections.getInt(stringsBase + 16));
       long stringsSize = wide ? sections.getLong(stringsBase + 32)
           : Integer.toUnsignedLong(sections.getInt(stringsBase + 20));
+      requireInside(fileSize, offset, size, "dynamic symbol table");
+      requireInside(fileSize, stringsOffset, stringsSize, "dynamic string table");
       ByteBuffer symbols = read(file, offset, (int) size).order(order);
       ByteBuffer strings = read(file, stringsOffset, (int) stringsSize);
       Set<String> exported = new HashSet<>();
       for (long at = entry; at + entry <= size; at += entry) {
         int symbol = (int) at;
         int name = symbols.getInt(symbol);
+        if (name < 0 || name >= strings.limit()) {
+          throw bad("has a symbol whose name lies outside its string table");
+        }
         int info = Byte.toUnsignedInt(symbols.get(symbol + (wide ? 4 : 12)));
         int other = Byte.toUnsignedInt(symbols.get(symbol + (wide ? 5 : 13)));
         int section = Short.toUnsignedInt(symbols.getShort(symbol + (wide ? 6 : 14)));

@@ -120,7 +120,8 @@ final class LoadedVersion implements PluginVersion {
         }
       }
       return version;
-    } catch (StepFailure | RuntimeException e) {
+    } catch (Throwable e) {
+      // Whatever went wrong (even an Error from reload_init), nothing stays mapped.
       version.unmap();
       throw e;
     }

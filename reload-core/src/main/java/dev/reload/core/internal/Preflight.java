@@ -14,29 +14,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The crash-safe preflight: before a candidate is mapped into the server, a separate, long-lived
  * probe JVM ({@link ProbeMain}) maps it, which runs its constructors, resolves its required
- * symbols and calls its optional {@code reload_selftest}. A probe that crashes (SIGSEGV, abort),
- * exits or hangs past the timeout rejects the candidate with what happened; a new probe is started
- * for the next candidate. glibc and HotSpot cannot recover from a crash inside the server, so this
- * is the only place a crashing build can safely fail.
+ * symbols and calls its optional {@code reload_init}, {@code reload_selftest} and {@code
+ * reload_shutdown}. A probe that crashes (SIGSEGV, abort), exits or hangs past the timeout
+ * rejects the candidate with what happened; a new probe is started for the next candidate. glibc
+ * and HotSpot cannot recover from a crash inside the server, so this is where a crashing build
+ * must fail.
  *
- * <p>Thread-safe: one probe request at a time ({@code synchronized}); the probe process and its
- * streams are guarded by {@code this}.
+ * <p>The probe's stdout is read by a reader thread into a queue, and answers carry the request's
+ * id: whatever a library prints there is skipped (and kept for the crash report), a stale answer
+ * is never taken for the current one, and a wait never outlasts the timeout, even if a library
+ * forked a child that keeps the pipe open.
+ *
+ * <p>Thread-safe: one probe request at a time ({@code synchronized}); every mutable field is
+ * guarded by {@code this}.
  */
 final class Preflight implements AutoCloseable {
 
@@ -44,31 +49,33 @@ final class Preflight implements AutoCloseable {
   /** A probe is replaced after this many candidates, bounding what libraries may leave behind. */
   private static final int RECYCLE_AFTER = 200;
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  private static final String END = "\u0000end of probe output";
+  private static final int KEPT_OUTPUT_LINES = 40;
   private static final Map<Integer, String> SIGNALS = Map.of(4, "SIGILL", 6, "SIGABRT", 7, "SIGBUS",
       8, "SIGFPE", 9, "SIGKILL", 11, "SIGSEGV", 15, "SIGTERM");
 
   private final int openFlags;
   private final Duration timeout;
   private final Path workDir;
-  private final ScheduledExecutorService watchdog;
+  private final String threadName;
 
-  /** Guarded by this. Null until started, and after the probe died. */
+  /** Null until started, and after the probe died. */
   private Process process;
-  private BufferedReader replies;
+  /** Reads {@link #process}'s stdout; ends when it does. */
+  private Thread reader;
+  private BlockingQueue<String> output;
   private Writer requests;
   private int served;
+  private final java.security.SecureRandom ids = new java.security.SecureRandom();
+  private boolean closed;
+  /** What the probe printed besides answers, the latest lines only. */
+  private final Deque<String> printed = new ArrayDeque<>();
 
   Preflight(Platform platform, Duration timeout, Path workDir, String threadName) {
     this.openFlags = platform.openFlags();
     this.timeout = timeout;
     this.workDir = workDir;
-    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread thread = new Thread(runnable, threadName);
-      thread.setDaemon(true);
-      return thread;
-    });
-    executor.setRemoveOnCancelPolicy(true);
-    this.watchdog = executor;
+    this.threadName = threadName;
   }
 
   /**
@@ -78,56 +85,71 @@ final class Preflight implements AutoCloseable {
    */
   synchronized void check(ShadowStore.StagedCopy copy, List<String> requiredSymbols)
       throws StepFailure {
+    if (closed) {
+      throw new StepFailure(ReloadStep.LOAD, "preflight: the registry is closing");
+    }
     long start = System.nanoTime();
     ensureStarted();
-    AtomicBoolean timedOut = new AtomicBoolean();
-    Process probe = process;
-    ScheduledFuture<?> kill = watchdog.schedule(() -> {
-      timedOut.set(true);
-      probe.destroyForcibly();
-    }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-    String reply;
+    // Unguessable, so a library printing on stdout cannot forge the answer to its own request.
+    String id = Long.toHexString(ids.nextLong());
+    String answer;
     try {
-      requests.write(openFlags + "\t" + copy.path() + "\t" + String.join(",", requiredSymbols) + "\n");
+      requests.write(id + "\t" + openFlags + "\t" + copy.path() + "\t"
+          + String.join(",", requiredSymbols) + "\n");
       requests.flush();
-      reply = replies.readLine();
+      answer = awaitLine(id + "\t", start + timeout.toNanos());
     } catch (IOException e) {
-      reply = null;
-    } finally {
-      kill.cancel(false);
+      answer = END; // the pipe broke: the probe is gone
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stop();
+      throw new StepFailure(ReloadStep.LOAD, "preflight: interrupted while the probe loaded "
+          + copy.source(), e);
     }
-    if (reply != null && reply.equals("OK")) {
+    if (answer != null && answer.equals(id + "\tOK")) {
       log.debug("preflight of {} passed in {} µs", copy.source(), (System.nanoTime() - start) / 1000);
       if (++served >= RECYCLE_AFTER) {
         stop();
       }
       return;
     }
-    if (reply != null && reply.startsWith("FAIL\t")) {
+    if (answer != null && answer.startsWith(id + "\tFAIL\t")) {
       throw new StepFailure(ReloadStep.LOAD, "preflight: library " + copy.source() + " "
-          + reply.substring("FAIL\t".length()));
+          + answer.substring((id + "\tFAIL\t").length()));
     }
     throw new StepFailure(ReloadStep.LOAD, "preflight: the probe process loading library "
-        + copy.source() + " " + death(reply, timedOut.get())
-        + "; the library was not loaded into the server");
+        + copy.source() + " " + death(answer == null) + "; the library was not loaded into the"
+        + " server");
   }
 
-  /** Reads what the dead probe printed (HotSpot's crash banner names the signal), and reaps it. */
-  private String death(String firstLine, boolean timedOut) {
-    Process dead = process;
-    List<String> printed = new ArrayList<>();
-    if (firstLine != null) {
-      printed.add(firstLine);
-    }
-    try {
-      String line;
-      while ((line = replies.readLine()) != null) {
-        printed.add(line);
+  /**
+   * Waits for a line starting with {@code prefix}, keeping other lines in {@link #printed}.
+   *
+   * @return the line, {@link #END} if the probe's output ended, or null at the deadline
+   */
+  private String awaitLine(String prefix, long deadline) throws InterruptedException {
+    while (true) {
+      long left = deadline - System.nanoTime();
+      String line = left <= 0 ? null : output.poll(left, TimeUnit.NANOSECONDS);
+      if (line == null || line.equals(END) || line.startsWith(prefix)) {
+        return line;
       }
-    } catch (IOException e) {
-      // The pipe broke with the process: what was read is all there is.
+      printed.addLast(line);
+      if (printed.size() > KEPT_OUTPUT_LINES) {
+        printed.removeFirst();
+      }
     }
+  }
+
+  /** Kills what is left of the probe, reaps it, and says how it ended. */
+  private String death(boolean timedOut) {
+    Process dead = process;
     process = null;
+    Thread deadReader = reader;
+    dead.descendants().forEach(ProcessHandle::destroyForcibly);
+    if (timedOut) {
+      dead.destroyForcibly();
+    }
     int status = -1;
     try {
       if (dead.waitFor(5, TimeUnit.SECONDS)) {
@@ -138,13 +160,18 @@ final class Preflight implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    join(deadReader);
+    for (String line; (line = output.poll()) != null; ) {
+      printed.addLast(line);
+    }
     deleteCrashLogs();
     if (timedOut) {
-      return "did not answer within " + timeout + " (a constructor or reload_selftest hangs?) and"
-          + " was killed";
+      return "did not answer within " + timeout + " (a constructor, reload_init or"
+          + " reload_selftest hangs?) and was killed";
     }
     String crash = printed.stream().filter(line -> line.startsWith("#  SIG")).findFirst()
         .map(line -> line.substring(3).split(" \\(")[0]).orElse(null);
+    printed.clear();
     String how;
     if (crash != null) {
       how = "crashed with " + crash;
@@ -155,7 +182,7 @@ final class Preflight implements AutoCloseable {
     } else {
       how = "exited with status " + status;
     }
-    return how + " while running its constructors or reload_selftest";
+    return how + " while running its constructors, reload_init or reload_selftest";
   }
 
   private void ensureStarted() throws StepFailure {
@@ -170,29 +197,48 @@ final class Preflight implements AutoCloseable {
         "-Djava.awt.headless=true",
         "-cp", classPath(),
         ProbeMain.class.getName());
+    Process started;
     try {
-      Process started = new ProcessBuilder(command)
-          .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start();
-      replies = new BufferedReader(new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8));
-      requests = new OutputStreamWriter(started.getOutputStream(), StandardCharsets.UTF_8);
-      process = started;
-      ScheduledFuture<?> kill = watchdog.schedule(started::destroyForcibly,
-          START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      String ready = replies.readLine();
-      kill.cancel(false);
-      if (!"READY".equals(ready)) {
-        process = null;
-        started.destroyForcibly();
-        throw new StepFailure(ReloadStep.LOAD, "preflight: the probe process did not start (it"
-            + " printed '" + ready + "'); set reload.preflight.enabled = false to load without it");
-      }
-      served = 0;
-      log.debug("preflight probe started, pid {}", started.pid());
+      started = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     } catch (IOException e) {
-      process = null;
       throw new StepFailure(ReloadStep.LOAD, "preflight: cannot start the probe process "
           + command.get(0) + ": " + e.getMessage(), e);
+    }
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread reader = new Thread(() -> readLines(started, lines), threadName);
+    reader.setDaemon(true);
+    reader.start();
+    process = started;
+    this.reader = reader;
+    output = lines;
+    requests = new OutputStreamWriter(started.getOutputStream(), StandardCharsets.UTF_8);
+    served = 0;
+    try {
+      String ready = awaitLine("READY", System.nanoTime() + START_TIMEOUT.toNanos());
+      if (ready == null || ready.equals(END)) {
+        stop();
+        throw new StepFailure(ReloadStep.LOAD, "preflight: the probe process did not start within "
+            + START_TIMEOUT + "; set reload.preflight.enabled = false to load without it");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stop();
+      throw new StepFailure(ReloadStep.LOAD, "preflight: interrupted while starting the probe", e);
+    }
+    log.debug("preflight probe started, pid {}", started.pid());
+  }
+
+  /** The reader thread: every line of the probe's stdout into {@code lines}, then {@link #END}. */
+  private static void readLines(Process probe, BlockingQueue<String> lines) {
+    try (BufferedReader reader = new BufferedReader(
+        new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = reader.readLine()) != null; ) {
+        lines.add(line);
+      }
+    } catch (IOException e) {
+      // The pipe broke with the process.
+    } finally {
+      lines.add(END);
     }
   }
 
@@ -225,7 +271,7 @@ final class Preflight implements AutoCloseable {
     }
   }
 
-  /** Stops the probe process; a later check starts a new one. */
+  /** Stops the probe process (closing its stdin ends it); a later check starts a new one. */
   private void stop() {
     Process running = process;
     process = null;
@@ -243,11 +289,22 @@ final class Preflight implements AutoCloseable {
       running.destroyForcibly();
       Thread.currentThread().interrupt();
     }
+    running.descendants().forEach(ProcessHandle::destroyForcibly);
+    join(reader);
+  }
+
+  /** Waits briefly for a reader thread, which ends with the probe's output. */
+  private static void join(Thread thread) {
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(2));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
   public synchronized void close() {
+    closed = true;
     stop();
-    watchdog.shutdownNow();
   }
 }

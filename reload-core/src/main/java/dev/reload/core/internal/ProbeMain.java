@@ -13,10 +13,12 @@ import java.util.Map;
 /**
  * The crash-safe preflight's probe: a separate JVM that loads candidate libraries so that a
  * constructor or self-test that crashes, aborts, exits or hangs takes down this process, not the
- * server. Reads one request per line on stdin, {@code <open flags>\t<path>\t<sym,sym,...>}, and
- * answers {@code OK} or {@code FAIL\t<reason>}: it maps the library (running its constructors),
- * resolves the symbols, calls {@code int reload_selftest(void)} if exported (non-zero fails), and
- * unmaps it. Uses only the JDK and JNA. Not API.
+ * server. Reads one request per line on stdin, {@code <id>\t<open flags>\t<path>\t<sym,...>},
+ * and answers {@code <id>\tOK} or {@code <id>\tFAIL\t<reason>}: it maps the library (running its
+ * constructors), resolves the symbols, calls the optional exports {@code int reload_init(void)}
+ * and {@code int reload_selftest(void)} (non-zero fails) and {@code void reload_shutdown(void)},
+ * and unmaps it. The id lets the server tell answers from whatever a library prints on stdout.
+ * Uses only the JDK and JNA. Not API.
  */
 public final class ProbeMain {
 
@@ -31,12 +33,12 @@ public final class ProbeMain {
     String line;
     while ((line = in.readLine()) != null) {
       String[] fields = line.split("\t", -1);
-      if (fields.length != 3) {
-        out.println("FAIL\tmalformed probe request");
+      if (fields.length != 4) {
+        out.println(fields[0] + "\tFAIL\tmalformed probe request");
         continue;
       }
-      out.println(probe(Integer.parseInt(fields[0]), fields[1],
-          fields[2].isEmpty() ? new String[0] : fields[2].split(",")));
+      out.println(fields[0] + "\t" + probe(Integer.parseInt(fields[1]), fields[2],
+          fields[3].isEmpty() ? new String[0] : fields[3].split(",")));
     }
   }
 
@@ -53,11 +55,16 @@ public final class ProbeMain {
           return "FAIL\tdoes not export required symbol '" + symbol + "'";
         }
       }
-      if (exports(library, SELF_TEST)) {
-        int status = library.getFunction(SELF_TEST).invokeInt(new Object[0]);
-        if (status != 0) {
-          return "FAIL\t" + SELF_TEST + "() returned " + status;
+      for (String check : new String[] {LoadedVersion.INIT_SYMBOL, SELF_TEST}) {
+        if (exports(library, check)) {
+          int status = library.getFunction(check).invokeInt(new Object[0]);
+          if (status != 0) {
+            return "FAIL\t" + check + "() returned " + status;
+          }
         }
+      }
+      if (exports(library, LoadedVersion.SHUTDOWN_SYMBOL)) {
+        library.getFunction(LoadedVersion.SHUTDOWN_SYMBOL).invokeVoid(new Object[0]);
       }
       return "OK";
     } finally {

@@ -128,10 +128,12 @@ final class ReloadPipeline {
    */
   private ShadowStore.StagedCopy stage(ManagedPlugin plugin, Path source) throws StepFailure {
     boolean fresh = source.equals(plugin.sourcePath());
-    Path readFrom = fresh ? trust.checkSource(source) : source;
-    ShadowStore.StagedCopy copy = store.stage(plugin.name(), readFrom, plugin.sourcePath());
+    TrustPolicy.Checked checked = fresh ? trust.checkSource(source) : null;
+    ShadowStore.StagedCopy copy =
+        store.stage(plugin.name(), fresh ? checked.realPath() : source, plugin.sourcePath());
     try {
       if (fresh) {
+        trust.confirm(checked, source);
         trust.checkCopy(copy, plugin.settings().sha256(), plugin.sourcePath());
       }
       if (platform.usesElf()) {

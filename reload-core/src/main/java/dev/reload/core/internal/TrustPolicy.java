@@ -20,9 +20,10 @@ import java.util.Set;
 /**
  * Decides whether a library file may be loaded at all: it must resolve (symlinks and {@code ..}
  * followed) inside an allowed directory; with strict permissions neither it nor its directory
- * may be writable by group or others or owned by anyone but this process's user or root (as
- * OpenSSH's StrictModes); its bytes must match a pinned SHA-256 and carry a valid Ed25519
- * signature ({@code <library>.sig}) when configured. Immutable and thread-safe.
+ * may be writable by group or others or owned by anyone but this process's user or root, and no
+ * directory above them may be either, unless it is sticky like {@code /tmp} (as OpenSSH's
+ * StrictModes); its bytes must match a pinned SHA-256 and carry a valid Ed25519 signature
+ * ({@code <library>.sig}) when configured. Immutable and thread-safe.
  */
 final class TrustPolicy {
 
@@ -45,13 +46,16 @@ final class TrustPolicy {
     this.requireSignature = requireSignature;
   }
 
+  /** A library file as checked: its real path and identity (inode). */
+  record Checked(Path realPath, Object fileKey) {}
+
   /**
    * Checks where {@code source} really is and who may change it.
    *
    * @return the real path to copy from, so that the check and the copy see the same file
    * @throws StepFailure at {@link ReloadStep#STAGE} naming the rule broken
    */
-  Path checkSource(Path source) throws StepFailure {
+  Checked checkSource(Path source) throws StepFailure {
     Path real;
     try {
       real = source.toRealPath();
@@ -69,8 +73,66 @@ final class TrustPolicy {
     if (strictPermissions) {
       requireSafe(real, "library " + source);
       requireSafe(real.getParent(), "directory " + real.getParent() + " of library " + source);
+      requireSafeAncestors(real.getParent(), source);
     }
-    return real;
+    return new Checked(real, fileKey(real, source));
+  }
+
+  /**
+   * Confirms after copying that {@code source} still resolves to the file checked, so a path
+   * swapped between the check and the copy is refused rather than loaded.
+   */
+  void confirm(Checked checked, Path source) throws StepFailure {
+    try {
+      if (!source.toRealPath().equals(checked.realPath())
+          || !java.util.Objects.equals(fileKey(checked.realPath(), source), checked.fileKey())) {
+        throw new StepFailure(ReloadStep.STAGE, "library " + source + " was replaced while it was"
+            + " being staged; the next finished change will be picked up");
+      }
+    } catch (IOException e) {
+      throw new StepFailure(ReloadStep.STAGE, "library " + source + " disappeared while it was"
+          + " being staged", e);
+    }
+  }
+
+  private static Object fileKey(Path real, Path source) throws StepFailure {
+    try {
+      return Files.readAttributes(real, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    } catch (IOException e) {
+      throw new StepFailure(ReloadStep.STAGE, "cannot read library " + source + ": " + e, e);
+    }
+  }
+
+  /**
+   * Every directory above the library's must belong to this user or root and be writable by no
+   * one else, unless it is sticky (like {@code /tmp}: others cannot rename what is in it).
+   */
+  private void requireSafeAncestors(Path dir, Path source) throws StepFailure {
+    for (Path ancestor = dir.getParent(); ancestor != null; ancestor = ancestor.getParent()) {
+      int mode;
+      UserPrincipal owner;
+      try {
+        mode = (Integer) Files.getAttribute(ancestor, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        owner = Files.getOwner(ancestor, LinkOption.NOFOLLOW_LINKS);
+      } catch (UnsupportedOperationException | IllegalArgumentException e) {
+        return; // no unix view here: the file and directory checks are what can be done
+      } catch (IOException e) {
+        throw new StepFailure(ReloadStep.STAGE, "cannot read the permissions of " + ancestor
+            + " above library " + source + ": " + e, e);
+      }
+      boolean sticky = (mode & 01000) != 0;
+      if ((mode & 0022) != 0 && !sticky) {
+        throw new StepFailure(ReloadStep.STAGE, "directory " + ancestor + " above library " + source
+            + " is writable by other users (mode " + Integer.toOctalString(mode & 07777) + "), so"
+            + " anyone could swap the library's directory; refused (chmod go-w, or set"
+            + " reload.security.strict-permissions = false)");
+      }
+      if (!owner.equals(self) && !owner.getName().equals("root")) {
+        throw new StepFailure(ReloadStep.STAGE, "directory " + ancestor + " above library " + source
+            + " is owned by " + owner.getName() + ", neither this process's user nor root; refused"
+            + " (or set reload.security.strict-permissions = false)");
+      }
+    }
   }
 
   /**

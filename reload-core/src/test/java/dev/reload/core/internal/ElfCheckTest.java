@@ -73,6 +73,51 @@ class ElfCheckTest {
   }
 
   @Test
+  void malformedSymbolTableIsRefusedNotLoopedOver() throws Exception {
+    Path file = edited(buffer -> {
+      long shoff = buffer.getLong(40);
+      int shentsize = Short.toUnsignedInt(buffer.getShort(58));
+      int shnum = Short.toUnsignedInt(buffer.getShort(60));
+      for (int i = 0; i < shnum; i++) {
+        int base = (int) shoff + i * shentsize;
+        if (buffer.getInt(base + 4) == 11) { // SHT_DYNSYM
+          buffer.putLong(base + 56, 0); // sh_entsize = 0
+        }
+      }
+    });
+    assertThatThrownBy(() -> ElfCheck.requireExports(file, file, java.util.List.of("add")))
+        .isInstanceOf(StepFailure.class)
+        .hasMessageContaining("malformed dynamic symbol table");
+  }
+
+  @Test
+  void symbolTableRunningPastTheFileIsRefused() throws Exception {
+    Path file = edited(buffer -> {
+      long shoff = buffer.getLong(40);
+      int shentsize = Short.toUnsignedInt(buffer.getShort(58));
+      int shnum = Short.toUnsignedInt(buffer.getShort(60));
+      for (int i = 0; i < shnum; i++) {
+        int base = (int) shoff + i * shentsize;
+        if (buffer.getInt(base + 4) == 11) {
+          buffer.putLong(base + 32, 0x7fff_ffffL); // sh_size: 2 GiB
+        }
+      }
+    });
+    assertThatThrownBy(() -> ElfCheck.requireExports(file, file, java.util.List.of("add")))
+        .isInstanceOf(StepFailure.class)
+        .hasMessageContaining("dynamic symbol table ends at byte");
+  }
+
+  @Test
+  void findsTheExportsOfARealBuild() throws Exception {
+    Path file = write(good);
+    assertThatCode(() -> ElfCheck.requireExports(file, file,
+        java.util.List.of("add", "counter_next", "version"))).doesNotThrowAnyException();
+    assertThatThrownBy(() -> ElfCheck.requireExports(file, file, java.util.List.of("missing")))
+        .hasMessageContaining("does not export required symbol 'missing'");
+  }
+
+  @Test
   void refusesAFileMissingItsTail() throws Exception {
     Path file = write(Arrays.copyOf(good, good.length - 1));
     assertThatThrownBy(() -> ElfCheck.check(file, file)).hasMessageContaining("is truncated");
