@@ -85,7 +85,7 @@ public final class ExampleServer {
   /** Stops HTTP, then the plugin registry (which drains and removes its shadow copies). */
   void stop() {
     if (!stopping.compareAndSet(false, true)) {
-      stopped.countDown();
+      awaitStopped(); // another thread is stopping: return once it is done
       return;
     }
     log.info("stopping");
@@ -101,6 +101,14 @@ public final class ExampleServer {
     }
     log.info("stopped");
     stopped.countDown();
+  }
+
+  private void awaitStopped() {
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static String rootMessage(Throwable e) {

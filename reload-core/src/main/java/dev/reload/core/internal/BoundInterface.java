@@ -35,13 +35,18 @@ final class BoundInterface implements InvocationHandler {
     Map<Method, String> symbols = new HashMap<>();
     for (Method method : api.getMethods()) {
       if (Modifier.isAbstract(method.getModifiers())) {
-        Symbol symbol = method.getAnnotation(Symbol.class);
-        symbols.put(method, symbol != null ? symbol.value() : method.getName());
+        symbols.put(method, symbolOf(method));
       }
     }
     Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api},
         new BoundInterface(plugin, api, symbols));
     return api.cast(proxy);
+  }
+
+  /** The exported symbol a bound method calls: its {@link Symbol}, or its name. */
+  static String symbolOf(Method method) {
+    Symbol symbol = method.getAnnotation(Symbol.class);
+    return symbol != null ? symbol.value() : method.getName();
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.reload.core.internal;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import dev.reload.PluginException;
-import dev.reload.Symbol;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -51,8 +50,7 @@ final class DirectApi {
         .sorted(Comparator.comparing(Method::getName).thenComparing(Method::toGenericString))
         .forEach(method -> {
           methods.add(method);
-          Symbol symbol = method.getAnnotation(Symbol.class);
-          symbols.add(symbol != null ? symbol.value() : method.getName());
+          symbols.add(BoundInterface.symbolOf(method));
         });
     this.loader = new GeneratedLoader(api.getClassLoader());
     String name = DirectClasses.boundName(api);

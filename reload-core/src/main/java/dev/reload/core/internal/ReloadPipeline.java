@@ -61,7 +61,6 @@ final class ReloadPipeline {
     ShadowStore.StagedCopy copy = null;
     try {
       copy = stage(plugin, plugin.sourcePath());
-      preflight(plugin, copy);
       LoadedVersion version = load(plugin, copy, 1);
       plugin.swap(version);
       log.info("plugin '{}' loaded generation 1 from {} (sha256 {})", plugin.name(),
@@ -103,7 +102,6 @@ final class ReloadPipeline {
         return unchanged(plugin, from, attempt);
       }
       attempt.step = ReloadStep.LOAD;
-      preflight(plugin, attempt.copy);
       attempt.candidate = load(plugin, attempt.copy, from.generation() + 1);
       attempt.loaded = System.nanoTime();
       listeners.fire(new ReloadEvent.Before(plugin.name(), from, attempt.candidate));
@@ -147,15 +145,12 @@ final class ReloadPipeline {
     }
   }
 
-  /** Loads the copy in the probe process first, when the preflight is on. */
-  private void preflight(ManagedPlugin plugin, ShadowStore.StagedCopy copy) throws StepFailure {
+  /** Step 2: loads the copy in the probe process first (when the preflight is on), then here. */
+  private LoadedVersion load(ManagedPlugin plugin, ShadowStore.StagedCopy copy, long generation)
+      throws StepFailure {
     if (preflight != null) {
       preflight.check(copy, plugin.settings().requiredSymbols());
     }
-  }
-
-  private LoadedVersion load(ManagedPlugin plugin, ShadowStore.StagedCopy copy, long generation)
-      throws StepFailure {
     return LoadedVersion.load(plugin.name(), generation, copy, platform,
         plugin.settings().requiredSymbols(), plugin.boundApis(), clock.instant());
   }

@@ -40,6 +40,22 @@ class ElfCheckTest {
     return write(copy);
   }
 
+  /** The good library with {@code edit} applied to its .dynsym section header (ELF64 offsets). */
+  private Path editedDynamicSymbolTable(java.util.function.ObjIntConsumer<ByteBuffer> edit)
+      throws Exception {
+    return edited(buffer -> {
+      long shoff = buffer.getLong(40);
+      int shentsize = Short.toUnsignedInt(buffer.getShort(58));
+      int shnum = Short.toUnsignedInt(buffer.getShort(60));
+      for (int i = 0; i < shnum; i++) {
+        int header = (int) shoff + i * shentsize;
+        if (buffer.getInt(header + 4) == 11) { // SHT_DYNSYM
+          edit.accept(buffer, header);
+        }
+      }
+    });
+  }
+
   @Test
   void acceptsACompleteLibrary() throws Exception {
     Path file = write(good);
@@ -74,17 +90,7 @@ class ElfCheckTest {
 
   @Test
   void malformedSymbolTableIsRefusedNotLoopedOver() throws Exception {
-    Path file = edited(buffer -> {
-      long shoff = buffer.getLong(40);
-      int shentsize = Short.toUnsignedInt(buffer.getShort(58));
-      int shnum = Short.toUnsignedInt(buffer.getShort(60));
-      for (int i = 0; i < shnum; i++) {
-        int base = (int) shoff + i * shentsize;
-        if (buffer.getInt(base + 4) == 11) { // SHT_DYNSYM
-          buffer.putLong(base + 56, 0); // sh_entsize = 0
-        }
-      }
-    });
+    Path file = editedDynamicSymbolTable((buffer, header) -> buffer.putLong(header + 56, 0)); // sh_entsize
     assertThatThrownBy(() -> ElfCheck.requireExports(file, file, java.util.List.of("add")))
         .isInstanceOf(StepFailure.class)
         .hasMessageContaining("malformed dynamic symbol table");
@@ -92,17 +98,8 @@ class ElfCheckTest {
 
   @Test
   void symbolTableRunningPastTheFileIsRefused() throws Exception {
-    Path file = edited(buffer -> {
-      long shoff = buffer.getLong(40);
-      int shentsize = Short.toUnsignedInt(buffer.getShort(58));
-      int shnum = Short.toUnsignedInt(buffer.getShort(60));
-      for (int i = 0; i < shnum; i++) {
-        int base = (int) shoff + i * shentsize;
-        if (buffer.getInt(base + 4) == 11) {
-          buffer.putLong(base + 32, 0x7fff_ffffL); // sh_size: 2 GiB
-        }
-      }
-    });
+    Path file = editedDynamicSymbolTable(
+        (buffer, header) -> buffer.putLong(header + 32, 0x7fff_ffffL)); // sh_size: 2 GiB
     assertThatThrownBy(() -> ElfCheck.requireExports(file, file, java.util.List.of("add")))
         .isInstanceOf(StepFailure.class)
         .hasMessageContaining("dynamic symbol table ends at byte");
