@@ -8,6 +8,7 @@ import dev.reload.PluginRegistry;
 import dev.reload.ReloadEvent;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
+import dev.reload.testing.InEveryWatchMode;
 import dev.reload.testing.NativeBuild;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
@@ -22,7 +23,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** File changes picked up without anyone asking: inotify, polling, and the caller's update() loop. */
+/**
+ * File changes picked up without anyone asking: inotify, polling, and the caller's update() loop.
+ * {@link DeployLayoutTest} covers the ways deploys publish files.
+ */
 class WatcherTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -67,9 +71,14 @@ class WatcherTest {
     return events.stream().filter(ReloadEvent.After.class::isInstance).count();
   }
 
-  @Test
-  void atomicRenameIntoPlaceIsPickedUp() {
-    start(dir.settings());
+  /** Settings watching in {@code mode}, polling quickly. */
+  private ReloadSettings.Builder watching(ReloadSettings.WatchMode mode) {
+    return dir.settings().watchMode(mode).pollInterval(Duration.ofMillis(50));
+  }
+
+  @InEveryWatchMode
+  void atomicRenameIntoPlaceIsPickedUp(ReloadSettings.WatchMode mode) {
+    start(watching(mode));
     next();
     dir.publish("counter", Sources.counter(2));
 
@@ -77,17 +86,17 @@ class WatcherTest {
     assertThat(next()).isEqualTo(2);
   }
 
-  @Test
-  void gccWritingStraightOntoTheFileIsPickedUpOnceFinished() {
-    start(dir.settings());
+  @InEveryWatchMode
+  void gccWritingStraightOntoTheFileIsPickedUpOnceFinished(ReloadSettings.WatchMode mode) {
+    start(watching(mode));
     dir.build().compileInPlace(Sources.counter(2), dir.lib("counter"));
 
     await().atMost(WAIT).until(() -> version() == 2);
     assertThat(events).noneMatch(ReloadEvent.Failed.class::isInstance);
   }
 
-  @Test
-  void symlinkSwapAsKubernetesDoesIsPickedUp() throws Exception {
+  @InEveryWatchMode
+  void symlinkSwapAsKubernetesDoesIsPickedUp(ReloadSettings.WatchMode mode) throws Exception {
     // Kubernetes: plugins/libcounter.so -> ..data/libcounter.so, ..data -> ..v1; an update
     // writes ..v2, points a temporary link at it and renames that link over ..data.
     Path volume = root.resolve("volume");
@@ -95,7 +104,7 @@ class WatcherTest {
     build.publish(Sources.counter(1), volume.resolve("..v1/libcounter.so"));
     Files.createSymbolicLink(volume.resolve("..data"), Path.of("..v1"));
     Files.createSymbolicLink(volume.resolve("libcounter.so"), Path.of("..data/libcounter.so"));
-    start(dir.settings().searchPaths(volume));
+    start(watching(mode).searchPaths(volume));
     assertThat(version()).isEqualTo(1);
 
     build.publish(Sources.counter(2), volume.resolve("..v2/libcounter.so"));
@@ -140,16 +149,6 @@ class WatcherTest {
   }
 
   @Test
-  void pollingWatcherPicksUpARebuild() {
-    start(dir.settings().watchMode(ReloadSettings.WatchMode.POLL).pollInterval(Duration.ofMillis(20)));
-    next();
-    dir.publish("counter", Sources.counter(2));
-
-    await().atMost(WAIT).until(() -> version() == 2);
-    assertThat(next()).isEqualTo(2);
-  }
-
-  @Test
   void updateLoopPicksUpARebuildInPollMode() {
     start(dir.settings().schedulerMode(ReloadSettings.SchedulerMode.POLL));
     next();
@@ -163,18 +162,5 @@ class WatcherTest {
     });
     assertThat(runs).hasValue(1);
     assertThat(next()).isEqualTo(2);
-  }
-
-  @Test
-  void deletedFileKeepsTheCurrentVersionServingUntilItReturns() throws Exception {
-    start(dir.settings());
-    next();
-    Files.delete(dir.lib("counter"));
-    assertThat(next()).isEqualTo(2);
-
-    dir.publish("counter", Sources.counter(2));
-
-    await().atMost(WAIT).until(() -> version() == 2);
-    assertThat(next()).isEqualTo(3);
   }
 }

@@ -11,7 +11,6 @@ import dev.reload.core.Keys;
 import dev.reload.core.PluginSettings;
 import dev.reload.core.ReloadSettings;
 import dev.reload.spi.StateSnapshot;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
@@ -304,20 +303,20 @@ public final class DefaultPluginRegistry implements PluginRegistry {
 
   /**
    * The trust rules: the configured allowed directories, or else the search paths and the
-   * directory of each library given by absolute path; all as real paths.
+   * directory of each library given by absolute path; all absolute, resolved at each check.
    */
   private static TrustPolicy trustPolicy(ReloadSettings settings, Collection<Path> sources,
       ShadowStore store) {
     Set<Path> allowed = new LinkedHashSet<>();
     if (!settings.allowedDirs().isEmpty()) {
-      settings.allowedDirs().forEach(dir -> allowed.add(realPath(dir)));
+      settings.allowedDirs().forEach(dir -> allowed.add(absolute(dir)));
     } else {
       (settings.searchPaths().isEmpty() ? List.of(Path.of("")) : settings.searchPaths())
-          .forEach(dir -> allowed.add(realPath(dir)));
+          .forEach(dir -> allowed.add(absolute(dir)));
       for (PluginSettings plugin : settings.plugins().values()) {
         Path library = Path.of(plugin.library());
         if (!plugin.platformName() && library.isAbsolute()) {
-          allowed.add(realPath(library.getParent()));
+          allowed.add(absolute(library.getParent()));
         }
       }
     }
@@ -329,12 +328,8 @@ public final class DefaultPluginRegistry implements PluginRegistry {
         keys, settings.requireSignature());
   }
 
-  private static Path realPath(Path dir) {
-    try {
-      return dir.toAbsolutePath().toRealPath();
-    } catch (IOException e) {
-      return dir.toAbsolutePath().normalize();
-    }
+  private static Path absolute(Path dir) {
+    return dir.toAbsolutePath().normalize();
   }
 
   private static ScheduledExecutorService newExecutor(String name) {

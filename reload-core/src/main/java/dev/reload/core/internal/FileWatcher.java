@@ -20,8 +20,11 @@ interface FileWatcher extends AutoCloseable {
 
   /**
    * Starts the watcher the settings ask for, on this platform. {@code baseline} holds each file's
-   * look when it was loaded; a file that already looks different is signalled at once. In auto
-   * mode, a Linux machine out of inotify instances or watches falls back to polling.
+   * look when it was loaded; a file that already looks different is signalled once it settles.
+   * Both watchers follow each file's path as it resolves at each check (symlinks, recreated
+   * directories) and give the same answer for every way a file can arrive; inotify is only
+   * quicker. In auto mode, a Linux machine out of inotify instances or watches falls back to
+   * polling.
    */
   static FileWatcher start(ReloadSettings settings, Platform platform,
       Map<Path, FileFingerprint> baseline, Consumer<Path> onChange, String threadName) {
@@ -29,7 +32,7 @@ interface FileWatcher extends AutoCloseable {
     if (mode == ReloadSettings.WatchMode.INOTIFY
         || (mode == ReloadSettings.WatchMode.AUTO && platform == Platform.LINUX)) {
       try {
-        return InotifyWatcher.start(baseline, onChange, threadName);
+        return InotifyWatcher.start(baseline, onChange, settings.pollInterval(), threadName);
       } catch (UncheckedIOException e) {
         if (mode == ReloadSettings.WatchMode.INOTIFY) {
           throw e;

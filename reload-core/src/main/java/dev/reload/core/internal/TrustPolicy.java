@@ -19,7 +19,8 @@ import java.util.Set;
 
 /**
  * Decides whether a library file may be loaded at all: it must resolve (symlinks and {@code ..}
- * followed) inside an allowed directory; with strict permissions neither it nor its directory
+ * followed) inside an allowed directory, itself resolved at each check, so that a release symlink
+ * switched under a configured directory ({@code current -> releases/v2}) stays allowed; with strict permissions neither it nor its directory
  * may be writable by group or others or owned by anyone but this process's user or root, and no
  * directory above them may be either, unless it is sticky like {@code /tmp} (as OpenSSH's
  * StrictModes); its bytes must match a pinned SHA-256 and carry a valid Ed25519 signature
@@ -36,7 +37,7 @@ final class TrustPolicy {
   private final List<PublicKey> publicKeys;
   private final boolean requireSignature;
 
-  /** {@code allowedDirs} must be real paths (symlinks resolved). */
+  /** {@code allowedDirs} as configured (absolute); they are resolved again at each check. */
   TrustPolicy(List<Path> allowedDirs, boolean strictPermissions, UserPrincipal self,
       List<PublicKey> publicKeys, boolean requireSignature) {
     this.allowedDirs = List.copyOf(allowedDirs);
@@ -65,10 +66,11 @@ final class TrustPolicy {
     } catch (IOException e) {
       throw new StepFailure(ReloadStep.STAGE, "cannot resolve library " + source + ": " + e, e);
     }
-    if (allowedDirs.stream().noneMatch(real::startsWith)) {
+    List<Path> allowedNow = allowedDirs.stream().map(TrustPolicy::resolveNow).toList();
+    if (allowedNow.stream().noneMatch(real::startsWith)) {
       throw new StepFailure(ReloadStep.STAGE, "library " + source + " resolves to " + real
-          + ", outside the allowed directories " + allowedDirs + " (a symlink or '..' escaping"
-          + " them?); refused");
+          + ", outside the allowed directories " + describe(allowedNow) + " (a symlink or '..'"
+          + " escaping them?); refused");
     }
     if (strictPermissions) {
       requireSafe(real, "library " + source);
@@ -76,6 +78,26 @@ final class TrustPolicy {
       requireSafeAncestors(real.getParent(), source);
     }
     return new Checked(real, fileKey(real, source));
+  }
+
+  /** Where {@code dir} leads now; a directory that does not exist stays as configured. */
+  private static Path resolveNow(Path dir) {
+    try {
+      return dir.toRealPath();
+    } catch (IOException e) {
+      return dir.normalize();
+    }
+  }
+
+  /** The allowed directories as configured, with where each resolves now when that differs. */
+  private String describe(List<Path> allowedNow) {
+    List<String> shown = new java.util.ArrayList<>();
+    for (int i = 0; i < allowedDirs.size(); i++) {
+      Path configured = allowedDirs.get(i);
+      shown.add(configured.equals(allowedNow.get(i)) ? configured.toString()
+          : configured + " (now " + allowedNow.get(i) + ")");
+    }
+    return shown.toString();
   }
 
   /**
