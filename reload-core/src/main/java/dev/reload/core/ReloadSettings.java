@@ -247,7 +247,11 @@ public final class ReloadSettings {
       return this;
     }
 
-    /** Directories libraries may resolve into (default: the search paths). Replaces any set before. */
+    /**
+     * Directories libraries may resolve into (default: the search paths), each resolved again at
+     * every check so that a switched release symlink among them stays allowed. Replaces any set
+     * before.
+     */
     public Builder allowedDirs(List<Path> dirs) {
       allowedDirs.clear();
       dirs.forEach(dir -> allowedDirs.add(Objects.requireNonNull(dir, "allowed dir")));
@@ -296,6 +300,10 @@ public final class ReloadSettings {
       return this;
     }
 
+    /**
+     * How often the poll mode compares files; in inotify mode, how long a file that only appeared
+     * must stay unchanged (and closed) before it is taken.
+     */
     public Builder pollInterval(Duration interval) {
       this.pollInterval = requirePositive("pollInterval", interval);
       return this;
