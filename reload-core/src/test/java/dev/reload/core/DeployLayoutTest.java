@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +40,11 @@ class DeployLayoutTest {
   private PluginDir dir;
   private PluginRegistry registry;
   private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    dir = new PluginDir(root);
+  }
 
   @AfterEach
   void closeRegistry() {
@@ -63,6 +69,17 @@ class DeployLayoutTest {
     assertThat(Calls.next(registry, "counter")).isEqualTo(1);
   }
 
+  /** Publishes build 1 as plugins/libcounter.so and starts watching it. */
+  private void startWithFirstBuild(ReloadSettings.WatchMode mode) {
+    dir.publish("counter", Sources.counter(1));
+    start(mode, dir.libs());
+  }
+
+  /** A script line copying build {@code n} next to {@code target}, then renaming it into place. */
+  private String renameInto(String target, int n) {
+    return "cp " + build(n) + " " + target + ".tmp && mv " + target + ".tmp " + target;
+  }
+
   private int version() {
     return Calls.version(registry, "counter");
   }
@@ -85,9 +102,7 @@ class DeployLayoutTest {
   @InEveryWatchMode
   void hardLinkAfterDeleteIsPickedUp(ReloadSettings.WatchMode mode) {
     // What cargo does in target/release: remove the old file, hard-link the new build from deps/.
-    dir = new PluginDir(root);
-    dir.publish("counter", Sources.counter(1));
-    start(mode, dir.libs());
+    startWithFirstBuild(mode);
 
     Shell.run(root, "rm plugins/libcounter.so && ln " + build(2) + " plugins/libcounter.so");
     awaitVersion(2);
@@ -98,9 +113,7 @@ class DeployLayoutTest {
 
   @InEveryWatchMode
   void copyOfANewFileIsPickedUpOnceComplete(ReloadSettings.WatchMode mode) {
-    dir = new PluginDir(root);
-    dir.publish("counter", Sources.counter(1));
-    start(mode, dir.libs());
+    startWithFirstBuild(mode);
 
     Shell.run(root, "rm plugins/libcounter.so && cp " + build(2) + " plugins/libcounter.so");
     awaitVersion(2);
@@ -111,32 +124,25 @@ class DeployLayoutTest {
 
   @InEveryWatchMode
   void directoryRemovedAndRecreatedIsWatchedAgain(ReloadSettings.WatchMode mode) {
-    dir = new PluginDir(root);
-    dir.publish("counter", Sources.counter(1));
-    start(mode, dir.libs());
+    startWithFirstBuild(mode);
 
     Shell.run(root, "rm -rf plugins && mkdir plugins && cp " + build(2) + " plugins/libcounter.so");
     awaitVersion(2);
-    Shell.run(root, "cp " + build(3) + " plugins/libcounter.so.tmp"
-        + " && mv plugins/libcounter.so.tmp plugins/libcounter.so");
+    Shell.run(root, renameInto("plugins/libcounter.so", 3));
     awaitVersion(3);
     assertStateKept(1);
   }
 
   @InEveryWatchMode
   void directoryRenamedAwayAndAnotherRenamedInIsPickedUp(ReloadSettings.WatchMode mode) {
-    dir = new PluginDir(root);
-    dir.publish("counter", Sources.counter(1));
-    start(mode, dir.libs());
+    startWithFirstBuild(mode);
 
     Shell.run(root, "mkdir plugins.new && cp " + build(2) + " plugins.new/libcounter.so"
         + " && mv plugins plugins.old && mv plugins.new plugins");
     awaitVersion(2);
     // The old directory's watch must not stand in for the new one.
-    Shell.run(root, "cp " + build(9) + " plugins.old/libcounter.so.tmp"
-        + " && mv plugins.old/libcounter.so.tmp plugins.old/libcounter.so");
-    Shell.run(root, "cp " + build(3) + " plugins/libcounter.so.tmp"
-        + " && mv plugins/libcounter.so.tmp plugins/libcounter.so");
+    Shell.run(root, renameInto("plugins.old/libcounter.so", 9));
+    Shell.run(root, renameInto("plugins/libcounter.so", 3));
     awaitVersion(3);
     assertStateKept(1);
   }
@@ -146,7 +152,6 @@ class DeployLayoutTest {
       throws Exception {
     // Capistrano-style: current -> releases/v1; a deploy unpacks releases/v2, then renames a new
     // symlink over current. The search path is current/plugins.
-    dir = new PluginDir(root);
     Shell.run(root, "mkdir -p releases/v1/plugins && cp " + build(1)
         + " releases/v1/plugins/libcounter.so && ln -s releases/v1 current");
     start(mode, root.resolve("current/plugins"));
@@ -160,8 +165,7 @@ class DeployLayoutTest {
     // The new release is inside the allowed directory as it resolves now: a manual reload is
     // not refused, and a rebuild inside the new release is seen.
     assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Unchanged.class);
-    Shell.run(root, "cp " + build(3) + " releases/v2/plugins/libcounter.so.tmp"
-        + " && mv releases/v2/plugins/libcounter.so.tmp releases/v2/plugins/libcounter.so");
+    Shell.run(root, renameInto("releases/v2/plugins/libcounter.so", 3));
     awaitVersion(3);
     assertStateKept(1);
   }
@@ -169,13 +173,11 @@ class DeployLayoutTest {
   @InEveryWatchMode
   void libraryThatIsASymlinkIntoAnotherDirectoryFollowsRebuildsOfItsTarget(
       ReloadSettings.WatchMode mode) {
-    dir = new PluginDir(root);
     Shell.run(root, "mkdir out && cp " + build(1) + " out/libcounter.so"
         + " && ln -s ../out/libcounter.so plugins/libcounter.so");
     start(mode, dir.libs(), dir.libs(), root.resolve("out"));
 
-    Shell.run(root, "cp " + build(2) + " out/libcounter.so.tmp"
-        + " && mv out/libcounter.so.tmp out/libcounter.so");
+    Shell.run(root, renameInto("out/libcounter.so", 2));
     awaitVersion(2);
     Shell.run(root, "rm out/libcounter.so && ln " + build(3) + " out/libcounter.so");
     awaitVersion(3);
@@ -185,9 +187,7 @@ class DeployLayoutTest {
   @InEveryWatchMode
   void deletedFileIsNeverAReloadButItsReappearanceIs(ReloadSettings.WatchMode mode)
       throws Exception {
-    dir = new PluginDir(root);
-    dir.publish("counter", Sources.counter(1));
-    start(mode, dir.libs());
+    startWithFirstBuild(mode);
 
     Shell.run(root, "rm -rf plugins");
     String second = build(2);
