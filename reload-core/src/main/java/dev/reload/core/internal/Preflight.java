@@ -199,6 +199,7 @@ final class Preflight implements AutoCloseable {
         "-Djava.awt.headless=true",
         "-cp", classPath(),
         ProbeMain.class.getName(), readyId);
+    long begin = System.nanoTime();
     Process started;
     try {
       started = new ProcessBuilder(command).start();
@@ -226,7 +227,8 @@ final class Preflight implements AutoCloseable {
               printed.subList(Math.max(0, printed.size() - 5), printed.size())) + ")")
           + "; set reload.preflight.enabled = false to load without it");
     }
-    log.debug("preflight probe started, pid {}", started.pid());
+    log.debug("preflight probe started in {} ms, pid {}",
+        (System.nanoTime() - begin) / 1_000_000, started.pid());
     return probe;
   }
 
@@ -298,6 +300,7 @@ final class Preflight implements AutoCloseable {
   private static final class Probe {
 
     final Process process;
+    /** Written by the checking thread only. */
     final Writer requests;
     /** Lines from an awaited marker on, then {@link #END}. Thread-safe queue. */
     private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
@@ -335,6 +338,9 @@ final class Preflight implements AutoCloseable {
      */
     String ask(String id, String request, long deadline) throws IOException, InterruptedException {
       awaited = ProbeProtocol.marker(id);
+      synchronized (printed) {
+        printed.clear(); // a crash report tells of this request only
+      }
       requests.write(request);
       requests.flush();
       return await(id, deadline);

@@ -31,6 +31,8 @@ final class ProbeProtocol {
   private static final String READY = "READY";
   private static final String OK = "OK";
   private static final String FAIL = "FAIL";
+  /** Longer ids are not read back from a malformed request (the server's are 16 hex digits). */
+  private static final int MAX_ID_CHARS = 64;
   /** Reasons are cut to this many chars: at most 4 bytes each in UTF-8, with room for the id. */
   private static final int MAX_REASON_CHARS = 900;
 
@@ -82,7 +84,7 @@ final class ProbeProtocol {
   /** The id a request line starts with, even of a malformed one: where its refusal goes. */
   static String idOf(String line) {
     int end = line.indexOf(SEPARATOR);
-    return end < 0 ? line : line.substring(0, end);
+    return end < 0 || end > MAX_ID_CHARS ? "malformed" : line.substring(0, end);
   }
 
   /** The probe's first line, newline included: it is started and ready for requests. */
