@@ -2,10 +2,9 @@ package dev.reload.core.internal;
 
 import com.sun.jna.Native;
 import dev.reload.ReloadStep;
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.URISyntaxException;
@@ -13,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -23,6 +23,9 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,13 +38,24 @@ import org.slf4j.LoggerFactory;
  * and HotSpot cannot recover from a crash inside the server, so this is where a crashing build
  * must fail.
  *
- * <p>The probe's stdout is read by a reader thread into a queue, and answers carry the request's
- * id: whatever a library prints there is skipped (and kept for the crash report), a stale answer
- * is never taken for the current one, and a wait never outlasts the timeout, even if a library
- * forked a child that keeps the pipe open.
+ * <p><b>The probe's output.</b> Answers ({@link ProbeProtocol}) come on the probe's stdout, which
+ * on POSIX systems carries nothing else: the probe moves whatever libraries (and HotSpot's crash
+ * summary) write to descriptor 1 over to its stderr. Two reader threads drain the two pipes
+ * continuously, so a chatty library never blocks on a full pipe, and cut them into lines of at
+ * most {@value #MAX_LINE_BYTES} bytes (the tail of a longer line), so no output, however long and
+ * with or without newlines, costs more than a fixed amount of memory. The answer reader hands on
+ * only a line holding the marker of the id awaited, from the marker on, so output glued in front
+ * of an answer cannot hide it and, the id being unguessable, no output can forge one. Every other
+ * line of either pipe is kept, the latest {@value #KEPT_OUTPUT_LINES} only, for the crash report.
+ * A wait never outlasts its deadline, even if a library forked a child that keeps the pipes open.
  *
- * <p>Thread-safe: one probe request at a time ({@code synchronized}); every mutable field is
- * guarded by {@code this}.
+ * <p><b>Time.</b> A candidate's timeout starts once the probe is ready. Starting a probe (a JVM
+ * that also loads JNA before it says so) has a limit of its own, {@link #START_TIMEOUT}, so a
+ * tight {@code reload.preflight.timeout} does not fail the first candidate after each start.
+ *
+ * <p>Thread-safe: one probe request at a time ({@code synchronized}); {@link #probe}, {@link
+ * #served} and {@link #closed} are guarded by {@code this}. {@link Probe} says what its reader
+ * threads share.
  */
 final class Preflight implements AutoCloseable {
 
@@ -49,8 +63,13 @@ final class Preflight implements AutoCloseable {
   /** A probe is replaced after this many candidates, bounding what libraries may leave behind. */
   private static final int RECYCLE_AFTER = 200;
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  /** Queued after the last answer when the probe's stdout ends. */
   private static final String END = "\u0000end of probe output";
   private static final int KEPT_OUTPUT_LINES = 40;
+  /** Twice the longest answer: a longer line keeps its last this many bytes. */
+  private static final int MAX_LINE_BYTES = 2 * ProbeProtocol.MAX_ANSWER_BYTES;
+  /** The line of HotSpot's crash summary that names the signal: {@code #  SIGSEGV (0xb) at pc=...}. */
+  private static final Pattern CRASH_SUMMARY = Pattern.compile("#  (SIG[A-Z0-9]+) \\(");
   private static final Map<Integer, String> SIGNALS = Map.of(4, "SIGILL", 6, "SIGABRT", 7, "SIGBUS",
       8, "SIGFPE", 9, "SIGKILL", 11, "SIGSEGV", 15, "SIGTERM");
 
@@ -58,18 +77,13 @@ final class Preflight implements AutoCloseable {
   private final Duration timeout;
   private final Path workDir;
   private final String threadName;
+  private final SecureRandom ids = new SecureRandom();
 
-  /** Null until started, and after the probe died. */
-  private Process process;
-  /** Reads {@link #process}'s stdout; ends when it does. */
-  private Thread reader;
-  private BlockingQueue<String> output;
-  private Writer requests;
+  /** Null until started, and after the probe died or was stopped. */
+  private Probe probe;
+  /** Candidates {@link #probe} has passed. */
   private int served;
-  private final java.security.SecureRandom ids = new java.security.SecureRandom();
   private boolean closed;
-  /** What the probe printed besides answers, the latest lines only. */
-  private final Deque<String> printed = new ArrayDeque<>();
 
   Preflight(Platform platform, Duration timeout, Path workDir, String threadName) {
     this.openFlags = platform.openFlags();
@@ -79,7 +93,8 @@ final class Preflight implements AutoCloseable {
   }
 
   /**
-   * Loads {@code copy} in the probe.
+   * Loads {@code copy} in the probe, starting one first if none runs. The timeout counts from
+   * when the probe is ready.
    *
    * @throws StepFailure at {@link ReloadStep#LOAD} saying how the probe refused or died
    */
@@ -88,90 +103,74 @@ final class Preflight implements AutoCloseable {
     if (closed) {
       throw new StepFailure(ReloadStep.LOAD, "preflight: the registry is closing");
     }
-    long start = System.nanoTime();
-    ensureStarted();
-    // Unguessable, so a library printing on stdout cannot forge the answer to its own request.
-    String id = Long.toHexString(ids.nextLong());
-    String answer;
+    // Unguessable, so nothing a library writes can forge the answer to its own request.
+    String id = newId();
+    String request;
     try {
-      requests.write(id + "\t" + openFlags + "\t" + copy.path() + "\t"
-          + String.join(",", requiredSymbols) + "\n");
-      requests.flush();
-      answer = awaitLine(id + "\t", start + timeout.toNanos());
+      request = ProbeProtocol.request(id, openFlags, copy.path().toString(), requiredSymbols);
+    } catch (IllegalArgumentException e) {
+      throw new StepFailure(ReloadStep.LOAD, "preflight: " + e.getMessage(), e);
+    }
+    Probe running = ensureStarted();
+    long start = System.nanoTime();
+    String line;
+    try {
+      line = running.ask(id, request, start + timeout.toNanos());
     } catch (IOException e) {
-      answer = END; // the pipe broke: the probe is gone
+      line = END; // the pipe broke: the probe is gone
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stop();
       throw new StepFailure(ReloadStep.LOAD, "preflight: interrupted while the probe loaded "
           + copy.source(), e);
     }
-    if (answer != null && answer.equals(id + "\tOK")) {
+    if (line == null || line.equals(END)) {
+      throw new StepFailure(ReloadStep.LOAD, "preflight: the probe process loading library "
+          + copy.source() + " " + death(line == null) + "; the library was not loaded into the"
+          + " server");
+    }
+    ProbeProtocol.Answer answer = ProbeProtocol.parseAnswer(id, line);
+    if (answer.verdict() == ProbeProtocol.Verdict.PASSED) {
       log.debug("preflight of {} passed in {} µs", copy.source(), (System.nanoTime() - start) / 1000);
       if (++served >= RECYCLE_AFTER) {
         stop();
       }
       return;
     }
-    if (answer != null && answer.startsWith(id + "\tFAIL\t")) {
-      throw new StepFailure(ReloadStep.LOAD, "preflight: library " + copy.source() + " "
-          + answer.substring((id + "\tFAIL\t").length()));
-    }
-    throw new StepFailure(ReloadStep.LOAD, "preflight: the probe process loading library "
-        + copy.source() + " " + death(answer == null) + "; the library was not loaded into the"
-        + " server");
+    throw new StepFailure(ReloadStep.LOAD, "preflight: library " + copy.source() + " "
+        + (answer.verdict() == ProbeProtocol.Verdict.REFUSED ? answer.reason()
+            : "got an unexpected answer from the probe: '" + line + "'"));
   }
 
-  /**
-   * Waits for a line starting with {@code prefix}, keeping other lines in {@link #printed}.
-   *
-   * @return the line, {@link #END} if the probe's output ended, or null at the deadline
-   */
-  private String awaitLine(String prefix, long deadline) throws InterruptedException {
-    while (true) {
-      long left = deadline - System.nanoTime();
-      String line = left <= 0 ? null : output.poll(left, TimeUnit.NANOSECONDS);
-      if (line == null || line.equals(END) || line.startsWith(prefix)) {
-        return line;
-      }
-      printed.addLast(line);
-      if (printed.size() > KEPT_OUTPUT_LINES) {
-        printed.removeFirst();
-      }
-    }
+  private String newId() {
+    return Long.toHexString(ids.nextLong());
   }
 
   /** Kills what is left of the probe, reaps it, and says how it ended. */
   private String death(boolean timedOut) {
-    Process dead = process;
-    process = null;
-    Thread deadReader = reader;
-    dead.descendants().forEach(ProcessHandle::destroyForcibly);
+    Probe dead = probe;
+    probe = null;
+    dead.process.descendants().forEach(ProcessHandle::destroyForcibly);
     if (timedOut) {
-      dead.destroyForcibly();
+      dead.process.destroyForcibly();
     }
     int status = -1;
     try {
-      if (dead.waitFor(5, TimeUnit.SECONDS)) {
-        status = dead.exitValue();
+      if (dead.process.waitFor(5, TimeUnit.SECONDS)) {
+        status = dead.process.exitValue();
       } else {
-        dead.destroyForcibly();
+        dead.process.destroyForcibly();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    join(deadReader);
-    for (String line; (line = output.poll()) != null; ) {
-      printed.addLast(line);
-    }
+    dead.joinReaders();
     deleteCrashLogs();
     if (timedOut) {
       return "did not answer within " + timeout + " (a constructor, reload_init or"
           + " reload_selftest hangs?) and was killed";
     }
-    String crash = printed.stream().filter(line -> line.startsWith("#  SIG")).findFirst()
-        .map(line -> line.substring(3).split(" \\(")[0]).orElse(null);
-    printed.clear();
+    String crash = dead.crashSignal();
     String how;
     if (crash != null) {
       how = "crashed with " + crash;
@@ -185,10 +184,13 @@ final class Preflight implements AutoCloseable {
     return how + " while running its constructors, reload_init or reload_selftest";
   }
 
-  private void ensureStarted() throws StepFailure {
-    if (process != null && process.isAlive()) {
-      return;
+  /** The running probe, started (and ready) first if there is none. */
+  private Probe ensureStarted() throws StepFailure {
+    if (probe != null && probe.process.isAlive()) {
+      return probe;
     }
+    stop(); // reaps a probe that died between checks
+    String readyId = newId();
     List<String> command = List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx32m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
@@ -196,50 +198,38 @@ final class Preflight implements AutoCloseable {
         "-XX:ErrorFile=" + workDir.resolve("probe-crash-%p.log"),
         "-Djava.awt.headless=true",
         "-cp", classPath(),
-        ProbeMain.class.getName());
+        ProbeMain.class.getName(), readyId);
+    long begin = System.nanoTime();
     Process started;
     try {
-      started = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      started = new ProcessBuilder(command).start();
     } catch (IOException e) {
       throw new StepFailure(ReloadStep.LOAD, "preflight: cannot start the probe process "
           + command.get(0) + ": " + e.getMessage(), e);
     }
-    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> readLines(started, lines), threadName);
-    reader.setDaemon(true);
-    reader.start();
-    process = started;
-    this.reader = reader;
-    output = lines;
-    requests = new OutputStreamWriter(started.getOutputStream(), StandardCharsets.UTF_8);
+    probe = new Probe(started, readyId, threadName);
     served = 0;
+    String line;
     try {
-      String ready = awaitLine("READY", System.nanoTime() + START_TIMEOUT.toNanos());
-      if (ready == null || ready.equals(END)) {
-        stop();
-        throw new StepFailure(ReloadStep.LOAD, "preflight: the probe process did not start within "
-            + START_TIMEOUT + "; set reload.preflight.enabled = false to load without it");
-      }
+      line = probe.await(readyId, System.nanoTime() + START_TIMEOUT.toNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stop();
       throw new StepFailure(ReloadStep.LOAD, "preflight: interrupted while starting the probe", e);
     }
-    log.debug("preflight probe started, pid {}", started.pid());
-  }
-
-  /** The reader thread: every line of the probe's stdout into {@code lines}, then {@link #END}. */
-  private static void readLines(Process probe, BlockingQueue<String> lines) {
-    try (BufferedReader reader = new BufferedReader(
-        new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = reader.readLine()) != null; ) {
-        lines.add(line);
-      }
-    } catch (IOException e) {
-      // The pipe broke with the process.
-    } finally {
-      lines.add(END);
+    if (line == null || line.equals(END)
+        || ProbeProtocol.parseAnswer(readyId, line).verdict() != ProbeProtocol.Verdict.READY) {
+      List<String> printed = probe.printed();
+      stop();
+      throw new StepFailure(ReloadStep.LOAD, "preflight: the probe process "
+          + (line == null ? "was not ready within " + START_TIMEOUT : "ended before it was ready")
+          + (printed.isEmpty() ? "" : " (its last output: " + String.join(" | ",
+              printed.subList(Math.max(0, printed.size() - 5), printed.size())) + ")")
+          + "; set reload.preflight.enabled = false to load without it");
     }
+    log.debug("preflight probe started in {} ms, pid {}",
+        (System.nanoTime() - begin) / 1_000_000, started.pid());
+    return probe;
   }
 
   /** The jars (or class directories) of this engine and of JNA: all the probe needs. */
@@ -273,38 +263,190 @@ final class Preflight implements AutoCloseable {
 
   /** Stops the probe process (closing its stdin ends it); a later check starts a new one. */
   private void stop() {
-    Process running = process;
-    process = null;
+    Probe running = probe;
+    probe = null;
     if (running == null) {
       return;
     }
+    // Taken first: once the probe is gone, its children are no longer its descendants.
+    List<ProcessHandle> children = running.process.descendants().toList();
     try {
-      requests.close();
-      if (!running.waitFor(2, TimeUnit.SECONDS)) {
-        running.destroyForcibly().waitFor(2, TimeUnit.SECONDS);
+      running.requests.close();
+      if (!running.process.waitFor(2, TimeUnit.SECONDS)) {
+        running.process.destroyForcibly().waitFor(2, TimeUnit.SECONDS);
       }
     } catch (IOException e) {
-      running.destroyForcibly();
+      running.process.destroyForcibly();
     } catch (InterruptedException e) {
-      running.destroyForcibly();
+      running.process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
-    running.descendants().forEach(ProcessHandle::destroyForcibly);
-    join(reader);
-  }
-
-  /** Waits briefly for a reader thread, which ends with the probe's output. */
-  private static void join(Thread thread) {
-    try {
-      thread.join(TimeUnit.SECONDS.toMillis(2));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    children.forEach(ProcessHandle::destroyForcibly);
+    running.process.descendants().forEach(ProcessHandle::destroyForcibly);
+    running.joinReaders();
   }
 
   @Override
   public synchronized void close() {
     closed = true;
     stop();
+  }
+
+  /**
+   * One probe process and the two daemon threads that drain its stdout (answers) and its stderr
+   * until they end. The checking thread, holding the {@link Preflight}'s lock, sets {@link
+   * #awaited} before it sends a request, then takes from {@link #answers}; the readers only add.
+   */
+  private static final class Probe {
+
+    final Process process;
+    /** Written by the checking thread only. */
+    final Writer requests;
+    /** Lines from an awaited marker on, then {@link #END}. Thread-safe queue. */
+    private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
+    /** The latest lines of both pipes other than answers. Guarded by itself. */
+    private final Deque<String> printed = new ArrayDeque<>();
+    /** The marker of the answer waited for; written by the checking thread, read by a reader. */
+    private volatile String awaited;
+    private final Thread answerReader;
+    private final Thread outputReader;
+
+    Probe(Process process, String readyId, String threadName) {
+      this.process = process;
+      this.requests = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+      this.awaited = ProbeProtocol.marker(readyId);
+      this.answerReader = daemon(threadName, () -> {
+        readLines(process.getInputStream(), this::offer);
+        answers.add(END);
+      });
+      this.outputReader = daemon(threadName + "-output",
+          () -> readLines(process.getErrorStream(), this::keep));
+    }
+
+    private static Thread daemon(String name, Runnable task) {
+      Thread thread = new Thread(task, name);
+      thread.setDaemon(true);
+      thread.start();
+      return thread;
+    }
+
+    /**
+     * Sends {@code request} and waits for the answer to {@code id}.
+     *
+     * @return the answer line, {@link #END} if the probe's stdout ended, or null at the deadline
+     * @throws IOException if the request cannot be sent: the probe is gone
+     */
+    String ask(String id, String request, long deadline) throws IOException, InterruptedException {
+      awaited = ProbeProtocol.marker(id);
+      synchronized (printed) {
+        printed.clear(); // a crash report tells of this request only
+      }
+      requests.write(request);
+      requests.flush();
+      return await(id, deadline);
+    }
+
+    /** Waits for the line about {@code id}: the line, {@link #END}, or null at the deadline. */
+    String await(String id, long deadline) throws InterruptedException {
+      String marker = ProbeProtocol.marker(id);
+      while (true) {
+        long left = deadline - System.nanoTime();
+        String line = left <= 0 ? null : answers.poll(left, TimeUnit.NANOSECONDS);
+        if (line == null || line.equals(END) || line.startsWith(marker)) {
+          return line;
+        }
+        keep(line); // stale: about an earlier id
+      }
+    }
+
+    /** The answer reader's sink: a line holding the awaited marker is an answer. */
+    private void offer(String line) {
+      String marker = awaited;
+      int at = line.indexOf(marker);
+      if (at < 0) {
+        keep(line);
+        return;
+      }
+      if (at > 0) {
+        keep(line.substring(0, at));
+      }
+      answers.add(line.substring(at));
+    }
+
+    private void keep(String line) {
+      synchronized (printed) {
+        printed.addLast(line);
+        if (printed.size() > KEPT_OUTPUT_LINES) {
+          printed.removeFirst();
+        }
+      }
+    }
+
+    /** The latest lines the probe printed besides answers, oldest first. */
+    List<String> printed() {
+      synchronized (printed) {
+        return List.copyOf(printed);
+      }
+    }
+
+    /** The signal named by HotSpot's crash summary among the latest lines, if any. */
+    String crashSignal() {
+      String signal = null;
+      for (String line : printed()) {
+        Matcher summary = CRASH_SUMMARY.matcher(line);
+        if (summary.find()) {
+          signal = summary.group(1); // the last one: HotSpot's summary comes after the library's output
+        }
+      }
+      return signal;
+    }
+
+    /** Waits briefly for the readers, which end with the probe's pipes. */
+    void joinReaders() {
+      try {
+        answerReader.join(TimeUnit.SECONDS.toMillis(2));
+        outputReader.join(TimeUnit.SECONDS.toMillis(2));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /**
+     * Reads {@code in} to its end, handing each line to {@code sink} without its line break. A
+     * line longer than {@link #MAX_LINE_BYTES} keeps only its last that many bytes (where an
+     * answer glued to a library's output would be); an unfinished last line is handed on too.
+     */
+    private static void readLines(InputStream in, Consumer<String> sink) {
+      byte[] chunk = new byte[8192];
+      byte[] line = new byte[2 * MAX_LINE_BYTES];
+      int length = 0;
+      try (in) {
+        for (int read; (read = in.read(chunk)) != -1; ) {
+          for (int i = 0; i < read; i++) {
+            if (chunk[i] == '\n') {
+              sink.accept(decode(line, length));
+              length = 0;
+              continue;
+            }
+            if (length == line.length) {
+              System.arraycopy(line, length - MAX_LINE_BYTES, line, 0, MAX_LINE_BYTES);
+              length = MAX_LINE_BYTES;
+            }
+            line[length++] = chunk[i];
+          }
+        }
+      } catch (IOException e) {
+        // The pipe broke with the process.
+      }
+      if (length > 0) {
+        sink.accept(decode(line, length));
+      }
+    }
+
+    private static String decode(byte[] line, int length) {
+      int start = Math.max(0, length - MAX_LINE_BYTES);
+      int end = length > start && line[length - 1] == '\r' ? length - 1 : length;
+      return new String(line, start, end - start, StandardCharsets.UTF_8);
+    }
   }
 }
