@@ -150,9 +150,8 @@ final class ResidentVersions {
     }
     recheck();
     if (!residents.isEmpty()) {
-      log.warn("closing with {} unloaded version(s) still mapped, which stay in this process's"
-          + " memory until it exits (or, for thread-local destructors, until the threads that called"
-          + " them end and a library is unloaded): {}", residents.size(),
+      log.warn("closing with {} unloaded version(s) still mapped, which this process keeps in"
+          + " memory (see the WARN logged for each when it was unloaded): {}", residents.size(),
           residents.stream().map(ResidentVersions::describe).collect(Collectors.joining(", ")));
     }
   }
