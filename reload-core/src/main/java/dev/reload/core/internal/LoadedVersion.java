@@ -310,8 +310,9 @@ final class LoadedVersion implements PluginVersion {
   }
 
   /**
-   * Runs the optional {@value #SHUTDOWN_SYMBOL} export and unmaps the library. Call only once no
-   * lease is open and none can be taken.
+   * Runs the optional {@value #SHUTDOWN_SYMBOL} export and unmaps the library, then has the
+   * registry check that the OS really let it go ({@link ResidentVersions#unmapped}). Call only once
+   * no lease is open and none can be taken.
    */
   void dispose() {
     state = VersionState.RETIRED;
