@@ -1,5 +1,6 @@
 package dev.reload;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,6 +26,19 @@ public interface Plugin {
 
   /** The last failed reload, until a later reload of this plugin succeeds. */
   Optional<ReloadOutcome.Failed> lastFailure();
+
+  /**
+   * Versions of this plugin that the registry has unloaded ({@code dlclose}, state {@link
+   * VersionState#DISPOSED}) but that the operating system still keeps mapped, oldest first. The
+   * reloads that replaced them succeeded; each such version was logged once at WARN with its
+   * likely causes ({@link PluginVersion#unloadHazards()}) and the fix for each. The registry checks
+   * again after every later unload and from time to time, and drops a version from this list once
+   * it is finally unmapped (a version held by thread-local destructors goes once the threads that
+   * called it have ended). Always empty where this cannot be checked: anywhere but Linux.
+   *
+   * <p>Answers from a snapshot taken at the last check; no system call is made here.
+   */
+  List<PluginVersion> residentVersions();
 
   /**
    * Pins the current version until the returned lease is closed. Use it in try-with-resources;

@@ -2,6 +2,7 @@ package dev.reload;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Set;
 
 /**
  * Read-only facts about one loaded copy of a plugin's library (one generation).
@@ -30,4 +31,11 @@ public interface PluginVersion {
 
   /** Where the version is in its lifecycle now. */
   VersionState state();
+
+  /**
+   * What in this library can keep it mapped after the registry unloads it, read from its ELF file
+   * when it was staged; empty if nothing was found, and on platforms whose libraries are not ELF.
+   * A version actually kept mapped is listed by {@link Plugin#residentVersions()}.
+   */
+  Set<UnloadHazard> unloadHazards();
 }

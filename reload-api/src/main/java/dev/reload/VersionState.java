@@ -15,6 +15,9 @@ public enum VersionState {
   DRAINING,
   /** Replaced and drained; about to be unmapped. */
   RETIRED,
-  /** Unmapped: no code of it can run any more. */
+  /**
+   * Unloaded ({@code dlclose}): no code of it can run any more. The OS may still keep its image
+   * mapped; {@link Plugin#residentVersions()} lists the versions it does.
+   */
   DISPOSED
 }

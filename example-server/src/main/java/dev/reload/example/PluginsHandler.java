@@ -16,8 +16,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * {@code GET /plugins} lists the plugins as JSON; {@code POST /plugins/{name}/reload} and
- * {@code POST /plugins/{name}/rollback} (bearer token required) run one and answer its outcome.
+ * {@code GET /plugins} lists the plugins as JSON, {@code residentVersions} counting the unloaded
+ * versions the OS still keeps mapped ({@link Plugin#residentVersions()}); {@code POST
+ * /plugins/{name}/reload} and {@code POST /plugins/{name}/rollback} (bearer token required) run one
+ * and answer its outcome.
  */
 final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
 
@@ -59,6 +61,7 @@ final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
         + ", \"state\": " + Json.string(version.state().name())
         + ", \"loadedAt\": " + Json.string(version.loadedAt().toString())
         + ", \"stateful\": " + plugin.stateful()
+        + ", \"residentVersions\": " + plugin.residentVersions().size()
         + ", \"lastFailure\": " + Json.string(plugin.lastFailure()
             .map(ReloadOutcome.Failed::reason).orElse(null))
         + "}";

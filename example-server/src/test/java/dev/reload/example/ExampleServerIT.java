@@ -38,6 +38,8 @@ class ExampleServerIT {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final String TOKEN = "it-admin-token-0123456789";
   private static final Path SOURCES = Path.of("..", "native-plugins", "src", "main", "c");
+  /** The greeter's entry in /plugins, up to its residentVersions value. */
+  private static final String GREETER_RESIDENT = "\\{\"name\": \"greeter\", [^}]*\"residentVersions\": ";
   private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
   private Path root;
@@ -162,7 +164,7 @@ class ExampleServerIT {
     for (String name : List.of("greeter", "counter")) {
       assertThat(plugins).containsPattern("\\{\"name\": \"" + name + "\", \"generation\": \\d+,"
           + " \"sha256\": \"[0-9a-f]{64}\", \"state\": \"ACTIVE\", \"loadedAt\": \"20\\d\\d-[^\"]+\","
-          + " \"stateful\": (true|false), \"lastFailure\": null\\}");
+          + " \"stateful\": (true|false), \"residentVersions\": 0, \"lastFailure\": null\\}");
     }
   }
 
@@ -223,6 +225,26 @@ class ExampleServerIT {
 
   @Test
   @Order(9)
+  void reportsAReplacedBuildThatTheOsKeepsMapped() throws Exception {
+    // Linked with -z nodelete: glibc keeps the library mapped after the registry unloads it.
+    NativeBuild.move(build.compile(source("greeter.c").replace("\"Hello, %s!\"", "\"Hi, %s!\""),
+        "-Wl,-z,nodelete"), plugins.resolve("libgreeter.so"));
+    await().atMost(WAIT).until(() -> body("/greet?name=World").equals("Hi, World!"));
+    assertThat(body("/plugins")).containsPattern(GREETER_RESIDENT + "0,");
+
+    build.publish(source("greeter.c"), plugins.resolve("libgreeter.so"));
+
+    await().atMost(WAIT).until(() -> body("/greet?name=World").equals("Hello, World!"));
+    await().atMost(WAIT).until(() -> Pattern.compile(GREETER_RESIDENT + "1,")
+        .matcher(body("/plugins")).find());
+    assertThat(get("/metrics").body()).contains("reload_versions_resident{plugin=\"greeter\"} 1.0")
+        .contains("reload_versions_resident{plugin=\"counter\"} 0.0");
+    assertThat(read(root.resolve("server.err"))).contains("is still mapped after it was unloaded")
+        .contains("linked with -z nodelete");
+  }
+
+  @Test
+  @Order(10)
   void stopsCleanlyOnSigterm() throws Exception {
     try (Stream<Path> copies = Files.walk(shadow)) {
       assertThat(copies.filter(Files::isRegularFile)).isNotEmpty();
@@ -235,6 +257,7 @@ class ExampleServerIT {
     try (Stream<Path> copies = Files.walk(shadow)) {
       assertThat(copies.filter(Files::isRegularFile)).isEmpty();
     }
-    assertThat(read(root.resolve("server.err"))).contains("plugin registry 1 closed");
+    assertThat(read(root.resolve("server.err"))).contains("plugin registry 1 closed")
+        .contains("closing with 1 unloaded version(s) still mapped");
   }
 }

@@ -29,6 +29,11 @@ import java.util.concurrent.TimeUnit;
  *       closed gate.
  *   <li>{@code reload.leases.in.flight} (gauge): open leases on the current version.
  *   <li>{@code reload.generation} (gauge): the current version's generation.
+ *   <li>{@code reload.versions.resident} (gauge, Prometheus {@code reload_versions_resident}):
+ *       versions the registry unloaded that the OS still keeps mapped ({@link
+ *       Plugin#residentVersions()}); each was logged once at WARN with its likely cause. Anything
+ *       above 0 means every reload of that build leaks a copy of the library. It has no base unit,
+ *       which would append {@code _versions} to the Prometheus name.
  *   <li>{@code reload.listener.errors} (counter): listeners that threw.
  * </ul>
  *
@@ -66,6 +71,11 @@ public final class ReloadMetrics implements MeterBinder {
           .register(meters);
       Gauge.builder("reload.generation", plugin, p -> p.current().generation())
           .description("Generation of the plugin's current version")
+          .tags(pluginTags)
+          .register(meters);
+      Gauge.builder("reload.versions.resident", plugin, p -> p.residentVersions().size())
+          .description("Versions the registry unloaded (dlclose) that the OS still keeps mapped;"
+              + " the WARN log names the cause")
           .tags(pluginTags)
           .register(meters);
     }

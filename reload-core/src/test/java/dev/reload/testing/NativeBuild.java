@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Builds real shared libraries with gcc for tests, and publishes them the ways a build or a
- * deployment does: atomic rename into place, {@code gcc -o} straight onto the file, a symlink
- * swap. Thread-safe enough for tests: every build uses its own temporary names.
+ * Builds real shared libraries with gcc (C) or g++ (C++) for tests, and publishes them the ways a
+ * build or a deployment does: atomic rename into place, {@code gcc -o} straight onto the file, a
+ * symlink swap. Rust crates are built by {@link CargoCrate}. Thread-safe enough for tests: every
+ * build uses its own temporary names.
  */
 public final class NativeBuild {
 
@@ -40,6 +41,32 @@ public final class NativeBuild {
     }
     gcc(c, out, extraFlags);
     return out;
+  }
+
+  /**
+   * Compiles C++ {@code source} with g++ into a shared library at a fresh temporary path and
+   * returns it. g++ emits {@code STB_GNU_UNIQUE} symbols unless {@code -fno-gnu-unique} is among
+   * {@code extraFlags}.
+   */
+  public Path compileCpp(String source, String... extraFlags) {
+    int build = BUILDS.incrementAndGet();
+    Path out = workDir.resolve("build-" + build + ".so");
+    compileCppInPlace(source, out, extraFlags);
+    return out;
+  }
+
+  /** Compiles C++ with {@code g++ -o target}, writing straight into the compiler's output dir. */
+  public Path compileCppInPlace(String source, Path target, String... extraFlags) {
+    Path cpp = workDir.resolve("src-" + BUILDS.incrementAndGet() + ".cpp");
+    try {
+      Files.createDirectories(workDir);
+      Files.createDirectories(target.toAbsolutePath().getParent());
+      Files.writeString(cpp, source, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    compile("g++", cpp, target, extraFlags);
+    return target;
   }
 
   /** Compiles and renames the library into {@code target} in one step, as {@code make} here does. */
@@ -85,22 +112,35 @@ public final class NativeBuild {
   }
 
   private static void gcc(Path source, Path out, String... extraFlags) {
-    List<String> command = new ArrayList<>(List.of("gcc", "-shared", "-fPIC", "-O1", "-o",
+    compile("gcc", source, out, extraFlags);
+  }
+
+  private static void compile(String compiler, Path source, Path out, String... extraFlags) {
+    List<String> command = new ArrayList<>(List.of(compiler, "-shared", "-fPIC", "-O1", "-o",
         out.toString(), source.toString()));
     command.addAll(List.of(extraFlags));
+    run(new ProcessBuilder(command), compiler);
+  }
+
+  /**
+   * Runs a build tool and waits up to two minutes for it.
+   *
+   * @throws IllegalStateException with the command and the tool's whole output if it fails
+   */
+  static void run(ProcessBuilder command, String tool) {
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      Process process = command.redirectErrorStream(true).start();
       String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      if (!process.waitFor(120, TimeUnit.SECONDS)) {
         process.destroyForcibly();
-        throw new IllegalStateException("gcc timed out: " + command);
+        throw new IllegalStateException(tool + " timed out: " + command.command());
       }
       if (process.exitValue() != 0) {
-        throw new IllegalStateException("gcc failed (" + process.exitValue() + "): " + command
-            + "\n" + output);
+        throw new IllegalStateException(tool + " failed (" + process.exitValue() + "): "
+            + command.command() + " in " + command.directory() + "\n" + output);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot run gcc", e);
+      throw new UncheckedIOException("cannot run " + tool + " (" + command.command() + ")", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

@@ -1,6 +1,9 @@
 package dev.reload.testing;
 
-/** C sources of the test plugins. Each build embeds a version number so tests can tell builds apart. */
+/**
+ * Sources of the test plugins: C (gcc), C++ (g++) and Rust ({@code src/lib.rs} of a {@link
+ * CargoCrate}). Each build embeds a version number so tests can tell builds apart.
+ */
 public final class Sources {
 
   private Sources() {}
@@ -57,5 +60,63 @@ public final class Sources {
   /** A plugin whose {@code reload_init} export returns {@code status}. */
   public static String withInit(int version, int status) {
     return counter(version) + "int reload_init(void) { return " + status + "; }\n";
+  }
+
+  /**
+   * C++ whose {@code version()} counts its calls in a static local of an inline function: without
+   * {@code -fno-gnu-unique}, g++ makes that an {@code STB_GNU_UNIQUE} symbol, and glibc never
+   * unloads the library.
+   */
+  public static String cppWithGnuUnique(int version) {
+    return """
+        inline int &calls() { static int count; return count; }
+        extern "C" int version(void) { ++calls(); return %d; }
+        """.formatted(version);
+  }
+
+  /**
+   * C++ whose {@code version()} uses a {@code thread_local} with a non-trivial destructor: glibc
+   * keeps the library mapped while a thread that called it lives.
+   */
+  public static String cppWithThreadLocalDestructor(int version) {
+    return """
+        #include <string>
+        namespace {
+        struct Scratch {
+          std::string text;
+          ~Scratch() { text.clear(); }
+        };
+        thread_local Scratch scratch;
+        }
+        extern "C" int version(void) { scratch.text.assign("called"); return %d; }
+        """.formatted(version);
+  }
+
+  /**
+   * Rust ({@code src/lib.rs}) whose {@code version()} uses a {@code thread_local!} holding a value
+   * with {@code Drop}: glibc keeps the library mapped while a thread that called it lives.
+   */
+  public static String rustWithThreadLocalDestructor(int version) {
+    return """
+        use std::cell::RefCell;
+
+        struct Scratch(Vec<u8>);
+
+        impl Drop for Scratch {
+            fn drop(&mut self) {
+                self.0.clear();
+            }
+        }
+
+        thread_local! {
+            static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch(Vec::new()));
+        }
+
+        #[no_mangle]
+        pub extern "C" fn version() -> i32 {
+            SCRATCH.with(|scratch| scratch.borrow_mut().0.push(1));
+            %d
+        }
+        """.formatted(version);
   }
 }

@@ -53,6 +53,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
   private final ShadowStore store;
   private final ScheduledExecutorService executor;
   private final Retirer retirer;
+  private final ResidentVersions residents;
   private final ReloadPipeline pipeline;
   private final ReloadScheduler scheduler;
   /** Null when the preflight is off. */
@@ -72,16 +73,17 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     this.executor = settings.schedulerMode() == ReloadSettings.SchedulerMode.BACKGROUND
         ? newExecutor("reload-scheduler-" + id) : null;
     this.retirer = new Retirer(store, executor);
+    this.residents = new ResidentVersions(platform, executor);
     this.preflight = settings.preflight() ? new Preflight(platform, settings.preflightTimeout(),
         store.directory(), "reload-preflight-" + id) : null;
     this.pipeline = new ReloadPipeline(store, platform, listeners, observers, retirer,
         settings.drainTimeout(), settings.retainPrevious(), clock, preflight,
-        trustPolicy(settings, sources.values(), store));
+        trustPolicy(settings, sources.values(), store), residents);
     this.scheduler = new ReloadScheduler(executor, this::runLocked);
     this.plugins = new LinkedHashMap<>();
     for (PluginSettings plugin : settings.plugins().values()) {
       plugins.put(plugin.name(), new ManagedPlugin(plugin, sources.get(plugin.name()),
-          snapshots.get(plugin.name()), observers));
+          snapshots.get(plugin.name()), observers, residents));
     }
   }
 
@@ -175,6 +177,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
   public int update() {
     int runs = scheduler.runDue();
     retirer.disposeDrained();
+    residents.recheckIfDue();
     return runs;
   }
 
@@ -254,6 +257,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
       }
     }
     retirer.drainAll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    residents.close();
     if (preflight != null) {
       preflight.close();
     }

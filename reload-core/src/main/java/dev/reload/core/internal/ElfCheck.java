@@ -1,12 +1,15 @@
 package dev.reload.core.internal;
 
 import dev.reload.ReloadStep;
+import dev.reload.UnloadHazard;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
@@ -15,7 +18,8 @@ import java.util.Set;
 /**
  * Checks, before a file is mapped, that it is a shared ELF object this JVM can load and that it is
  * complete: glibc maps a 95%-written library without complaint and raises SIGBUS on a truncated
- * one, so every loadable segment and both header tables must lie inside the file. Stateless and
+ * one, so every loadable segment and both header tables must lie inside the file. Also reads
+ * what in a library can keep it mapped after {@code dlclose} ({@link UnloadHazard}). Stateless and
  * thread-safe.
  */
 final class ElfCheck {
@@ -27,6 +31,13 @@ final class ElfCheck {
   private static final int STB_GLOBAL = 1;
   private static final int STB_WEAK = 2;
   private static final int STB_GNU_UNIQUE = 10;
+  private static final int PT_DYNAMIC = 2;
+  private static final long DT_NULL = 0;
+  private static final long DT_FLAGS_1 = 0x6ffffffbL;
+  private static final long DF_1_NODELETE = 0x8;
+  /** Functions a library calls to register a thread-local destructor: glibc's and libstdc++'s. */
+  private static final Set<String> TLS_DESTRUCTOR_REGISTRARS =
+      Set.of("__cxa_thread_atexit_impl", "__cxa_thread_atexit");
 
   private ElfCheck() {}
 
@@ -144,9 +155,111 @@ final class ElfCheck {
 
   /**
    * Defined global, weak or unique symbols of default or protected visibility; null if the file
-   * has no section headers. Every table read is first checked to lie inside the file.
+   * has no section headers.
    */
   static Set<String> exportedSymbols(FileChannel file) throws IOException, StepFailure {
+    List<DynamicSymbol> symbols = dynamicSymbols(file);
+    if (symbols == null) {
+      return null;
+    }
+    Set<String> exported = new HashSet<>();
+    for (DynamicSymbol symbol : symbols) {
+      boolean global = symbol.binding() == STB_GLOBAL || symbol.binding() == STB_WEAK
+          || symbol.binding() == STB_GNU_UNIQUE;
+      if (global && symbol.defined()
+          && (symbol.visibility() == 0 || symbol.visibility() == 3)) {
+        exported.add(symbol.name());
+      }
+    }
+    return exported;
+  }
+
+  /**
+   * What in {@code file} (a copy of {@code source}, already through {@link #check}) can keep it
+   * mapped after {@code dlclose}: the {@code DF_1_NODELETE} flag of its dynamic section, defined
+   * {@code STB_GNU_UNIQUE} symbols, an undefined reference to a function that registers
+   * thread-local destructors.
+   *
+   * @throws StepFailure at {@link ReloadStep#STAGE} if the file cannot be read or its dynamic
+   *     section or symbol table is malformed
+   */
+  static Set<UnloadHazard> unloadHazards(Path file, Path source) throws StepFailure {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      return unloadHazards(channel);
+    } catch (IOException e) {
+      throw new StepFailure(ReloadStep.STAGE, "cannot read the dynamic section of " + source
+          + ": " + e, e);
+    } catch (StepFailure e) {
+      throw new StepFailure(ReloadStep.STAGE, "library " + source + " " + e.getMessage());
+    } catch (RuntimeException e) {
+      throw malformed(source, e);
+    }
+  }
+
+  static Set<UnloadHazard> unloadHazards(FileChannel file) throws IOException, StepFailure {
+    Set<UnloadHazard> hazards = EnumSet.noneOf(UnloadHazard.class);
+    if ((dynamicEntry(file, DT_FLAGS_1) & DF_1_NODELETE) != 0) {
+      hazards.add(UnloadHazard.NODELETE);
+    }
+    List<DynamicSymbol> symbols = dynamicSymbols(file);
+    for (DynamicSymbol symbol : symbols == null ? List.<DynamicSymbol>of() : symbols) {
+      if (symbol.defined() && symbol.binding() == STB_GNU_UNIQUE) {
+        hazards.add(UnloadHazard.GNU_UNIQUE);
+      } else if (!symbol.defined() && TLS_DESTRUCTOR_REGISTRARS.contains(symbol.name())) {
+        hazards.add(UnloadHazard.THREAD_LOCAL_DESTRUCTORS);
+      }
+    }
+    return hazards;
+  }
+
+  /**
+   * The value of the first {@code tag} entry of the {@code PT_DYNAMIC} segment, or 0 if there is
+   * none. Reads the program headers, which {@link #check} has bounded.
+   */
+  private static long dynamicEntry(FileChannel file, long tag) throws IOException, StepFailure {
+    long fileSize = file.size();
+    ByteBuffer ident = read(file, 0, 16);
+    boolean wide = ident.get(4) == 2;
+    ByteOrder order = ident.get(5) == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
+    ByteBuffer header = read(file, 0, wide ? 64 : 52).order(order);
+    long phoff = wide ? header.getLong(32) : Integer.toUnsignedLong(header.getInt(28));
+    int phentsize = Short.toUnsignedInt(header.getShort(wide ? 54 : 42));
+    int phnum = Short.toUnsignedInt(header.getShort(wide ? 56 : 44));
+    requireInside(fileSize, phoff, (long) phentsize * phnum, "program header table");
+    ByteBuffer table = read(file, phoff, phentsize * phnum).order(order);
+    for (int i = 0; i < phnum; i++) {
+      int base = i * phentsize;
+      if (table.getInt(base) != PT_DYNAMIC) {
+        continue;
+      }
+      long offset = wide ? table.getLong(base + 8) : Integer.toUnsignedLong(table.getInt(base + 4));
+      long size = wide ? table.getLong(base + 32) : Integer.toUnsignedLong(table.getInt(base + 16));
+      requireInside(fileSize, offset, size, "dynamic section");
+      int entry = wide ? 16 : 8;
+      ByteBuffer dynamic = read(file, offset, (int) size).order(order);
+      for (int at = 0; at + entry <= size; at += entry) {
+        long entryTag = wide ? dynamic.getLong(at) : dynamic.getInt(at);
+        if (entryTag == DT_NULL) {
+          break;
+        }
+        if (entryTag == tag) {
+          return wide ? dynamic.getLong(at + 8) : Integer.toUnsignedLong(dynamic.getInt(at + 4));
+        }
+      }
+      return 0;
+    }
+    return 0;
+  }
+
+  /** One entry of the dynamic symbol table. */
+  private record DynamicSymbol(String name, int binding, int visibility, boolean defined) {}
+
+  /**
+   * Every entry of the dynamic symbol table; null if the file has no section headers or no such
+   * table. Every table read is first checked to lie inside the file.
+   */
+  private static List<DynamicSymbol> dynamicSymbols(FileChannel file)
+      throws IOException, StepFailure {
     long fileSize = file.size();
     ByteBuffer ident = read(file, 0, 16);
     boolean wide = ident.get(4) == 2;
@@ -185,7 +298,7 @@ final class ElfCheck {
       requireInside(fileSize, stringsOffset, stringsSize, "dynamic string table");
       ByteBuffer symbols = read(file, offset, (int) size).order(order);
       ByteBuffer strings = read(file, stringsOffset, (int) stringsSize);
-      Set<String> exported = new HashSet<>();
+      List<DynamicSymbol> entries = new ArrayList<>();
       for (long at = entry; at + entry <= size; at += entry) {
         int symbol = (int) at;
         int name = symbols.getInt(symbol);
@@ -195,14 +308,10 @@ final class ElfCheck {
         int info = Byte.toUnsignedInt(symbols.get(symbol + (wide ? 4 : 12)));
         int other = Byte.toUnsignedInt(symbols.get(symbol + (wide ? 5 : 13)));
         int section = Short.toUnsignedInt(symbols.getShort(symbol + (wide ? 6 : 14)));
-        int binding = info >> 4;
-        int visibility = other & 0x3;
-        boolean global = binding == STB_GLOBAL || binding == STB_WEAK || binding == STB_GNU_UNIQUE;
-        if (global && section != SHN_UNDEF && (visibility == 0 || visibility == 3)) {
-          exported.add(cString(strings, name));
-        }
+        entries.add(new DynamicSymbol(cString(strings, name), info >> 4, other & 0x3,
+            section != SHN_UNDEF));
       }
-      return exported;
+      return entries;
     }
     return null;
   }

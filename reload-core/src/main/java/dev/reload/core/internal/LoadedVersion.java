@@ -6,6 +6,7 @@ import com.sun.jna.NativeLibrary;
 import dev.reload.PluginException;
 import dev.reload.PluginVersion;
 import dev.reload.ReloadStep;
+import dev.reload.UnloadHazard;
 import dev.reload.VersionState;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
@@ -45,6 +47,9 @@ final class LoadedVersion implements PluginVersion {
   private final Path shadowPath;
   private final String sha256;
   private final Instant loadedAt;
+  private final Set<UnloadHazard> unloadHazards;
+  /** Told after the library is unmapped, to check that the OS really let it go. */
+  private final ResidentVersions residents;
   /** Strong reference: JNA's cleaner would dlclose an unreachable library behind our back. */
   private final NativeLibrary library;
   /** Every function resolved so far, held strongly for the same reason. Thread-safe map. */
@@ -69,25 +74,28 @@ final class LoadedVersion implements PluginVersion {
   private volatile boolean keepFile;
 
   private LoadedVersion(String pluginName, long generation, ShadowStore.StagedCopy copy,
-      NativeLibrary library, Instant loadedAt) {
+      NativeLibrary library, Instant loadedAt, ResidentVersions residents) {
     this.pluginName = pluginName;
     this.generation = generation;
     this.sourcePath = copy.source();
     this.shadowPath = copy.path();
     this.sha256 = copy.sha256();
+    this.unloadHazards = copy.unloadHazards();
     this.library = library;
     this.loadedAt = loadedAt;
+    this.residents = residents;
   }
 
   /**
    * Maps {@code copy} with {@code RTLD_NOW | RTLD_LOCAL}, resolves the required symbols and runs the
-   * optional {@value #INIT_SYMBOL} export. On failure nothing stays mapped.
+   * optional {@value #INIT_SYMBOL} export. On failure nothing stays mapped, or what the OS keeps
+   * is counted by {@code residents}.
    *
    * @throws StepFailure at {@link ReloadStep#LOAD}, saying what is missing or failed
    */
   static LoadedVersion load(String pluginName, long generation, ShadowStore.StagedCopy copy,
-      Platform platform, List<String> requiredSymbols, DirectApi[] bound, Instant now)
-      throws StepFailure {
+      Platform platform, List<String> requiredSymbols, DirectApi[] bound, Instant now,
+      ResidentVersions residents) throws StepFailure {
     NativeLibrary library;
     try {
       library = NativeLibrary.getInstance(copy.path().toString(), Map.of(
@@ -97,7 +105,8 @@ final class LoadedVersion implements PluginVersion {
       throw new StepFailure(ReloadStep.LOAD, "cannot load library " + copy.source()
           + ": " + firstLine(e.getMessage()), e);
     }
-    LoadedVersion version = new LoadedVersion(pluginName, generation, copy, library, now);
+    LoadedVersion version =
+        new LoadedVersion(pluginName, generation, copy, library, now, residents);
     try {
       for (String symbol : requiredSymbols) {
         if (!version.hasSymbol(symbol)) {
@@ -160,6 +169,11 @@ final class LoadedVersion implements PluginVersion {
   @Override
   public VersionState state() {
     return state;
+  }
+
+  @Override
+  public Set<UnloadHazard> unloadHazards() {
+    return unloadHazards;
   }
 
   void state(VersionState state) {
@@ -296,8 +310,9 @@ final class LoadedVersion implements PluginVersion {
   }
 
   /**
-   * Runs the optional {@value #SHUTDOWN_SYMBOL} export and unmaps the library. Call only once no
-   * lease is open and none can be taken.
+   * Runs the optional {@value #SHUTDOWN_SYMBOL} export and unmaps the library, then has the
+   * registry check that the OS really let it go ({@link ResidentVersions#unmapped}). Call only once
+   * no lease is open and none can be taken.
    */
   void dispose() {
     state = VersionState.RETIRED;
@@ -318,6 +333,7 @@ final class LoadedVersion implements PluginVersion {
     functions.clear();
     library.close();
     state = VersionState.DISPOSED;
+    residents.unmapped(this);
   }
 
   @Override

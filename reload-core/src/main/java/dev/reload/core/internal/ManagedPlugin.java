@@ -8,6 +8,7 @@ import dev.reload.VersionState;
 import dev.reload.core.PluginSettings;
 import dev.reload.spi.StateSnapshot;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -27,6 +28,8 @@ final class ManagedPlugin implements Plugin {
   private final Path sourcePath;
   private final StateSnapshot snapshot;
   private final ReloadObserver observer;
+  /** The registry's count of unloaded versions still mapped; thread-safe. */
+  private final ResidentVersions residents;
   /** Held by whoever runs a reload, rollback or close of this plugin. */
   final ReentrantLock reloadLock = new ReentrantLock();
   /** Monitor callers wait on while the gate is closed. */
@@ -44,11 +47,12 @@ final class ManagedPlugin implements Plugin {
   private volatile boolean closed;
 
   ManagedPlugin(PluginSettings settings, Path sourcePath, StateSnapshot snapshot,
-      ReloadObserver observer) {
+      ReloadObserver observer, ResidentVersions residents) {
     this.settings = settings;
     this.sourcePath = sourcePath;
     this.snapshot = snapshot;
     this.observer = observer;
+    this.residents = residents;
   }
 
   @Override
@@ -74,6 +78,11 @@ final class ManagedPlugin implements Plugin {
   @Override
   public Optional<ReloadOutcome.Failed> lastFailure() {
     return Optional.ofNullable(lastFailure);
+  }
+
+  @Override
+  public List<PluginVersion> residentVersions() {
+    return residents.of(name());
   }
 
   @Override

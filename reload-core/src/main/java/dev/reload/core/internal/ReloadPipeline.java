@@ -36,10 +36,12 @@ final class ReloadPipeline {
   /** Null when the preflight is off. */
   private final Preflight preflight;
   private final TrustPolicy trust;
+  private final ResidentVersions residents;
 
   ReloadPipeline(ShadowStore store, Platform platform, Listeners listeners,
       ReloadObserver observer, Retirer retirer, Duration drainTimeout, boolean retainPrevious,
-      Clock clock, Preflight preflight, TrustPolicy trust) {
+      Clock clock, Preflight preflight, TrustPolicy trust, ResidentVersions residents) {
+    this.residents = residents;
     this.preflight = preflight;
     this.trust = trust;
     this.store = store;
@@ -152,7 +154,7 @@ final class ReloadPipeline {
       preflight.check(copy, plugin.settings().requiredSymbols());
     }
     return LoadedVersion.load(plugin.name(), generation, copy, platform,
-        plugin.settings().requiredSymbols(), plugin.boundApis(), clock.instant());
+        plugin.settings().requiredSymbols(), plugin.boundApis(), clock.instant(), residents);
   }
 
   /** Steps 4 and 5: gate, drain, capture, restore. */

@@ -1,6 +1,7 @@
 package dev.reload.core.internal;
 
 import dev.reload.ReloadStep;
+import dev.reload.UnloadHazard;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,7 +18,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Set;
@@ -127,10 +130,13 @@ final class ShadowStore implements AutoCloseable {
             + " changed while it was being copied (still being written?); the next finished write"
             + " will be picked up");
       }
+      Set<UnloadHazard> hazards = Set.of();
       if (checkElf) {
         ElfCheck.check(target, source);
+        hazards = ElfCheck.unloadHazards(target, source);
       }
-      return new StagedCopy(origin, target, HexFormat.of().formatHex(sha256.digest()), copied);
+      return new StagedCopy(origin, target, HexFormat.of().formatHex(sha256.digest()), copied,
+          hazards);
     } catch (NoSuchFileException e) {
       delete(target);
       throw new StepFailure(ReloadStep.STAGE, "library " + source + " does not exist (deleted or"
@@ -226,6 +232,17 @@ final class ShadowStore implements AutoCloseable {
     }
   }
 
-  /** A checked copy of the library file {@code source}, ready to be loaded. */
-  record StagedCopy(Path source, Path path, String sha256, long size) {}
+  /**
+   * A checked copy of the library file {@code source}, ready to be loaded, with what in it can keep
+   * it mapped after it is unloaded.
+   */
+  record StagedCopy(Path source, Path path, String sha256, long size,
+      Set<UnloadHazard> unloadHazards) {
+
+    StagedCopy {
+      EnumSet<UnloadHazard> hazards = EnumSet.noneOf(UnloadHazard.class);
+      hazards.addAll(unloadHazards);
+      unloadHazards = Collections.unmodifiableSet(hazards); // in declaration order, for messages
+    }
+  }
 }

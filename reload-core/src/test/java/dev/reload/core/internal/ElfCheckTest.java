@@ -1,11 +1,14 @@
 package dev.reload.core.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.reload.ReloadStep;
+import dev.reload.UnloadHazard;
 import dev.reload.testing.NativeBuild;
 import dev.reload.testing.Sources;
+import dev.reload.testing.Toolchains;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -118,5 +121,52 @@ class ElfCheckTest {
   void refusesAFileMissingItsTail() throws Exception {
     Path file = write(Arrays.copyOf(good, good.length - 1));
     assertThatThrownBy(() -> ElfCheck.check(file, file)).hasMessageContaining("is truncated");
+  }
+
+  @Test
+  void readsWhatCanKeepACLibraryMapped() throws Exception {
+    NativeBuild build = new NativeBuild(root);
+    assertThat(ElfCheck.unloadHazards(write(good), Path.of("libx.so"))).isEmpty();
+    Path nodelete = build.compile(Sources.counter(1), "-Wl,-z,nodelete");
+    assertThat(ElfCheck.unloadHazards(nodelete, nodelete)).containsExactly(UnloadHazard.NODELETE);
+  }
+
+  @Test
+  void readsWhatCanKeepACppLibraryMapped() {
+    Toolchains.assumeGxx();
+    NativeBuild build = new NativeBuild(root);
+    Path unique = build.compileCpp(Sources.cppWithGnuUnique(1));
+    Path notUnique = build.compileCpp(Sources.cppWithGnuUnique(1), "-fno-gnu-unique");
+    Path threadLocal = build.compileCpp(Sources.cppWithThreadLocalDestructor(1));
+
+    assertThat(hazards(unique)).containsExactly(UnloadHazard.GNU_UNIQUE);
+    assertThat(hazards(notUnique)).isEmpty();
+    assertThat(hazards(threadLocal)).containsExactly(UnloadHazard.THREAD_LOCAL_DESTRUCTORS);
+  }
+
+  private static java.util.Set<UnloadHazard> hazards(Path file) {
+    try {
+      return ElfCheck.unloadHazards(file, file);
+    } catch (StepFailure e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void dynamicSectionRunningPastTheFileIsRefused() throws Exception {
+    Path file = edited(buffer -> {
+      long phoff = buffer.getLong(32);
+      int phentsize = Short.toUnsignedInt(buffer.getShort(54));
+      int phnum = Short.toUnsignedInt(buffer.getShort(56));
+      for (int i = 0; i < phnum; i++) {
+        int header = (int) phoff + i * phentsize;
+        if (buffer.getInt(header) == 2) { // PT_DYNAMIC
+          buffer.putLong(header + 32, 0x7fff_ffffL); // p_filesz: 2 GiB
+        }
+      }
+    });
+    assertThatThrownBy(() -> ElfCheck.unloadHazards(file, file))
+        .isInstanceOf(StepFailure.class)
+        .hasMessageContaining("dynamic section ends at byte");
   }
 }
