@@ -9,9 +9,9 @@ import dev.reload.testing.CargoCrate;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.ExamplePlugins;
+import dev.reload.testing.InEveryWatchMode;
 import dev.reload.testing.NativeBuild;
 import dev.reload.testing.PluginDir;
-import dev.reload.testing.Sources;
 import dev.reload.testing.Toolchains;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,14 +21,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The example Rust and C++ plugins of {@code native-plugins}, rebuilt by their own toolchain while
  * a registry watches the toolchain's own output directory: cargo's {@code target/release} (cargo
  * publishes by removing the old file and hard-linking the new one from {@code deps/}: inotify sees
- * only a delete and a create) and g++'s {@code -o} directory. Every watch mode must see both.
+ * only a delete and a create; {@link DeployLayoutTest} checks a bare hard link) and g++'s {@code
+ * -o} directory. Every watch mode must see both.
  */
 @EnabledOnOs(OS.LINUX)
 class ToolchainWatchTest {
@@ -53,8 +52,7 @@ class ToolchainWatchTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(value = ReloadSettings.WatchMode.class, names = {"INOTIFY", "POLL"})
+  @InEveryWatchMode
   void rustGreeterRebuiltByCargoIsPickedUpFromTargetRelease(ReloadSettings.WatchMode mode) {
     Toolchains.assumeCargo();
     CargoCrate crate = CargoCrate.copyOf(ExamplePlugins.rustCrate("greeter_rs"),
@@ -75,8 +73,7 @@ class ToolchainWatchTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(value = ReloadSettings.WatchMode.class, names = {"INOTIFY", "POLL"})
+  @InEveryWatchMode
   void cppCounterRebuiltByGxxIsPickedUpFromItsOutputDirWithItsState(ReloadSettings.WatchMode mode)
       throws Exception {
     Toolchains.assumeGxx();
@@ -101,36 +98,6 @@ class ToolchainWatchTest {
       assertThat(Calls.version(registry, "counter_cpp")).isEqualTo(2);
       assertThat(Calls.next(registry, "counter_cpp")).isEqualTo(3);
       assertThat(registry.plugin("counter_cpp").residentVersions()).isEmpty();
-    }
-  }
-
-  /**
-   * Cargo's publish without cargo: unlink {@code target/release/libx.so}, hard-link the new build
-   * from {@code deps/}. A real cargo run also closes {@code target/release/.cargo-lock} (opened for
-   * writing) after the link, and that close-write alone makes the inotify watcher look at the
-   * directory; a tool or layout without it leaves inotify only a delete and a create.
-   */
-  @ParameterizedTest
-  @EnumSource(value = ReloadSettings.WatchMode.class, names = {"INOTIFY", "POLL"})
-  void libraryPublishedByHardLinkAsCargoDoesIsPickedUp(ReloadSettings.WatchMode mode)
-      throws Exception {
-    Path release = root.resolve("target").resolve("release");
-    Path deps = Files.createDirectories(release.resolve("deps"));
-    Path library = release.resolve("libcounter.so");
-    NativeBuild build = new NativeBuild(root.resolve("work"));
-    NativeBuild.move(build.compile(Sources.counter(1)), deps.resolve("libcounter.so"));
-    Files.createLink(library, deps.resolve("libcounter.so"));
-    try (PluginRegistry registry = RegistryBuilder.of(watching(release, mode)
-            .plugin(PluginSettings.builder("counter").build())
-            .build())
-        .build()) {
-      assertThat(Calls.version(registry, "counter")).isEqualTo(1);
-
-      NativeBuild.move(build.compile(Sources.counter(2)), deps.resolve("libcounter.so"));
-      Files.delete(library);
-      Files.createLink(library, deps.resolve("libcounter.so"));
-
-      await().atMost(WAIT).until(() -> Calls.version(registry, "counter") == 2);
     }
   }
 
