@@ -134,7 +134,7 @@ final class ShadowStore implements AutoCloseable {
       }
       Object rootKey = Files.readAttributes(real, BasicFileAttributes.class).fileKey();
       Path dir = createOwnDirectory(root, real, posix, self);
-      deleteDeadProcessDirs(real, rootKey, Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS));
+      deleteDeadProcessDirs(real, rootKey, dir);
       if (!platform.usesElf()) {
         log.info("libraries on {} are not ELF files: the header, segment and symbol checks are"
             + " skipped; the preflight probe and the load step still check each candidate",
@@ -223,7 +223,7 @@ final class ShadowStore implements AutoCloseable {
   public void close() {
     try (DirectoryStream<Path> parent = Files.newDirectoryStream(dir.getParent())) {
       if (parent instanceof SecureDirectoryStream<Path> secure) {
-        deleteTree(secure, dir.getFileName(), dir);
+        deleteTree(secure, dir.getFileName(), null);
         return;
       }
     } catch (NoSuchFileException e) {
@@ -255,18 +255,24 @@ final class ShadowStore implements AutoCloseable {
             + "), neither this process's user (uid " + self + ") nor root, so that user could "
             + (isRoot ? "replace a library copy between its checks and its load"
                 : "swap the shadow directory for another")
-            + "; nothing in it was touched. Set reload.shadow-dir to a directory owned by this"
-            + " user and writable by no one else (or remove " + directory + " and let the"
-            + " registry create it with mode 700), or leave reload.shadow-dir unset to use a"
-            + " private directory in java.io.tmpdir");
+            + "; nothing in it was touched. "
+            + (isRoot ? "Set reload.shadow-dir to a directory owned by this user and writable by"
+                + " no one else (or remove " + directory + " and let the registry create it with"
+                + " mode 700)"
+                : "Set reload.shadow-dir to a directory whose parents all belong to this user or"
+                + " root")
+            + ", or leave it unset to use a private directory in java.io.tmpdir");
       }
       if ((mode & WRITABLE_BY_OTHERS) != 0 && (mode & STICKY) == 0) {
         throw refusal(what + " is writable by other users (mode " + permissions(mode)
             + ") and not sticky, so they could rename or replace "
             + (isRoot ? "the library copies in it before they are loaded"
                 : "the shadow directory")
-            + "; nothing in it was touched. Make it private (chmod 700 " + directory
-            + "), or set reload.shadow-dir to a directory only this user can write");
+            + "; nothing in it was touched. "
+            + (isRoot ? "Make it private (chmod 700 " + directory + ")"
+                : "Make it sticky or not writable by others (chmod +t or chmod go-w " + directory
+                + ")")
+            + ", or set reload.shadow-dir to a directory only this user can write");
       }
     }
   }
@@ -315,12 +321,13 @@ final class ShadowStore implements AutoCloseable {
 
   /**
    * Deletes the directories of dead processes of this user in {@code root}, relative to the
-   * open root: never following a symlink, and never deleting anything not a directory owned by
-   * {@code self}. Where that is impossible, or the root was replaced since it was checked, leaves
-   * them. Logs failures rather than throwing: a leftover never stops a start.
+   * open root: never following a symlink, and never deleting anything but a directory owned by
+   * the user who owns {@code ownDir}. Where that is impossible, or the root was replaced since it
+   * was checked, leaves them. Logs failures rather than throwing: a leftover never stops a start.
    */
-  private static void deleteDeadProcessDirs(Path root, Object rootKey, UserPrincipal self) {
+  private static void deleteDeadProcessDirs(Path root, Object rootKey, Path ownDir) {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+      UserPrincipal self = Files.getOwner(ownDir, LinkOption.NOFOLLOW_LINKS);
       if (!(entries instanceof SecureDirectoryStream<Path> secure)) {
         log.info("not deleting shadow directories of dead processes in {}: this platform cannot"
             + " delete relative to an open directory (no SecureDirectoryStream), and deleting by"
@@ -362,7 +369,7 @@ final class ShadowStore implements AutoCloseable {
         return;
       }
       log.info("deleting shadow copies left by dead process {}: {}", pid, shown);
-      deleteTree(root, name, shown);
+      deleteTree(root, name, self);
     } catch (IOException e) {
       log.warn("cannot delete shadow directory {} of dead process {}: {}", shown, pid,
           e.toString());
@@ -377,18 +384,22 @@ final class ShadowStore implements AutoCloseable {
    * Deletes the directory {@code name} of {@code parent} and everything in it, each step
    * relative to an open directory: a symlink is unlinked as a link, never followed; a directory
    * swapped for a symlink meanwhile fails to open ({@code O_NOFOLLOW}) instead of being entered.
-   * The directory's owner is checked on the opened directory itself.
+   * With an {@code owner}, the directory is left unless it, as opened, belongs to that user.
    */
-  private static void deleteTree(SecureDirectoryStream<Path> parent, Path name, Path shown)
-      throws IOException {
+  private static void deleteTree(SecureDirectoryStream<Path> parent, Path name,
+      UserPrincipal owner) throws IOException {
     try (SecureDirectoryStream<Path> directory =
         parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+      if (owner != null && !directory.getFileAttributeView(PosixFileAttributeView.class)
+          .readAttributes().owner().equals(owner)) {
+        throw new IOException("it changed owner while being deleted");
+      }
       for (Path entry : directory) {
         Path child = entry.getFileName();
         BasicFileAttributes attributes = directory.getFileAttributeView(child,
             BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
         if (attributes.isDirectory()) {
-          deleteTree(directory, child, shown.resolve(child));
+          deleteTree(directory, child, null);
         } else {
           directory.deleteFile(child);
         }
