@@ -76,11 +76,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>The default root</b> is {@code java.io.tmpdir} itself, not a fixed directory in it: on
  * Linux that is {@code /tmp}, owned by root and sticky, so the only thing created there is this
  * store's unguessable private directory. A fixed name such as {@code /tmp/reload-shadow} could be
- * created first by any local user, who would then own the root (the server refuses to start) or,
- * with the old order of checks, plant symlinks for the cleanup; two users of one host would also
- * collide on it. (On macOS and Windows {@code java.io.tmpdir} is already per user.)
+ * created first by any local user, who would then own the root: the server would refuse to start
+ * (and, before issue 9, cleaned up inside it first); two users of one host would also collide on
+ * it. (On macOS and Windows {@code java.io.tmpdir} is already per user.)
  *
- * <p>Thread-safe: names come from an atomic sequence; each copy is written by one caller.
+ * <p>Thread-safe: names come from an atomic sequence; each copy is written by one caller. Two
+ * stores may open in one root at once (each touches only its own directory and dead processes');
+ * the shared {@link SecureRandom} is thread-safe.
  */
 final class ShadowStore implements AutoCloseable {
 
