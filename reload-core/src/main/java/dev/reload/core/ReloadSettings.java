@@ -191,7 +191,7 @@ public final class ReloadSettings {
   public static final class Builder {
 
     private final List<Path> searchPaths = new ArrayList<>();
-    private Path shadowDir = Path.of(System.getProperty("java.io.tmpdir"), "reload-shadow");
+    private Path shadowDir = Path.of(System.getProperty("java.io.tmpdir"));
     private Duration drainTimeout = Duration.ofSeconds(5);
     private boolean retainPrevious = true;
     private boolean preflight = true;
@@ -221,6 +221,12 @@ public final class ReloadSettings {
       return searchPaths(List.of(paths));
     }
 
+    /**
+     * The root of the shadow copies (default {@code java.io.tmpdir} itself). The registry creates
+     * its own private {@code reload-<pid>-<random>} directory in it, and refuses a root that
+     * another user owns or can write (unless sticky, like {@code /tmp}) or that is on a
+     * {@code noexec} mount.
+     */
     public Builder shadowDir(Path shadowDir) {
       this.shadowDir = Objects.requireNonNull(shadowDir, "shadowDir");
       return this;

@@ -182,8 +182,8 @@ class CloseTest {
         java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
 
     assertThatThrownBy(() -> start(dir, dir.settings()))
-        .hasMessageContaining("shadow directory " + dir.shadow() + " is writable by other users")
-        .hasMessageContaining("Set reload.shadow-dir to a directory only this user can write");
+        .hasMessageContaining("reload.shadow-dir " + dir.shadow() + " is writable by other users")
+        .hasMessageContaining("set reload.shadow-dir to a directory only this user can write");
     assertThat(dir.shadowFiles()).isEmpty();
     try (var entries = Files.list(dir.shadow())) {
       assertThat(entries).isEmpty();
