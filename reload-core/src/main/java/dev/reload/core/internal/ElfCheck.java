@@ -81,28 +81,24 @@ final class ElfCheck {
     if (data != wantData) {
       throw bad("is " + endian(data) + ", this JVM is " + endian(wantData));
     }
-    boolean wide = elfClass == 2;
-    int headerSize = wide ? 64 : 52;
-    if (size < headerSize) {
+    Header elf = Header.of(file);
+    if (size < elf.size()) {
       throw bad("is " + size + " bytes long, shorter than its ELF header (truncated)");
     }
-    ByteBuffer header = read(file, 0, headerSize)
-        .order(data == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
-    int type = Short.toUnsignedInt(header.getShort(16));
-    int machine = Short.toUnsignedInt(header.getShort(18));
-    if (type != ET_DYN) {
-      throw bad("is an ELF file of type " + type + ", not a shared library (ET_DYN); link it with -shared");
+    if (elf.type() != ET_DYN) {
+      throw bad("is an ELF file of type " + elf.type() + ", not a shared library (ET_DYN); link it with -shared");
     }
-    if (wantMachine.isPresent() && machine != wantMachine.getAsInt()) {
-      throw bad("is built for ELF machine " + machine + ", this JVM runs on machine "
+    if (wantMachine.isPresent() && elf.machine() != wantMachine.getAsInt()) {
+      throw bad("is built for ELF machine " + elf.machine() + ", this JVM runs on machine "
           + wantMachine.getAsInt() + " (" + System.getProperty("os.arch") + ")");
     }
-    long phoff = wide ? header.getLong(32) : Integer.toUnsignedLong(header.getInt(28));
-    long shoff = wide ? header.getLong(40) : Integer.toUnsignedLong(header.getInt(32));
-    int phentsize = Short.toUnsignedInt(header.getShort(wide ? 54 : 42));
-    int phnum = Short.toUnsignedInt(header.getShort(wide ? 56 : 44));
-    int shentsize = Short.toUnsignedInt(header.getShort(wide ? 58 : 46));
-    int shnum = Short.toUnsignedInt(header.getShort(wide ? 60 : 48));
+    boolean wide = elf.wide();
+    long phoff = elf.phoff();
+    long shoff = elf.shoff();
+    int phentsize = elf.phentsize();
+    int phnum = elf.phnum();
+    int shentsize = elf.shentsize();
+    int shnum = elf.shnum();
     requireInside(size, phoff, (long) phentsize * phnum, "program header table");
     if (shoff != 0) {
       requireInside(size, shoff, (long) shentsize * shnum, "section header table");
@@ -110,7 +106,7 @@ final class ElfCheck {
     if (phnum == 0 || phentsize < (wide ? 56 : 32)) {
       throw bad("has no usable program headers");
     }
-    ByteBuffer table = read(file, phoff, phentsize * phnum).order(header.order());
+    ByteBuffer table = read(file, phoff, phentsize * phnum).order(elf.order());
     for (int i = 0; i < phnum; i++) {
       int base = i * phentsize;
       if (table.getInt(base) != PT_LOAD) {
@@ -218,13 +214,12 @@ final class ElfCheck {
    */
   private static long dynamicEntry(FileChannel file, long tag) throws IOException, StepFailure {
     long fileSize = file.size();
-    ByteBuffer ident = read(file, 0, 16);
-    boolean wide = ident.get(4) == 2;
-    ByteOrder order = ident.get(5) == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
-    ByteBuffer header = read(file, 0, wide ? 64 : 52).order(order);
-    long phoff = wide ? header.getLong(32) : Integer.toUnsignedLong(header.getInt(28));
-    int phentsize = Short.toUnsignedInt(header.getShort(wide ? 54 : 42));
-    int phnum = Short.toUnsignedInt(header.getShort(wide ? 56 : 44));
+    Header elf = Header.of(file);
+    boolean wide = elf.wide();
+    ByteOrder order = elf.order();
+    long phoff = elf.phoff();
+    int phentsize = elf.phentsize();
+    int phnum = elf.phnum();
     requireInside(fileSize, phoff, (long) phentsize * phnum, "program header table");
     ByteBuffer table = read(file, phoff, phentsize * phnum).order(order);
     for (int i = 0; i < phnum; i++) {
@@ -251,6 +246,34 @@ final class ElfCheck {
     return 0;
   }
 
+  /** The fields of the ELF file header this class uses, for either class and byte order. */
+  private record Header(boolean wide, ByteOrder order, int type, int machine, long phoff,
+      int phentsize, int phnum, long shoff, int shentsize, int shnum) {
+
+    /** The header's size in the file. */
+    int size() {
+      return wide ? 64 : 52;
+    }
+
+    /** Reads the header of a file whose identification bytes are those of an ELF file. */
+    static Header of(FileChannel file) throws IOException {
+      ByteBuffer ident = ElfCheck.read(file, 0, 16);
+      boolean wide = ident.get(4) == 2;
+      ByteOrder order = ident.get(5) == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
+      ByteBuffer header = ByteBuffer.allocate(64).order(order)
+          .put(ElfCheck.read(file, 0, (int) Math.min(64, file.size())));
+      return new Header(wide, order,
+          Short.toUnsignedInt(header.getShort(16)),
+          Short.toUnsignedInt(header.getShort(18)),
+          wide ? header.getLong(32) : Integer.toUnsignedLong(header.getInt(28)),
+          Short.toUnsignedInt(header.getShort(wide ? 54 : 42)),
+          Short.toUnsignedInt(header.getShort(wide ? 56 : 44)),
+          wide ? header.getLong(40) : Integer.toUnsignedLong(header.getInt(32)),
+          Short.toUnsignedInt(header.getShort(wide ? 58 : 46)),
+          Short.toUnsignedInt(header.getShort(wide ? 60 : 48)));
+    }
+  }
+
   /** One entry of the dynamic symbol table. */
   private record DynamicSymbol(String name, int binding, int visibility, boolean defined) {}
 
@@ -261,13 +284,12 @@ final class ElfCheck {
   private static List<DynamicSymbol> dynamicSymbols(FileChannel file)
       throws IOException, StepFailure {
     long fileSize = file.size();
-    ByteBuffer ident = read(file, 0, 16);
-    boolean wide = ident.get(4) == 2;
-    ByteOrder order = ident.get(5) == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
-    ByteBuffer header = read(file, 0, wide ? 64 : 52).order(order);
-    long shoff = wide ? header.getLong(40) : Integer.toUnsignedLong(header.getInt(32));
-    int shentsize = Short.toUnsignedInt(header.getShort(wide ? 58 : 46));
-    int shnum = Short.toUnsignedInt(header.getShort(wide ? 60 : 48));
+    Header elf = Header.of(file);
+    boolean wide = elf.wide();
+    ByteOrder order = elf.order();
+    long shoff = elf.shoff();
+    int shentsize = elf.shentsize();
+    int shnum = elf.shnum();
     if (shoff == 0 || shnum == 0) {
       return null;
     }
