@@ -2,7 +2,7 @@ package dev.reload.example;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import dev.reload.core.InvalidSettingsException;
+import dev.reload.InvalidSettingsException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

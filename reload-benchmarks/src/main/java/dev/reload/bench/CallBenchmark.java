@@ -7,7 +7,7 @@ import com.sun.jna.NativeLibrary;
 import dev.reload.Plugin;
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
-import dev.reload.core.PluginSettings;
+import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
 import java.io.IOException;

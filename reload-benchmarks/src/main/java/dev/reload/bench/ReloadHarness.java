@@ -3,7 +3,7 @@ package dev.reload.bench;
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
 import dev.reload.ReloadEvent;
-import dev.reload.core.PluginSettings;
+import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
 import dev.reload.core.internal.DefaultPluginRegistry;

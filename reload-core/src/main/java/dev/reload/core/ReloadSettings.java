@@ -1,6 +1,8 @@
 package dev.reload.core;
 
 import com.typesafe.config.Config;
+import dev.reload.InvalidSettingsException;
+import dev.reload.PluginSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

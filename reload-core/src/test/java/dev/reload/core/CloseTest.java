@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.reload.Plugin;
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
+import dev.reload.PluginSettings;
 import dev.reload.PluginVersion;
 import dev.reload.VersionState;
 import dev.reload.testing.CounterSnapshot;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
+import dev.reload.PluginSettings;
 import dev.reload.ReloadEvent;
 import dev.reload.ReloadOutcome;
 import dev.reload.VersionState;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.reload.PluginRegistry;
+import dev.reload.PluginSettings;
 import dev.reload.PluginVersion;
 import dev.reload.ReloadEvent;
 import dev.reload.ReloadOutcome;

@@ -3,10 +3,12 @@ package dev.reload.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.reload.InvalidSettingsException;
 import dev.reload.Plugin;
 import dev.reload.PluginException;
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
+import dev.reload.PluginSettings;
 import dev.reload.Symbol;
 import dev.reload.UnknownPluginException;
 import dev.reload.VersionState;

@@ -3,6 +3,7 @@ package dev.reload.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reload.PluginRegistry;
+import dev.reload.PluginSettings;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.testing.Calls;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.reload.Plugin;
 import dev.reload.PluginRegistry;
+import dev.reload.PluginSettings;
 import dev.reload.PluginVersion;
 import dev.reload.ReloadOutcome;
 import dev.reload.UnloadHazard;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.reload.InvalidSettingsException;
+import dev.reload.PluginSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.typesafe.config.ConfigFactory;
 import dev.reload.PluginRegistry;
+import dev.reload.PluginSettings;
 import dev.reload.testing.Calls;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
+import dev.reload.PluginSettings;
 import dev.reload.ReloadEvent;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;

@@ -1,7 +1,7 @@
 package dev.reload.testing;
 
 import dev.reload.PluginRegistry;
-import dev.reload.core.PluginSettings;
+import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
 import dev.reload.spi.StateSnapshot;

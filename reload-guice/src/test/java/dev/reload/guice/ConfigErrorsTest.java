@@ -8,7 +8,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.reload.core.InvalidSettingsException;
+import dev.reload.InvalidSettingsException;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
 import java.nio.file.Files;

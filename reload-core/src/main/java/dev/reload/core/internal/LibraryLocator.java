@@ -1,7 +1,7 @@
 package dev.reload.core.internal;
 
 import dev.reload.PluginException;
-import dev.reload.core.PluginSettings;
+import dev.reload.PluginSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

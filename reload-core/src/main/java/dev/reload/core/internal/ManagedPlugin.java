@@ -5,7 +5,7 @@ import dev.reload.PluginLease;
 import dev.reload.PluginVersion;
 import dev.reload.ReloadOutcome;
 import dev.reload.VersionState;
-import dev.reload.core.PluginSettings;
+import dev.reload.PluginSettings;
 import dev.reload.spi.StateSnapshot;
 import java.nio.file.Path;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.reload.PluginRegistry;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
-import dev.reload.core.PluginSettings;
+import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.testing.CounterApi;
 import dev.reload.testing.CounterSnapshot;

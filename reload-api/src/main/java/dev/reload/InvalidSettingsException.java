@@ -1,4 +1,4 @@
-package dev.reload.core;
+package dev.reload;
 
 import java.util.List;
 

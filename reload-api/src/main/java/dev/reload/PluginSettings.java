@@ -1,4 +1,4 @@
-package dev.reload.core;
+package dev.reload;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -109,8 +109,11 @@ public final class PluginSettings {
       this.name = name;
     }
 
-    /** Records which config key set the library, and where, for error messages. */
-    Builder librarySource(String key, String origin) {
+    /**
+     * Records which config key set the library, and where, so that a library that cannot be found
+     * is reported by its key and origin. For readers of settings from a config file.
+     */
+    public Builder librarySource(String key, String origin) {
       this.libraryKey = key;
       this.libraryOrigin = origin;
       return this;
@@ -158,8 +161,12 @@ public final class PluginSettings {
       return new PluginSettings(this);
     }
 
-    /** The problems of these values; {@code origin} (may be null) is appended to each. */
-    List<String> problems(String subject, String origin) {
+    /**
+     * Every problem of these values, each naming {@code subject} and ending with {@code origin}
+     * (may be null); empty if {@link #build()} would succeed. For readers of settings from a config
+     * file, which report every problem at once.
+     */
+    public List<String> problems(String subject, String origin) {
       String at = origin == null ? "" : " (" + origin + ")";
       List<String> problems = new ArrayList<>();
       if (!isValidName(name)) {
