@@ -26,8 +26,41 @@ public interface PluginRegistry extends AutoCloseable {
   /** Returns the plugin of that name, or empty if none is configured. */
   Optional<Plugin> find(String name);
 
-  /** Returns every plugin, in configuration order. */
+  /** Returns every plugin, configured ones first, then those added later in the order added. */
   List<Plugin> plugins();
+
+  /**
+   * Admits and loads a plugin now, through the same checks as a reload (trust, copy, ELF and
+   * symbols, preflight, load, {@code reload_init}), and starts watching its library file, as
+   * {@code dynamic_reload}'s {@code add_library}. The plugin is stateful if a {@link
+   * dev.reload.spi.StateSnapshot} was given for its name when the registry was built. Emits {@link
+   * ReloadEvent.Added}.
+   *
+   * @return the new plugin
+   * @throws PluginException naming the cause if a plugin of that name exists, the library cannot
+   *     be found, or it is refused; nothing is left behind (no copy, no mapping, no watch, and the
+   *     name stays free)
+   * @throws IllegalStateException if the registry is closed
+   */
+  Plugin add(PluginSettings settings);
+
+  /**
+   * Like {@link #add(PluginSettings)}, with the plugin's state moved across its reloads by {@code
+   * snapshot}.
+   */
+  Plugin add(PluginSettings settings, dev.reload.spi.StateSnapshot snapshot);
+
+  /**
+   * Removes a plugin: stops watching its file and cancels its queued reloads, refuses new leases
+   * (callers get an {@link IllegalStateException} naming the plugin, never an unmapped library),
+   * waits for its open leases (bounded by the drain timeout; a version still leased then is
+   * unmapped as soon as its last lease closes), runs {@code reload_shutdown}, unmaps it and deletes
+   * its copies. Emits {@link ReloadEvent.Removed}. The name may be added again.
+   *
+   * @throws UnknownPluginException if no plugin of that name exists
+   * @throws IllegalStateException if the registry is closed
+   */
+  void remove(String name);
 
   /**
    * Requests a reload of the plugin from its library file. The future completes with the outcome

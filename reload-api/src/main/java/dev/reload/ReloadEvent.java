@@ -10,6 +10,7 @@ import java.time.Duration;
  * <p>A successful reload reports {@link Before} then {@link After}; a rollback reports
  * {@link Before} then {@link RolledBack}; a reload that fails before the candidate is loaded
  * reports only {@link Failed}, one that fails later reports {@link Before} then {@link Failed}.
+ * The plugin set changing at runtime reports {@link Added} and {@link Removed}.
  */
 public sealed interface ReloadEvent {
 
@@ -32,4 +33,10 @@ public sealed interface ReloadEvent {
   /** A rollback made the previous good version current again (as a new generation). */
   record RolledBack(String plugin, PluginVersion from, PluginVersion to, Duration duration)
       implements ReloadEvent {}
+
+  /** A plugin joined the registry at runtime ({@link PluginRegistry#add}) serving {@code current}. */
+  record Added(String plugin, PluginVersion current) implements ReloadEvent {}
+
+  /** A plugin left the registry ({@link PluginRegistry#remove}); {@code last} was its version. */
+  record Removed(String plugin, PluginVersion last) implements ReloadEvent {}
 }

@@ -7,6 +7,7 @@ import dev.reload.core.internal.DefaultPluginRegistry;
 import dev.reload.core.internal.ReloadObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -37,6 +38,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code reload.listener.errors} (counter): listeners that threw.
  * </ul>
  *
+ * <p>A plugin added at runtime gets its meters when it joins; a removed plugin's meters are
+ * removed with it, so none lingers.
+ *
  * <p>Thread-safe; may be bound to several meter registries.
  */
 public final class ReloadMetrics implements MeterBinder {
@@ -62,24 +66,29 @@ public final class ReloadMetrics implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry meters) {
-    for (Plugin plugin : registry.plugins()) {
-      Tags pluginTags = tags.and("plugin", plugin.name());
-      Gauge.builder("reload.leases.in.flight", registry, r -> r.inFlight(plugin.name()))
-          .description("Open leases on the plugin's current version")
-          .baseUnit("leases")
-          .tags(pluginTags)
-          .register(meters);
-      Gauge.builder("reload.generation", plugin, p -> p.current().generation())
-          .description("Generation of the plugin's current version")
-          .tags(pluginTags)
-          .register(meters);
-      Gauge.builder("reload.versions.resident", plugin, p -> p.residentVersions().size())
-          .description("Versions the registry unloaded (dlclose) that the OS still keeps mapped;"
-              + " the WARN log names the cause")
-          .tags(pluginTags)
-          .register(meters);
-    }
     registry.addObserver(new Recorder(meters));
+    for (Plugin plugin : registry.plugins()) {
+      bindPlugin(meters, plugin);
+    }
+  }
+
+  /** The gauges of one plugin; registering one twice (a plugin added meanwhile) is harmless. */
+  private void bindPlugin(MeterRegistry meters, Plugin plugin) {
+    Tags pluginTags = tags.and("plugin", plugin.name());
+    Gauge.builder("reload.leases.in.flight", registry, r -> r.inFlight(plugin.name()))
+        .description("Open leases on the plugin's current version")
+        .baseUnit("leases")
+        .tags(pluginTags)
+        .register(meters);
+    Gauge.builder("reload.generation", plugin, p -> p.current().generation())
+        .description("Generation of the plugin's current version")
+        .tags(pluginTags)
+        .register(meters);
+    Gauge.builder("reload.versions.resident", plugin, p -> p.residentVersions().size())
+        .description("Versions the registry unloaded (dlclose) that the OS still keeps mapped;"
+            + " the WARN log names the cause")
+        .tags(pluginTags)
+        .register(meters);
   }
 
   /** Records the engine's reports into one meter registry. */
@@ -128,6 +137,21 @@ public final class ReloadMetrics implements MeterBinder {
           .tags(tags.and("plugin", plugin))
           .register(meters)
           .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void added(Plugin plugin) {
+      bindPlugin(meters, plugin);
+    }
+
+    @Override
+    public void removed(String plugin) {
+      for (Meter meter : meters.getMeters()) {
+        if (meter.getId().getName().startsWith("reload.")
+            && plugin.equals(meter.getId().getTag("plugin"))) {
+          meters.remove(meter);
+        }
+      }
     }
 
     @Override

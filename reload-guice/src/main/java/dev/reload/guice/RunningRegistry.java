@@ -2,8 +2,10 @@ package dev.reload.guice;
 
 import dev.reload.Plugin;
 import dev.reload.PluginRegistry;
+import dev.reload.PluginSettings;
 import dev.reload.ReloadListener;
 import dev.reload.ReloadOutcome;
+import dev.reload.spi.StateSnapshot;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Optional;
@@ -37,6 +39,21 @@ final class RunningRegistry implements PluginRegistry {
   @Override
   public List<Plugin> plugins() {
     return service.registry().plugins();
+  }
+
+  @Override
+  public Plugin add(PluginSettings settings) {
+    return service.registry().add(settings);
+  }
+
+  @Override
+  public Plugin add(PluginSettings settings, StateSnapshot snapshot) {
+    return service.registry().add(settings, snapshot);
+  }
+
+  @Override
+  public void remove(String name) {
+    service.registry().remove(name);
   }
 
   @Override

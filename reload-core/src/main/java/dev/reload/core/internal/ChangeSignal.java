@@ -27,6 +27,16 @@ final class ChangeSignal {
     lastSignalled.putAll(baseline);
   }
 
+  /** Starts tracking {@code file} from {@code baseline} (null: not there yet). */
+  void track(Path file, FileFingerprint baseline) {
+    lastSignalled.put(file, baseline);
+  }
+
+  /** Stops tracking {@code file}. */
+  void forget(Path file) {
+    lastSignalled.remove(file);
+  }
+
   /** Signals {@code file} if it exists and {@code now} differs from its last signalled look. */
   void offer(Path file, FileFingerprint now) {
     if (now == null || Objects.equals(now, lastSignalled.get(file))) {

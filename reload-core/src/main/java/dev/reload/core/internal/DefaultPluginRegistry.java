@@ -1,14 +1,15 @@
 package dev.reload.core.internal;
 
+import dev.reload.InvalidSettingsException;
 import dev.reload.Plugin;
 import dev.reload.PluginException;
 import dev.reload.PluginRegistry;
+import dev.reload.PluginSettings;
+import dev.reload.PluginVersion;
+import dev.reload.ReloadEvent;
 import dev.reload.ReloadListener;
 import dev.reload.ReloadOutcome;
-import dev.reload.UnknownPluginException;
-import dev.reload.InvalidSettingsException;
 import dev.reload.core.Keys;
-import dev.reload.PluginSettings;
 import dev.reload.core.ReloadSettings;
 import dev.reload.spi.StateSnapshot;
 import java.nio.file.Path;
@@ -17,13 +18,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * The engine behind {@link PluginRegistry}: wires the shadow store, the pipeline, the scheduler,
  * the retirer and the watcher, and tears them down in reverse on close.
  *
- * <p>Thread-safe. The plugin map is fixed at start-up; everything mutable lives in the parts,
- * each of which documents its own guard.
+ * <p>Thread-safe. The plugin set is live ({@link PluginSet}): plugins join by {@link #add} and
+ * leave by {@link #remove} at any time; everything else mutable lives in the parts, each of which
+ * documents its own guard.
  */
 public final class DefaultPluginRegistry implements PluginRegistry {
 
@@ -47,7 +49,10 @@ public final class DefaultPluginRegistry implements PluginRegistry {
 
   private final int id = IDS.incrementAndGet();
   private final ReloadSettings settings;
-  private final Map<String, ManagedPlugin> plugins;
+  private final PluginSet plugins = new PluginSet();
+  /** Snapshots given at build time, by plugin name, also for plugins added later. Immutable. */
+  private final Map<String, StateSnapshot> snapshots;
+  private final LibraryLocator locator;
   private final Observers observers;
   private final Listeners listeners;
   private final ShadowStore store;
@@ -80,11 +85,8 @@ public final class DefaultPluginRegistry implements PluginRegistry {
         settings.drainTimeout(), settings.retainPrevious(), clock, preflight,
         trustPolicy(settings, sources.values(), store), residents);
     this.scheduler = new ReloadScheduler(executor, this::runLocked);
-    this.plugins = new LinkedHashMap<>();
-    for (PluginSettings plugin : settings.plugins().values()) {
-      plugins.put(plugin.name(), new ManagedPlugin(plugin, sources.get(plugin.name()),
-          snapshots.get(plugin.name()), observers, residents));
-    }
+    this.snapshots = Map.copyOf(snapshots);
+    this.locator = new LibraryLocator(settings.searchPaths(), platform);
   }
 
   /**
@@ -93,14 +95,13 @@ public final class DefaultPluginRegistry implements PluginRegistry {
    *
    * @throws InvalidSettingsException naming every plugin whose library cannot be found
    * @throws dev.reload.PluginException naming the plugin that cannot be loaded and why
-   * @throws IllegalArgumentException if a snapshot names a plugin that is not configured
    */
   public static DefaultPluginRegistry start(ReloadSettings settings,
       Map<String, StateSnapshot> snapshots, List<ReloadListener> listeners, Clock clock) {
     for (String name : snapshots.keySet()) {
       if (!settings.plugins().containsKey(name)) {
-        throw new IllegalArgumentException("a StateSnapshot is given for plugin '" + name
-            + "', which is not configured; configured plugins: " + settings.plugins().keySet());
+        log.info("a StateSnapshot is given for plugin '{}', which is not configured; it applies"
+            + " when a plugin of that name is added", name);
       }
     }
     Platform platform = Platform.current();
@@ -123,8 +124,14 @@ public final class DefaultPluginRegistry implements PluginRegistry {
       // Taken before loading, so a change made while loading is still seen once watching starts.
       Map<Path, FileFingerprint> baseline = new LinkedHashMap<>();
       sources.values().forEach(source -> baseline.put(source, FileFingerprint.of(source)));
-      registry.plugins.values().forEach(registry.pipeline::loadInitial);
-      if (settings.watchEnabled() && !registry.plugins.isEmpty()) {
+      for (PluginSettings plugin : settings.plugins().values()) {
+        ManagedPlugin managed = registry.newPlugin(plugin, sources.get(plugin.name()),
+            snapshots.get(plugin.name()));
+        registry.pipeline.loadInitial(managed);
+        registry.plugins.reserve(plugin.name());
+        registry.plugins.publish(managed);
+      }
+      if (settings.watchEnabled()) {
         registry.watcher = FileWatcher.start(settings, platform, baseline,
             registry::fileChanged, "reload-watcher-" + registry.id);
       }
@@ -133,14 +140,19 @@ public final class DefaultPluginRegistry implements PluginRegistry {
       throw e;
     }
     log.info("plugin registry {} started: {} plugin(s) {}, scheduler {}, watch {}, shadow copies in {}",
-        registry.id, registry.plugins.size(), registry.plugins.keySet(), settings.schedulerMode(),
+        registry.id, registry.plugins.all().size(), settings.plugins().keySet(),
+        settings.schedulerMode(),
         settings.watchEnabled() ? settings.watchMode() : "off", registry.store.directory());
     return registry;
   }
 
+  private ManagedPlugin newPlugin(PluginSettings plugin, Path source, StateSnapshot snapshot) {
+    return new ManagedPlugin(plugin, source, snapshot, observers, residents);
+  }
+
   @Override
   public Plugin plugin(String name) {
-    return managed(name);
+    return plugins.require(name);
   }
 
   @Override
@@ -150,7 +162,87 @@ public final class DefaultPluginRegistry implements PluginRegistry {
 
   @Override
   public List<Plugin> plugins() {
-    return List.copyOf(plugins.values());
+    return List.copyOf(plugins.all());
+  }
+
+  @Override
+  public Plugin add(PluginSettings plugin) {
+    return add(plugin, snapshots.get(plugin.name()));
+  }
+
+  @Override
+  public Plugin add(PluginSettings plugin, StateSnapshot snapshot) {
+    Objects.requireNonNull(plugin, "plugin settings");
+    plugins.reserve(plugin.name());
+    ManagedPlugin managed = null;
+    try {
+      Path source = locator.locate(plugin);
+      FileFingerprint baseline = FileFingerprint.of(source); // before loading, as at start
+      managed = newPlugin(plugin, source, snapshot);
+      pipeline.loadInitial(managed);
+      plugins.publish(managed);
+      FileWatcher watching = watcher;
+      if (watching != null) {
+        watching.watch(source, baseline);
+      }
+    } catch (RuntimeException | Error e) {
+      plugins.release(plugin.name());
+      if (managed != null && managed.currentVersion() != null) {
+        unload(managed, Duration.ZERO); // published too late: the registry closed meanwhile
+      }
+      throw e;
+    }
+    listeners.fire(new ReloadEvent.Added(plugin.name(), managed.current()));
+    observers.added(managed);
+    log.info("plugin '{}' added from {}", plugin.name(), managed.sourcePath());
+    return managed;
+  }
+
+  @Override
+  public void remove(String name) {
+    ManagedPlugin running = plugins.get(name);
+    if (running != null && running.reloadLock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("plugin '" + name + "' cannot be removed from inside its"
+          + " own reload (a listener or StateSnapshot); remove it from another thread");
+    }
+    ManagedPlugin plugin = plugins.remove(name);
+    FileWatcher watching = watcher;
+    if (watching != null && plugins.all().stream()
+        .noneMatch(other -> other.sourcePath().equals(plugin.sourcePath()))) {
+      watching.unwatch(plugin.sourcePath());
+    }
+    scheduler.cancel(plugin, new IllegalStateException("plugin '" + name + "' was removed"));
+    PluginVersion last;
+    plugin.reloadLock.lock(); // a reload of it already running ends first
+    try {
+      last = plugin.current();
+      unload(plugin, settings.drainTimeout());
+    } finally {
+      plugin.reloadLock.unlock();
+    }
+    listeners.fire(new ReloadEvent.Removed(name, last));
+    observers.removed(name);
+    log.info("plugin '{}' removed (generation {} unmapped, copies deleted)", name,
+        last.generation());
+  }
+
+  /**
+   * Refuses new leases on {@code plugin}, waits up to {@code drain} for the open ones, then unmaps
+   * its current version (at once, or when its last lease closes) and deletes its copies. Caller
+   * holds the plugin's reload lock, or the plugin was never published.
+   */
+  private void unload(ManagedPlugin plugin, Duration drain) {
+    LoadedVersion current = plugin.closeForGood("was removed from the registry");
+    if (!current.awaitDrained(drain) && drain.compareTo(Duration.ZERO) > 0) {
+      log.warn("plugin '{}' generation {} still has {} lease(s) open after {}; it is unmapped when"
+          + " the last one closes", plugin.name(), current.generation(), current.inFlight(), drain);
+    }
+    retirer.retire(current, false);
+    LoadedVersion previous = plugin.previousVersion();
+    if (previous != null) {
+      plugin.previous(null);
+      retirer.releaseFile(previous);
+    }
   }
 
   @Override
@@ -191,9 +283,10 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     observers.remove(observer);
   }
 
-  /** The number of open leases on the plugin's current version. */
+  /** The number of open leases on the plugin's current version; 0 if there is no such plugin. */
   public long inFlight(String plugin) {
-    return managed(plugin).currentVersion().inFlight();
+    ManagedPlugin managed = plugins.get(plugin);
+    return managed == null ? 0 : managed.currentVersion().inFlight();
   }
 
   /** This registry's own directory of shadow copies. */
@@ -207,7 +300,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
   }
 
   private void fileChanged(Path file) {
-    for (ManagedPlugin plugin : plugins.values()) {
+    for (ManagedPlugin plugin : plugins.all()) {
       if (plugin.sourcePath().equals(file)) {
         log.debug("plugin '{}': {} changed", plugin.name(), file);
         scheduler.request(plugin, ReloadScheduler.Kind.RELOAD, settings.debounce(), true);
@@ -221,11 +314,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
   }
 
   private ManagedPlugin managed(String name) {
-    ManagedPlugin plugin = plugins.get(name);
-    if (plugin == null) {
-      throw new UnknownPluginException(name, Collections.unmodifiableSet(plugins.keySet()));
-    }
-    return plugin;
+    return plugins.require(name);
   }
 
   @Override
@@ -243,7 +332,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
       awaitTermination();
     }
     long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
-    for (ManagedPlugin plugin : plugins.values()) {
+    for (ManagedPlugin plugin : plugins.closeAll()) {
       // An update() caller may still be running a reload of this plugin: let it finish.
       if (!lockWithin(plugin, settings.drainTimeout())) {
         log.warn("plugin '{}': a reload on another thread did not finish within {}; leaving the"
@@ -279,7 +368,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     if (current == null) {
       return;
     }
-    plugin.closeForGood();
+    plugin.closeForGood("is closed: its registry was closed");
     if (!current.awaitDrained(timeout)) {
       log.warn("plugin '{}' generation {} still has {} lease(s) open after {}; leaving it mapped"
           + " (close every lease before closing the registry)", plugin.name(),
@@ -349,6 +438,6 @@ public final class DefaultPluginRegistry implements PluginRegistry {
 
   @Override
   public String toString() {
-    return "PluginRegistry#" + id + plugins.values();
+    return "PluginRegistry#" + id + plugins.all();
   }
 }

@@ -14,6 +14,16 @@ import org.slf4j.LoggerFactory;
  */
 interface FileWatcher extends AutoCloseable {
 
+  /**
+   * Starts watching {@code file} as well, signalling it once it looks different from {@code
+   * baseline} (its look when it was loaded; null if it was missing). Takes effect on the watcher's
+   * thread, shortly after this returns.
+   */
+  void watch(Path file, FileFingerprint baseline);
+
+  /** Stops watching {@code file}; later changes of it are not signalled. Takes effect shortly. */
+  void unwatch(Path file);
+
   /** Stops the watcher's thread and releases what it holds. Idempotent. */
   @Override
   void close();

@@ -19,7 +19,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * apart, as the polling watcher does. Deletions are never signalled; a file's reappearance is.
  *
  * <p>Thread-safe: one daemon thread blocks in {@code poll(2)} on the inotify descriptor and a
- * wake-up pipe, and every map is confined to it once started. {@link #close()} writes to the pipe
+ * wake-up pipe, and every set and map is confined to it once started. {@link #watch} and {@link
+ * #unwatch} queue their change for it and write to the pipe; {@link #close()} writes to the pipe
  * and joins the thread.
  */
 final class InotifyWatcher implements FileWatcher {
@@ -109,8 +112,10 @@ final class InotifyWatcher implements FileWatcher {
   private final int inotify;
   private final int wakeRead;
   private final int wakeWrite;
-  /** The library files, as configured (not resolved). Immutable. */
-  private final List<Path> files;
+  /** The library files, as configured (not resolved). Confined to the watcher thread. */
+  private final Set<Path> files;
+  /** Changes of {@link #files} from other threads, run by the watcher thread. Thread-safe. */
+  private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
   private final long settleNanos;
   /** Confined to the watcher thread after start. */
   private final ChangeSignal changes;
@@ -132,7 +137,7 @@ final class InotifyWatcher implements FileWatcher {
 
   private InotifyWatcher(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
       Duration settleInterval, String threadName) {
-    this.files = List.copyOf(baseline.keySet());
+    this.files = new LinkedHashSet<>(baseline.keySet());
     this.settleNanos = settleInterval.toNanos();
     this.changes = new ChangeSignal(baseline, onChange);
     try {
@@ -266,8 +271,12 @@ final class InotifyWatcher implements FileWatcher {
             e.getMessage());
         return;
       }
-      if (closing || pollFds.getShort(14) != 0) {
+      if (closing) {
         return;
+      }
+      if (pollFds.getShort(14) != 0) {
+        drainWakeups(buffer, capacity);
+        runCommands();
       }
       if (pollFds.getShort(6) != 0) {
         drain(buffer, capacity);
@@ -276,6 +285,66 @@ final class InotifyWatcher implements FileWatcher {
         settleTick();
         nextSettle = System.nanoTime() + settleNanos;
       }
+    }
+  }
+
+  /** Empties the wake-up pipe; each byte asked the thread to look at {@link #commands}. */
+  private void drainWakeups(Memory buffer, NativeLong capacity) {
+    try {
+      while (libc.read(wakeRead, buffer, capacity).longValue() > 0) {
+        // keep reading until EAGAIN
+      }
+    } catch (LastErrorException e) {
+      // EAGAIN: empty
+    }
+  }
+
+  /** Runs the watch and unwatch requests, then re-arms once for all of them. */
+  private void runCommands() {
+    boolean any = false;
+    for (Runnable command; (command = commands.poll()) != null; ) {
+      command.run();
+      any = true;
+    }
+    if (any) {
+      try {
+        arm();
+      } catch (LastErrorException e) {
+        log.warn("cannot watch the plugin files {}: {}{}", files, e.getMessage(), limitHint(e));
+      }
+    }
+  }
+
+  @Override
+  public void watch(Path file, FileFingerprint baseline) {
+    command(() -> {
+      files.add(file);
+      changes.track(file, baseline);
+      settle(file);
+    });
+  }
+
+  @Override
+  public void unwatch(Path file) {
+    command(() -> {
+      files.remove(file);
+      changes.forget(file);
+      settling.remove(file);
+      open.remove(file);
+    });
+  }
+
+  /** Hands {@code command} to the watcher thread and wakes it. */
+  private void command(Runnable command) {
+    commands.add(command);
+    wake();
+  }
+
+  private void wake() {
+    try {
+      libc.write(wakeWrite, new byte[] {1}, new NativeLong(1));
+    } catch (LastErrorException e) {
+      // EAGAIN: the pipe is full of wake-ups already
     }
   }
 
@@ -450,11 +519,7 @@ final class InotifyWatcher implements FileWatcher {
       return;
     }
     closing = true;
-    try {
-      libc.write(wakeWrite, new byte[] {1}, new NativeLong(1));
-    } catch (LastErrorException e) {
-      log.debug("waking the watcher thread failed: {}", e.getMessage());
-    }
+    wake();
     try {
       thread.join(5_000);
     } catch (InterruptedException e) {

@@ -43,8 +43,8 @@ final class ManagedPlugin implements Plugin {
   private volatile DirectApi[] boundApis = new DirectApi[0];
   /** The last failed reload, cleared by a successful one. Written under {@link #reloadLock}. */
   private volatile ReloadOutcome.Failed lastFailure;
-  /** Set once by close(), under {@link #gate}. */
-  private volatile boolean closed;
+  /** Why new leases are refused, set once by {@link #closeForGood}, under {@link #gate}. */
+  private volatile String closedBecause;
 
   ManagedPlugin(PluginSettings settings, Path sourcePath, StateSnapshot snapshot,
       ReloadObserver observer, ResidentVersions residents) {
@@ -137,8 +137,8 @@ final class ManagedPlugin implements Plugin {
     boolean waited = false;
     synchronized (gate) {
       while (true) {
-        if (closed) {
-          throw new IllegalStateException("plugin '" + name() + "' is closed: its registry was closed");
+        if (closedBecause != null) {
+          throw new IllegalStateException("plugin '" + name() + "' " + closedBecause);
         }
         LoadedVersion version = current;
         if (version.tryPin()) {
@@ -198,19 +198,18 @@ final class ManagedPlugin implements Plugin {
     }
   }
 
-  /** Refuses every new lease from now on; callers at the gate get an exception. */
-  LoadedVersion closeForGood() {
+  /**
+   * Refuses every new lease from now on; callers at the gate and later callers get an {@link
+   * IllegalStateException} saying the plugin {@code because} (e.g. "was removed").
+   */
+  LoadedVersion closeForGood(String because) {
     synchronized (gate) {
-      closed = true;
+      closedBecause = because;
       LoadedVersion version = current;
       version.state(VersionState.DRAINING);
       gate.notifyAll();
       return version;
     }
-  }
-
-  boolean isClosed() {
-    return closed;
   }
 
   LoadedVersion currentVersion() {

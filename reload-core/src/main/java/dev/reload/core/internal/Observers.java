@@ -41,6 +41,16 @@ final class Observers implements ReloadObserver {
   }
 
   @Override
+  public void added(dev.reload.Plugin plugin) {
+    each(plugin.name(), observer -> observer.added(plugin));
+  }
+
+  @Override
+  public void removed(String plugin) {
+    each(plugin, observer -> observer.removed(plugin));
+  }
+
+  @Override
   public void listenerFailed(String plugin) {
     each(plugin, observer -> observer.listenerFailed(plugin));
   }

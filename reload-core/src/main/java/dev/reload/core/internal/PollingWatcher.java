@@ -3,9 +3,11 @@ package dev.reload.core.internal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -15,11 +17,13 @@ import java.util.function.Consumer;
  * signalled once the file looks the same at two polls in a row, so a file still being written is
  * left alone until its writer is done.
  *
- * <p>Thread-safe: its maps are confined to its one thread.
+ * <p>Thread-safe: its set and maps are confined to its one thread; {@link #watch} and {@link
+ * #unwatch} hand their change to that thread.
  */
 final class PollingWatcher implements FileWatcher {
 
-  private final List<Path> files;
+  /** Confined to {@link #thread}. */
+  private final Set<Path> files;
   private final ScheduledExecutorService thread;
   /** Confined to {@link #thread}. */
   private final Map<Path, FileFingerprint> lastPoll = new HashMap<>();
@@ -28,7 +32,7 @@ final class PollingWatcher implements FileWatcher {
 
   private PollingWatcher(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
       String threadName) {
-    this.files = List.copyOf(baseline.keySet());
+    this.files = new LinkedHashSet<>(baseline.keySet());
     this.changes = new ChangeSignal(baseline, onChange);
     this.lastPoll.putAll(baseline);
     this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -54,6 +58,32 @@ final class PollingWatcher implements FileWatcher {
       if (settled) {
         changes.offer(file, now);
       }
+    }
+  }
+
+  @Override
+  public void watch(Path file, FileFingerprint baseline) {
+    run(() -> {
+      files.add(file);
+      lastPoll.put(file, baseline);
+      changes.track(file, baseline);
+    });
+  }
+
+  @Override
+  public void unwatch(Path file) {
+    run(() -> {
+      files.remove(file);
+      lastPoll.remove(file);
+      changes.forget(file);
+    });
+  }
+
+  private void run(Runnable command) {
+    try {
+      thread.execute(command);
+    } catch (RejectedExecutionException e) {
+      // Closed: nothing is watched any more.
     }
   }
 

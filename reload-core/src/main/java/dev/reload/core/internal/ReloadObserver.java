@@ -19,6 +19,12 @@ public interface ReloadObserver {
   /** A caller waited {@code nanos} at a closed gate. */
   default void callerPaused(String plugin, long nanos) {}
 
+  /** A plugin joined the registry at runtime. */
+  default void added(dev.reload.Plugin plugin) {}
+
+  /** A plugin left the registry: nothing of it should be measured any more. */
+  default void removed(String plugin) {}
+
   /** A listener threw. */
   default void listenerFailed(String plugin) {}
 }

@@ -153,6 +153,24 @@ final class ReloadScheduler implements AutoCloseable {
   }
 
   /**
+   * Drops every queued request of {@code plugin}, failing its waiters with {@code reason}. A run
+   * already started is not affected.
+   */
+  void cancel(ManagedPlugin plugin, RuntimeException reason) {
+    List<Request> dropped = new ArrayList<>();
+    synchronized (lock) {
+      for (Iterator<Map.Entry<Key, Request>> it = pending.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<Key, Request> entry = it.next();
+        if (entry.getKey().plugin() == plugin) {
+          dropped.add(entry.getValue());
+          it.remove();
+        }
+      }
+    }
+    dropped.forEach(request -> complete(request, null, reason));
+  }
+
+  /**
    * Stops taking requests, lets a running reload finish, and fails every queued request. The
    * caller shuts the executor down.
    */
