@@ -13,13 +13,14 @@ import java.util.stream.Stream;
  * @param uptimeMillis when it was taken, on the clock of {@code -Xlog} uptime stamps
  */
 record ProcessFacts(long mappedLibraries, long openFds, long threads, long loadedClasses,
-    long uptimeMillis) {
+    long uptimeMillis, java.util.List<String> threadNames) {
 
   static ProcessFacts now() {
     return new ProcessFacts(countMappedLibraries(), count(Path.of("/proc/self/fd")),
         ManagementFactory.getThreadMXBean().getThreadCount(),
         ManagementFactory.getClassLoadingMXBean().getLoadedClassCount(),
-        ManagementFactory.getRuntimeMXBean().getUptime());
+        ManagementFactory.getRuntimeMXBean().getUptime(),
+        Thread.getAllStackTraces().keySet().stream().map(Thread::getName).sorted().toList());
   }
 
   /**

@@ -50,7 +50,10 @@ class BenchmarksTest {
     assertThat(result.baseline().count()).isEqualTo(20);
     assertThat(result.shadowFilesAfter()).isEqualTo(4);
     assertThat(result.after().openFds()).isEqualTo(result.before().openFds());
-    assertThat(result.after().threads()).isEqualTo(result.before().threads());
+    assertThat(result.after().threads())
+        .as("threads before %s, after %s", result.before().threadNames(),
+            result.after().threadNames())
+        .isEqualTo(result.before().threads());
     assertThat(result.json()).contains("\"reloads\": 40", "\"calls\"", "\"failedCalls\": 0",
         "\"pauseMicros\": {\"p50\"", "\"statelessCallersBlocked\": 0",
         "\"changeToServingMillis\": {\"p50\"", "\"mappedLibrariesBefore\"", "\"mappedLibrariesAfter\"",
