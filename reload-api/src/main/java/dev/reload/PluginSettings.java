@@ -80,7 +80,7 @@ public final class PluginSettings {
   }
 
   /** Checks whether a plugin name is acceptable: letters, digits, '.', '_' and '-', not "." or "..". */
-  static boolean isValidName(String name) {
+  public static boolean isValidName(String name) {
     return name != null && NAME.matcher(name).matches() && !name.equals(".") && !name.equals("..");
   }
 

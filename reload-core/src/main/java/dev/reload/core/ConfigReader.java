@@ -29,11 +29,12 @@ final class ConfigReader {
   private static final String ROOT = "reload";
   private static final Set<String> KEYS = Set.of(
       "search-paths", "shadow-dir", "drain-timeout", "retain-previous", "preflight", "security",
-      "scheduler", "watch", "plugins");
+      "scheduler", "watch", "discover", "plugins");
   private static final Set<String> PREFLIGHT_KEYS = Set.of("enabled", "timeout");
   private static final Set<String> SECURITY_KEYS =
       Set.of("allowed-dirs", "strict-permissions", "public-keys", "require-signature");
   private static final Set<String> SCHEDULER_KEYS = Set.of("mode");
+  private static final Set<String> DISCOVER_KEYS = Set.of("enabled", "required-symbols");
   private static final Set<String> WATCH_KEYS = Set.of("enabled", "mode", "poll-interval", "debounce");
   private static final Set<String> PLUGIN_KEYS =
       Set.of("library", "platform-name", "required-symbols", "sha256");
@@ -63,6 +64,7 @@ final class ConfigReader {
     rejectUnknownKeys(ROOT + ".preflight", PREFLIGHT_KEYS);
     rejectUnknownKeys(ROOT + ".security", SECURITY_KEYS);
     rejectUnknownKeys(ROOT + ".watch", WATCH_KEYS);
+    rejectUnknownKeys(ROOT + ".discover", DISCOVER_KEYS);
 
     read("search-paths", "a list of directories", key -> {
       List<Path> paths = new ArrayList<>();
@@ -88,6 +90,9 @@ final class ConfigReader {
         key -> builder.drainTimeout(config.getDuration(key)));
     read("retain-previous", "true or false",
         key -> builder.retainPrevious(config.getBoolean(key)));
+    read("discover.enabled", "true or false", key -> builder.discover(config.getBoolean(key)));
+    read("discover.required-symbols", "a list of symbol names",
+        key -> builder.discoverRequiredSymbols(config.getStringList(key)));
     read("preflight.enabled", "true or false", key -> builder.preflight(config.getBoolean(key)));
     read("preflight.timeout", "a positive duration such as 10s",
         key -> builder.preflightTimeout(config.getDuration(key)));

@@ -40,6 +40,8 @@ public final class ReloadSettings {
   private final Path shadowDir;
   private final Duration drainTimeout;
   private final boolean retainPrevious;
+  private final boolean discover;
+  private final List<String> discoverRequiredSymbols;
   private final boolean preflight;
   private final Duration preflightTimeout;
   private final List<Path> allowedDirs;
@@ -58,6 +60,8 @@ public final class ReloadSettings {
     this.shadowDir = builder.shadowDir;
     this.drainTimeout = builder.drainTimeout;
     this.retainPrevious = builder.retainPrevious;
+    this.discover = builder.discover;
+    this.discoverRequiredSymbols = List.copyOf(builder.discoverRequiredSymbols);
     this.preflight = builder.preflight;
     this.preflightTimeout = builder.preflightTimeout;
     this.allowedDirs = List.copyOf(builder.allowedDirs);
@@ -94,6 +98,8 @@ public final class ReloadSettings {
         .shadowDir(shadowDir)
         .drainTimeout(drainTimeout)
         .retainPrevious(retainPrevious)
+        .discover(discover)
+        .discoverRequiredSymbols(discoverRequiredSymbols)
         .preflight(preflight)
         .preflightTimeout(preflightTimeout)
         .allowedDirs(allowedDirs)
@@ -126,6 +132,16 @@ public final class ReloadSettings {
   }
 
   /** Whether candidates are first loaded in a separate probe process. */
+  /** Whether libraries appearing in the search paths become plugins by themselves. */
+  public boolean discover() {
+    return discover;
+  }
+
+  /** The required symbols of every discovered plugin. */
+  public List<String> discoverRequiredSymbols() {
+    return discoverRequiredSymbols;
+  }
+
   public boolean preflight() {
     return preflight;
   }
@@ -181,6 +197,7 @@ public final class ReloadSettings {
   public String toString() {
     return "ReloadSettings[searchPaths=" + searchPaths + ", shadowDir=" + shadowDir
         + ", drainTimeout=" + drainTimeout + ", retainPrevious=" + retainPrevious
+        + ", discover=" + discover
         + ", preflight=" + (preflight ? preflightTimeout : "off")
         + ", allowedDirs=" + allowedDirs + ", strictPermissions=" + strictPermissions
         + ", publicKeys=" + publicKeys.size() + ", requireSignature=" + requireSignature
@@ -196,6 +213,8 @@ public final class ReloadSettings {
     private Path shadowDir = Path.of(System.getProperty("java.io.tmpdir"));
     private Duration drainTimeout = Duration.ofSeconds(5);
     private boolean retainPrevious = true;
+    private boolean discover;
+    private final List<String> discoverRequiredSymbols = new ArrayList<>();
     private boolean preflight = true;
     private Duration preflightTimeout = Duration.ofSeconds(10);
     private final List<Path> allowedDirs = new ArrayList<>();
@@ -245,6 +264,24 @@ public final class ReloadSettings {
     }
 
     /** Whether candidates are first loaded in a separate probe process (default true). */
+    /**
+     * Turns every library that appears in a search path, named by the platform's rule ({@code
+     * lib<name>.so}, {@code <name>.dll}, {@code lib<name>.dylib}), into a plugin {@code <name>}
+     * with default settings (off by default).
+     */
+    public Builder discover(boolean discover) {
+      this.discover = discover;
+      return this;
+    }
+
+    /** The symbols every discovered plugin must export. Replaces any set before. */
+    public Builder discoverRequiredSymbols(List<String> symbols) {
+      List<String> copy = List.copyOf(symbols);
+      discoverRequiredSymbols.clear();
+      discoverRequiredSymbols.addAll(copy);
+      return this;
+    }
+
     public Builder preflight(boolean preflight) {
       this.preflight = preflight;
       return this;

@@ -53,6 +53,8 @@ public final class DefaultPluginRegistry implements PluginRegistry {
   /** Snapshots given at build time, by plugin name, also for plugins added later. Immutable. */
   private final Map<String, StateSnapshot> snapshots;
   private final LibraryLocator locator;
+  /** Null unless {@code reload.discover} is on. */
+  private final Discovery discovery;
   private final Observers observers;
   private final Listeners listeners;
   private final ShadowStore store;
@@ -87,6 +89,9 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     this.scheduler = new ReloadScheduler(executor, this::runLocked);
     this.snapshots = Map.copyOf(snapshots);
     this.locator = new LibraryLocator(settings.searchPaths(), platform);
+    this.discovery = settings.discover() ? new Discovery(settings.searchPaths(), platform,
+        settings.discoverRequiredSymbols(), settings.pollInterval(),
+        name -> plugins.get(name) != null, this::add) : null;
   }
 
   /**
@@ -135,6 +140,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
         registry.watcher = FileWatcher.start(settings, platform, baseline,
             registry::fileChanged, "reload-watcher-" + registry.id);
       }
+      registry.startDiscovery();
     } catch (RuntimeException | Error e) {
       registry.close();
       throw e;
@@ -144,6 +150,18 @@ public final class DefaultPluginRegistry implements PluginRegistry {
         settings.schedulerMode(),
         settings.watchEnabled() ? settings.watchMode() : "off", registry.store.directory());
     return registry;
+  }
+
+  /** Adds what the search paths already hold, then scans them every poll interval. */
+  private void startDiscovery() {
+    if (discovery == null) {
+      return;
+    }
+    discovery.initialScan();
+    if (executor != null) {
+      long interval = settings.pollInterval().toNanos();
+      executor.scheduleWithFixedDelay(discovery::scan, interval, interval, TimeUnit.NANOSECONDS);
+    }
   }
 
   private ManagedPlugin newPlugin(PluginSettings plugin, Path source, StateSnapshot snapshot) {
@@ -206,6 +224,9 @@ public final class DefaultPluginRegistry implements PluginRegistry {
           + " own reload (a listener or StateSnapshot); remove it from another thread");
     }
     ManagedPlugin plugin = plugins.remove(name);
+    if (discovery != null) {
+      discovery.decline(plugin.sourcePath());
+    }
     FileWatcher watching = watcher;
     if (watching != null && plugins.all().stream()
         .noneMatch(other -> other.sourcePath().equals(plugin.sourcePath()))) {
@@ -270,6 +291,9 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     int runs = scheduler.runDue();
     retirer.disposeDrained();
     residents.recheckIfDue();
+    if (discovery != null) {
+      discovery.scanIfDue();
+    }
     return runs;
   }
 

@@ -50,6 +50,18 @@ public enum Platform {
   }
 
   /**
+   * The {@code name} whose {@link #fileName} is {@code fileName}, or null if {@code fileName} does
+   * not follow the platform's rule.
+   */
+  String libraryName(String fileName) {
+    if (fileName.length() <= prefix.length() + suffix.length() || !fileName.startsWith(prefix)
+        || !fileName.endsWith(suffix)) {
+      return null;
+    }
+    return fileName.substring(prefix.length(), fileName.length() - suffix.length());
+  }
+
+  /**
    * dlopen flags: {@code RTLD_NOW} so a missing symbol fails at load rather than killing the JVM
    * at the first call, {@code RTLD_LOCAL} so versions never bind to each other's symbols.
    */
