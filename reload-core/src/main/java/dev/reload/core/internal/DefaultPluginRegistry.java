@@ -332,8 +332,14 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     }
   }
 
-  /** Runs a request; the scheduler holds the plugin's reload lock. */
+  /**
+   * Runs a request; the scheduler holds the plugin's reload lock. A plugin removed after the
+   * request was queued is not reloaded.
+   */
   private ReloadOutcome runLocked(ManagedPlugin plugin, ReloadScheduler.Kind kind) {
+    if (plugin.isClosed()) {
+      throw new IllegalStateException("plugin '" + plugin.name() + "' " + plugin.closedBecause());
+    }
     return kind == ReloadScheduler.Kind.RELOAD ? pipeline.reload(plugin) : pipeline.rollback(plugin);
   }
 

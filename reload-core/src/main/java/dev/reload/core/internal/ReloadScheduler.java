@@ -102,7 +102,11 @@ final class ReloadScheduler implements AutoCloseable {
       try {
         complete(request, runner.apply(key.plugin(), key.kind()), null);
       } catch (RuntimeException | Error e) {
-        log.error("plugin '{}': {} crashed unexpectedly", key.plugin().name(), key.kind(), e);
+        if (key.plugin().isClosed()) {
+          log.debug("plugin '{}': {} dropped: {}", key.plugin().name(), key.kind(), e.getMessage());
+        } else {
+          log.error("plugin '{}': {} crashed unexpectedly", key.plugin().name(), key.kind(), e);
+        }
         complete(request, null, e);
       } finally {
         key.plugin().reloadLock.unlock();
