@@ -250,13 +250,16 @@ class LoadingTest {
   }
 
   @Test
-  void snapshotForAnUnconfiguredPluginIsRefused() {
+  void snapshotForAPluginNotConfiguredAppliesWhenItIsAdded() {
     PluginDir dir = new PluginDir(root);
     ReloadSettings settings = dir.settings().watchEnabled(false).build();
-    assertThatThrownBy(() -> RegistryBuilder.of(settings)
-            .stateSnapshot("ghost", new dev.reload.testing.CounterSnapshot()).build())
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("plugin 'ghost', which is not configured");
+    try (PluginRegistry registry = RegistryBuilder.of(settings)
+        .stateSnapshot("ghost", new dev.reload.testing.CounterSnapshot()).build()) {
+      assertThat(registry.plugins()).isEmpty();
+      dir.publish("ghost", Sources.counter(1));
+
+      assertThat(registry.add(PluginSettings.builder("ghost").build()).stateful()).isTrue();
+    }
   }
 
   @Test
