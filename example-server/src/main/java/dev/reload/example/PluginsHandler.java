@@ -18,6 +18,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The plugin admin endpoints. {@code GET /plugins} lists the plugins as JSON, {@code
@@ -42,6 +44,7 @@ final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
   private static final Pattern ACTION = Pattern.compile("/plugins/([^/]+)/(reload|rollback)");
   private static final Pattern MEMBER = Pattern.compile("/plugins/([^/]+)");
   private static final long TIMEOUT_SECONDS = 60;
+  private static final Logger log = LoggerFactory.getLogger(PluginsHandler.class);
 
   private final PluginRegistry registry;
   private final AdminToken token;
@@ -124,6 +127,7 @@ final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
     } catch (PluginException e) {
       // Taken by a concurrent add, or refused: the registry says which.
       int status = registry.find(name).isPresent() ? 409 : 422;
+      log.info("POST /plugins/{}: not added ({}): {}", name, status, e.getMessage());
       Exchanges.send(exchange, status, Exchanges.TEXT, "plugin '" + name + "' was not added: "
           + e.getMessage() + "\n");
       return;
