@@ -126,6 +126,13 @@ class ExampleServerIT {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Rebuilds the greeter to greet with {@code greeting}, and waits until /greet answers with it. */
+  private void rebuildGreeterAndAwait(String greeting) throws Exception {
+    build.publish(source("greeter.c").replace("\"Hello, %s!\"", "\"" + greeting + ", %s!\""),
+        plugins.resolve("libgreeter.so"));
+    await().atMost(WAIT).until(() -> body("/greet?name=World").equals(greeting + ", World!"));
+  }
+
   /** The names /plugins lists, in order. */
   private List<String> pluginNames() throws Exception {
     return Pattern.compile("\\{\"name\": \"([^\"]+)\"").matcher(body("/plugins")).results()
@@ -170,10 +177,7 @@ class ExampleServerIT {
   @Test
   @Order(3)
   void servesAGreeterRebuiltFromModifiedSourceWithoutARestart() throws Exception {
-    build.publish(source("greeter.c").replace("\"Hello, %s!\"", "\"Howdy, %s!\""),
-        plugins.resolve("libgreeter.so"));
-
-    await().atMost(WAIT).until(() -> body("/greet?name=World").equals("Howdy, World!"));
+    rebuildGreeterAndAwait("Howdy");
   }
 
   @Test
@@ -216,8 +220,7 @@ class ExampleServerIT {
     await().atMost(WAIT).until(() -> body("/plugins").contains("crashed with SIGSEGV"));
     assertThat(body("/greet?name=World")).isEqualTo("Howdy, World!");
 
-    build.publish(source("greeter.c"), plugins.resolve("libgreeter.so"));
-    await().atMost(WAIT).until(() -> body("/greet?name=World").equals("Hello, World!"));
+    rebuildGreeterAndAwait("Hello");
   }
 
   @Test
@@ -316,9 +319,7 @@ class ExampleServerIT {
     assertThat(body("/greet?name=World")).isEqualTo("Hello, World!");
     assertThat(pluginNames()).containsExactly("counter", "greeter");
     // The re-added plugin is watched: a rebuild reaches it.
-    build.publish(source("greeter.c").replace("\"Hello, %s!\"", "\"Hey, %s!\""),
-        plugins.resolve("libgreeter.so"));
-    await().atMost(WAIT).until(() -> body("/greet?name=World").equals("Hey, World!"));
+    rebuildGreeterAndAwait("Hey");
   }
 
   @Test
