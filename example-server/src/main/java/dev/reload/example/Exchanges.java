@@ -2,12 +2,16 @@ package dev.reload.example;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.reload.UnknownPluginException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +47,21 @@ final class Exchanges {
 
   /** Answers one exchange with {@code handler} if it uses {@code method}; closes it. */
   static void answer(HttpExchange exchange, String method, Handler handler) {
+    answer(exchange, Map.of(method, handler));
+  }
+
+  /**
+   * Answers one exchange with the handler of its method (405 naming the allowed methods if there
+   * is none); closes it.
+   */
+  static void answer(HttpExchange exchange, Map<String, Handler> byMethod) {
     try (exchange) {
-      if (!exchange.getRequestMethod().equals(method)) {
-        exchange.getResponseHeaders().set("Allow", method);
+      Handler handler = byMethod.get(exchange.getRequestMethod());
+      if (handler == null) {
+        String allowed = String.join(", ", new TreeSet<>(byMethod.keySet()));
+        exchange.getResponseHeaders().set("Allow", allowed);
         send(exchange, 405, TEXT, "method " + exchange.getRequestMethod() + " not allowed; use "
-            + method + "\n");
+            + allowed + "\n");
         return;
       }
       handler.handle(exchange);
@@ -55,6 +69,43 @@ final class Exchanges {
       log.warn("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
       sendQuietly(exchange, 500, "internal error: " + e + "\n");
     }
+  }
+
+  /**
+   * Runs {@code handler}, which calls the plugin {@code plugin}; while the registry has no plugin
+   * of that name (removed, not added back yet), answers 503 naming it instead.
+   */
+  static Handler needsPlugin(String plugin, Handler handler) {
+    return exchange -> {
+      try {
+        handler.handle(exchange);
+      } catch (UnknownPluginException e) {
+        send(exchange, 503, TEXT, "plugin '" + plugin + "' is not loaded (" + e.getMessage()
+            + "); add it with POST /plugins/" + plugin + "\n");
+      }
+    };
+  }
+
+  /**
+   * The request body, decoded as UTF-8.
+   *
+   * @throws IllegalArgumentException if it is over {@code maxBytes} or not UTF-8
+   */
+  static String body(HttpExchange exchange, int maxBytes) throws IOException {
+    byte[] bytes = exchange.getRequestBody().readNBytes(maxBytes + 1);
+    if (bytes.length > maxBytes) {
+      throw new IllegalArgumentException("the request body is over " + maxBytes + " bytes");
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("the request body is not UTF-8");
+    }
+  }
+
+  /** Answers 204 with no body. */
+  static void noContent(HttpExchange exchange) throws IOException {
+    exchange.sendResponseHeaders(204, -1);
   }
 
   static void notFound(HttpExchange exchange) throws IOException {

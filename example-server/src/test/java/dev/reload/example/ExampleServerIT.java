@@ -101,12 +101,50 @@ class ExampleServerIT {
   }
 
   private HttpResponse<String> post(String path, String token) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
-        .POST(HttpRequest.BodyPublishers.noBody());
+    return send(path, token, "POST", HttpRequest.BodyPublishers.noBody());
+  }
+
+  private HttpResponse<String> post(String path, String token, String body) throws Exception {
+    return send(path, token, "POST", HttpRequest.BodyPublishers.ofString(body));
+  }
+
+  /** POST /plugins/{name} of {@code {"library": library}}, with the token. */
+  private HttpResponse<String> add(String name, String library) throws Exception {
+    return post("/plugins/" + name, TOKEN, "{\"library\": " + Json.string(library) + "}");
+  }
+
+  private HttpResponse<String> delete(String path, String token) throws Exception {
+    return send(path, token, "DELETE", HttpRequest.BodyPublishers.noBody());
+  }
+
+  private HttpResponse<String> send(String path, String token, String method,
+      HttpRequest.BodyPublisher body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).method(method, body);
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Rebuilds the greeter to greet with {@code greeting}, and waits until /greet answers with it. */
+  private void rebuildGreeterAndAwait(String greeting) throws Exception {
+    build.publish(source("greeter.c").replace("\"Hello, %s!\"", "\"" + greeting + ", %s!\""),
+        plugins.resolve("libgreeter.so"));
+    await().atMost(WAIT).until(() -> body("/greet?name=World").equals(greeting + ", World!"));
+  }
+
+  /** The names /plugins lists, in order. */
+  private List<String> pluginNames() throws Exception {
+    return Pattern.compile("\\{\"name\": \"([^\"]+)\"").matcher(body("/plugins")).results()
+        .map(match -> match.group(1)).toList();
+  }
+
+  /** The shadow copies of plugin {@code name}. */
+  private List<Path> copiesOf(String name) throws IOException {
+    try (Stream<Path> files = Files.walk(shadow)) {
+      return files.filter(Files::isRegularFile)
+          .filter(file -> file.getFileName().toString().startsWith(name + "-")).toList();
+    }
   }
 
   private String body(String path) throws Exception {
@@ -139,10 +177,7 @@ class ExampleServerIT {
   @Test
   @Order(3)
   void servesAGreeterRebuiltFromModifiedSourceWithoutARestart() throws Exception {
-    build.publish(source("greeter.c").replace("\"Hello, %s!\"", "\"Howdy, %s!\""),
-        plugins.resolve("libgreeter.so"));
-
-    await().atMost(WAIT).until(() -> body("/greet?name=World").equals("Howdy, World!"));
+    rebuildGreeterAndAwait("Howdy");
   }
 
   @Test
@@ -185,8 +220,7 @@ class ExampleServerIT {
     await().atMost(WAIT).until(() -> body("/plugins").contains("crashed with SIGSEGV"));
     assertThat(body("/greet?name=World")).isEqualTo("Howdy, World!");
 
-    build.publish(source("greeter.c"), plugins.resolve("libgreeter.so"));
-    await().atMost(WAIT).until(() -> body("/greet?name=World").equals("Hello, World!"));
+    rebuildGreeterAndAwait("Hello");
   }
 
   @Test
@@ -245,6 +279,121 @@ class ExampleServerIT {
 
   @Test
   @Order(10)
+  void addingAndRemovingPluginsNeedTheToken() throws Exception {
+    HttpResponse<String> anonymous = delete("/plugins/greeter", null);
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(anonymous.headers().firstValue("WWW-Authenticate")).isPresent();
+    assertThat(delete("/plugins/greeter", "wrong-token-0123456789").statusCode()).isEqualTo(401);
+    assertThat(post("/plugins/extra", null, "{\"library\": \"libgreeter.so\"}").statusCode())
+        .isEqualTo(401);
+    HttpResponse<String> get = get("/plugins/greeter");
+    assertThat(get.statusCode()).isEqualTo(405);
+    assertThat(get.headers().firstValue("Allow")).hasValue("DELETE, POST");
+    assertThat(pluginNames()).containsExactlyInAnyOrder("greeter", "counter");
+    assertThat(body("/greet?name=World")).isEqualTo("Hello, World!");
+  }
+
+  @Test
+  @Order(11)
+  void removedGreeterAnswers503NamingItAndServesAgainOnceAddedBack() throws Exception {
+    HttpResponse<String> removed = delete("/plugins/greeter", TOKEN);
+    assertThat(removed.statusCode()).as(removed.body()).isEqualTo(204);
+    assertThat(removed.body()).isEmpty();
+
+    HttpResponse<String> greet = get("/greet?name=World");
+    assertThat(greet.statusCode()).isEqualTo(503);
+    assertThat(greet.body()).contains("plugin 'greeter' is not loaded")
+        .contains("POST /plugins/greeter");
+    assertThat(pluginNames()).containsExactly("counter");
+    assertThat(copiesOf("greeter")).isEmpty();
+    assertThat(delete("/plugins/greeter", TOKEN).statusCode()).isEqualTo(404);
+    assertThat(post("/plugins/greeter/reload", TOKEN).statusCode()).isEqualTo(404);
+
+    HttpResponse<String> added = add("greeter", "libgreeter.so");
+
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+    assertThat(added.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(added.headers().firstValue("Location")).hasValue("/plugins/greeter");
+    assertThat(added.body()).containsPattern("^\\{\"name\": \"greeter\", \"generation\": 1,"
+        + " \"sha256\": \"[0-9a-f]{64}\", \"state\": \"ACTIVE\", ");
+    assertThat(body("/greet?name=World")).isEqualTo("Hello, World!");
+    assertThat(pluginNames()).containsExactly("counter", "greeter");
+    // The re-added plugin is watched: a rebuild reaches it.
+    rebuildGreeterAndAwait("Hey");
+  }
+
+  @Test
+  @Order(12)
+  void addRefusesATakenNameABadBodyAndPathsOutsideThePluginDirectory() throws Exception {
+    HttpResponse<String> taken = add("greeter", "libcounter.so");
+    assertThat(taken.statusCode()).isEqualTo(409);
+    assertThat(taken.body()).contains("a plugin named 'greeter' is already in the registry");
+
+    for (String outside : List.of("../x.so", "/etc/passwd", "sub/libgreeter.so")) {
+      HttpResponse<String> refused = add("outside", outside);
+      assertThat(refused.statusCode()).as(outside).isEqualTo(400);
+      assertThat(refused.body()).as(outside)
+          .contains("library must be a file name inside example.plugin-dir");
+    }
+    HttpResponse<String> notJson = post("/plugins/outside", TOKEN, "library=libgreeter.so");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertThat(notJson.body()).contains("invalid JSON: expected '{' at character 1");
+    HttpResponse<String> otherShape = post("/plugins/outside", TOKEN, "{\"path\": \"x.so\"}");
+    assertThat(otherShape.statusCode()).isEqualTo(400);
+    assertThat(otherShape.body()).contains("the body must be {\"library\":");
+    assertThat(pluginNames()).containsExactly("counter", "greeter");
+  }
+
+  @Test
+  @Order(13)
+  void addOfALibraryTheRegistryRefusesAnswers422WithTheCauseAndChangesNothing() throws Exception {
+    Files.writeString(plugins.resolve("libjunk.so"), "plain text, not a shared library\n");
+
+    HttpResponse<String> junk = add("junk", "libjunk.so");
+
+    assertThat(junk.statusCode()).as(junk.body()).isEqualTo(422);
+    assertThat(junk.body()).contains("plugin 'junk' was not added")
+        .contains(plugins.resolve("libjunk.so") + " is not an ELF file");
+    HttpResponse<String> missing = add("missing", "libmissing.so");
+    assertThat(missing.statusCode()).isEqualTo(422);
+    assertThat(missing.body()).contains("does not exist");
+    assertThat(pluginNames()).containsExactly("counter", "greeter");
+    assertThat(copiesOf("junk")).isEmpty();
+    assertThat(copiesOf("missing")).isEmpty();
+    assertThat(body("/greet?name=World")).isEqualTo("Hey, World!");
+  }
+
+  @Test
+  @Order(14)
+  void removedCounterAnswers503AndStartsAfreshOnceAddedBack() throws Exception {
+    assertThat(Long.parseLong(body("/count"))).isGreaterThan(1);
+    assertThat(delete("/plugins/counter", TOKEN).statusCode()).isEqualTo(204);
+
+    HttpResponse<String> count = get("/count");
+    assertThat(count.statusCode()).isEqualTo(503);
+    assertThat(count.body()).contains("plugin 'counter' is not loaded");
+    // The configured required-symbols still hold for the name: the greeter's library is refused.
+    HttpResponse<String> wrong = add("counter", "libgreeter.so");
+    assertThat(wrong.statusCode()).isEqualTo(422);
+    assertThat(wrong.body()).contains("does not export required symbol 'counter_next'");
+    assertThat(get("/count").statusCode()).isEqualTo(503);
+
+    HttpResponse<String> added = add("counter", "libcounter.so");
+
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+    assertThat(added.body()).contains("\"name\": \"counter\", \"generation\": 1,")
+        .contains("\"stateful\": true");
+    // A new plugin: its state starts afresh, then moves across its reloads again.
+    assertThat(body("/count")).isEqualTo("1");
+    assertThat(body("/count")).isEqualTo("2");
+    build.publish(source("counter.c") + "\nlong counter_build(void) { return 3; }\n",
+        plugins.resolve("libcounter.so"));
+    await().atMost(WAIT).until(() -> body("/plugins").contains("\"name\": \"counter\", \"generation\": 2"));
+    assertThat(body("/count")).isEqualTo("3");
+  }
+
+  @Test
+  @Order(20)
   void stopsCleanlyOnSigterm() throws Exception {
     try (Stream<Path> copies = Files.walk(shadow)) {
       assertThat(copies.filter(Files::isRegularFile)).isNotEmpty();

@@ -62,6 +62,12 @@ public final class ReloadModule extends AbstractModule {
    * Binds {@code api} so that each call of an injected instance runs on the current version of
    * {@code plugin}, inside a lease taken and released around the call. Method names are the
    * exported symbols (or {@link dev.reload.Symbol}).
+   *
+   * <p>The name is looked up at each call, not once: while no plugin of that name is in the
+   * registry (never added, or {@linkplain PluginRegistry#remove removed}), each call throws {@link
+   * dev.reload.UnknownPluginException} naming it; once a plugin of that name is {@linkplain
+   * PluginRegistry#add added} (again), calls run on it. A call that succeeds costs nothing more for
+   * this: the new plugin is looked up only when the old one refuses the call.
    */
   public static <T> void bindPlugin(Binder binder, Class<T> api, String plugin) {
     binder.bind(api).toProvider(new PluginInterfaceProvider<>(api, plugin)).in(Scopes.SINGLETON);

@@ -12,9 +12,11 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
+import dev.reload.PluginSettings;
 import dev.reload.ReloadEvent;
 import dev.reload.ReloadListener;
 import dev.reload.Symbol;
+import dev.reload.UnknownPluginException;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
@@ -42,6 +44,12 @@ class ReloadModuleTest {
     long next();
 
     int version();
+  }
+
+  /** A plugin the configuration does not name, added while the registry runs. */
+  public interface LateCounter {
+    @Symbol("counter_next")
+    long next();
   }
 
   /** Counts calls so a test can see the module used it. */
@@ -87,6 +95,7 @@ class ReloadModuleTest {
         bind(MeterRegistry.class).toInstance(meters);
         ReloadModule.bindStateSnapshot(binder(), "counter").to(CountingSnapshot.class);
         ReloadModule.bindPlugin(binder(), Counter.class, "counter");
+        ReloadModule.bindPlugin(binder(), LateCounter.class, "late");
         ReloadModule.bindListener(binder()).toInstance(events::add);
       }
     });
@@ -129,6 +138,64 @@ class ReloadModuleTest {
     await().atMost(WAIT).until(() -> counter.version() == 2);
     assertThat(counter.next()).isEqualTo(2);
     assertThat(counter.toString()).isEqualTo("Counter bound to plugin 'counter'");
+  }
+
+  @Test
+  void injectedInterfaceFailsNamingItsRemovedPluginAndServesThePluginAddedBackUnderItsName() {
+    Counter counter = injector.getInstance(Counter.class);
+    service.startAsync().awaitRunning();
+    PluginRegistry registry = injector.getInstance(PluginRegistry.class);
+    assertThat(counter.next()).isEqualTo(1);
+
+    registry.remove("counter");
+
+    for (int call = 0; call < 2; call++) { // each call fails, not only the first
+      assertThatThrownBy(counter::next).isInstanceOf(UnknownPluginException.class)
+          .hasMessageContaining("no plugin named 'counter'");
+    }
+    assertThat(dir.shadowFiles()).noneMatch(file -> file.getFileName().toString()
+        .startsWith("counter-"));
+
+    dir.publish("counter", Sources.counter(3));
+    registry.add(PluginSettings.builder("counter")
+        .requiredSymbols("counter_next", "counter_get", "counter_set").build());
+
+    assertThat(counter.version()).isEqualTo(3);
+    assertThat(counter.next()).isEqualTo(1); // a new plugin: its state starts afresh
+    assertThat(counter.next()).isEqualTo(2);
+    assertThat(events).extracting(event -> event.getClass().getSimpleName())
+        .containsExactly("Removed", "Added");
+  }
+
+  @Test
+  void injectedInterfaceFollowsAPluginReplacedWithoutACallInBetween() {
+    Counter counter = injector.getInstance(Counter.class);
+    service.startAsync().awaitRunning();
+    PluginRegistry registry = injector.getInstance(PluginRegistry.class);
+    assertThat(counter.version()).isEqualTo(1); // bound to the first Plugin object
+
+    registry.remove("counter");
+    dir.publish("counter", Sources.counter(4));
+    registry.add(PluginSettings.builder("counter").build());
+
+    assertThat(counter.version()).isEqualTo(4);
+    assertThat(registry.plugin("counter").current().generation()).isEqualTo(1);
+  }
+
+  @Test
+  void pluginAddedThroughTheInjectedRegistryServesItsInjectedInterface() {
+    LateCounter late = injector.getInstance(LateCounter.class);
+    service.startAsync().awaitRunning();
+    assertThatThrownBy(late::next).isInstanceOf(UnknownPluginException.class)
+        .hasMessageContaining("no plugin named 'late'");
+    dir.publish("late", Sources.counter(1));
+
+    injector.getInstance(PluginRegistry.class).add(PluginSettings.builder("late").build());
+
+    assertThat(late.next()).isEqualTo(1);
+    assertThat(late.next()).isEqualTo(2);
+    assertThat(injector.getInstance(PluginRegistry.class).plugins()).extracting(p -> p.name())
+        .endsWith("late");
   }
 
   @Test
