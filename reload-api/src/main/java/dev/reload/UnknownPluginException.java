@@ -2,12 +2,12 @@ package dev.reload;
 
 import java.util.Collection;
 
-/** No plugin of the requested name is configured. */
+/** No plugin of the requested name is in the registry (never configured or added, or removed). */
 public class UnknownPluginException extends PluginException {
 
   private static final long serialVersionUID = 1L;
 
   public UnknownPluginException(String name, Collection<String> known) {
-    super("no plugin named '" + name + "'; configured plugins: " + known);
+    super("no plugin named '" + name + "'; plugins in the registry: " + known);
   }
 }

@@ -194,6 +194,18 @@ class ExampleServerIT {
 
   @Test
   @Order(5)
+  void libraryDroppedIntoThePluginDirectoryBecomesAPlugin() throws Exception {
+    build.publish(source("greeter.c").replace("\"Hello, %s!\"", "\"Ahoy, %s!\""),
+        plugins.resolve("libahoy.so"));
+
+    await().atMost(WAIT).until(() -> pluginNames().contains("ahoy"));
+    assertThat(pluginNames()).containsExactly("counter", "greeter", "ahoy");
+    assertThat(delete("/plugins/ahoy", TOKEN).statusCode()).isEqualTo(204);
+    assertThat(pluginNames()).doesNotContain("ahoy");
+  }
+
+  @Test
+  @Order(5)
   void listsEveryPluginWithItsVersionFacts() throws Exception {
     String plugins = body("/plugins");
     for (String name : List.of("greeter", "counter")) {

@@ -243,7 +243,7 @@ class LoadingTest {
     try (PluginRegistry registry = start(dir, PluginSettings.builder("counter").build())) {
       assertThatThrownBy(() -> registry.plugin("nope"))
           .isInstanceOf(UnknownPluginException.class)
-          .hasMessage("no plugin named 'nope'; configured plugins: [counter]");
+          .hasMessage("no plugin named 'nope'; plugins in the registry: [counter]");
       assertThat(registry.find("nope")).isEmpty();
       assertThat(registry.plugins()).extracting(Plugin::name).containsExactly("counter");
     }
