@@ -95,8 +95,10 @@ public final class ReloadMetrics implements MeterBinder {
     public void reloaded(ReloadOutcome outcome) {
       String result;
       String step = "none";
-      if (outcome instanceof ReloadOutcome.Swapped swapped) {
-        result = swapped.rollback() ? "rolled_back" : "swapped";
+      if (outcome instanceof ReloadOutcome.Swapped) {
+        result = "swapped";
+      } else if (outcome instanceof ReloadOutcome.RolledBack) {
+        result = "rolled_back";
       } else if (outcome instanceof ReloadOutcome.Failed failed) {
         result = "failed";
         step = failed.step().name().toLowerCase(Locale.ROOT);
