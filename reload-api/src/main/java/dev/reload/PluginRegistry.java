@@ -11,6 +11,22 @@ import java.util.concurrent.CompletableFuture;
  * that calls {@link #update()} (as the Rust crate {@code dynamic_reload} does). Reloads of one
  * plugin never overlap.
  *
+ * <p><b>Where Reload differs from {@code dynamic_reload}.</b> The crate's {@code update} calls one
+ * callback with {@code Before}, {@code After} or {@code ReloadFailed}, and the application moves
+ * its state by hand: it saves at {@code Before}, before the new library is loaded, and restores
+ * at {@code After}. Here:
+ *
+ * <ul>
+ *   <li>{@link ReloadEvent.Before} fires only once the candidate has been staged, loaded and
+ *       checked; a file that cannot be loaded reports {@link ReloadEvent.Failed} alone.
+ *   <li>State moves through the plugin's {@link dev.reload.spi.StateSnapshot} (capture from the
+ *       outgoing version, restore into the incoming one, callers held at the gate meanwhile), not
+ *       through Before/After callbacks. {@link ReloadListener}s are told what happened; they take
+ *       no part in it.
+ *   <li>A failed reload leaves the outgoing version serving with its state, and {@link
+ *       #rollback} returns to the previous good version.
+ * </ul>
+ *
  * <p>This interface is thread-safe: every method may be called from any thread. Listeners are
  * called on the thread that runs the reload, never while the registry holds a lock.
  */
@@ -74,8 +90,9 @@ public interface PluginRegistry extends AutoCloseable {
 
   /**
    * Requests a return to the plugin's previous good version, moving its state across as a reload
-   * does. Completes with {@link ReloadOutcome.Failed} at step {@link ReloadStep#STAGE} if there is
-   * no previous version to return to.
+   * does. Completes with {@link ReloadOutcome.RolledBack}, or with {@link ReloadOutcome.Failed} of
+   * kind {@link ReloadKind#ROLLBACK}: at step {@link ReloadStep#STAGE} if there is no previous
+   * version to return to.
    *
    * @throws UnknownPluginException if no plugin of that name is configured
    */

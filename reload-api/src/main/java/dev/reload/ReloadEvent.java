@@ -5,30 +5,69 @@ import java.time.Duration;
 
 /**
  * Something that happened during a reload, reported to {@link ReloadListener}s on the thread that
- * runs the reload. Events are immutable.
+ * runs the reload. Events are immutable and thread-safe.
  *
  * <p>A successful reload reports {@link Before} then {@link After}; a rollback reports
  * {@link Before} then {@link RolledBack}; a reload that fails before the candidate is loaded
  * reports only {@link Failed}, one that fails later reports {@link Before} then {@link Failed}.
  * The plugin set changing at runtime reports {@link Added} and {@link Removed}.
+ *
+ * <p><b>Coming from {@code dynamic_reload}.</b> The names are the Rust crate's, the meanings are
+ * not quite:
+ *
+ * <ul>
+ *   <li>{@link Before} fires once the candidate has been staged, loaded and checked, just before
+ *       the swap; not, as {@code UpdateState::Before} does, before anything is loaded. A file that
+ *       cannot be loaded never causes a {@code Before}, only a {@link Failed}.
+ *   <li>State does not move through these events. Where {@code dynamic_reload} expects the
+ *       application to save state at {@code Before} and restore it at {@code After}, here a
+ *       {@link dev.reload.spi.StateSnapshot} captures and restores it, between the two events and
+ *       while callers wait at the gate; by {@link After} the incoming version already holds the
+ *       state. Listeners only observe.
+ *   <li>{@link Failed} (the crate's {@code ReloadFailed}) carries the step that failed and the
+ *       cause, and the outgoing version keeps serving with its state.
+ *   <li>{@link RolledBack} has no counterpart there.
+ * </ul>
  */
 public sealed interface ReloadEvent {
 
   /** The name of the plugin being reloaded. */
   String plugin();
 
-  /** The candidate is loaded and checked; the swap is about to start. */
+  /**
+   * The candidate {@code to} is loaded and checked; the swap is about to start. State has not
+   * moved yet: {@code from} still serves and still holds it.
+   */
   record Before(String plugin, PluginVersion from, PluginVersion to) implements ReloadEvent {}
 
   /** The candidate is current and holds the restored state. */
   record After(String plugin, PluginVersion from, PluginVersion to, Duration duration)
       implements ReloadEvent {}
 
-  /** The reload was aborted; {@code current} keeps serving with its state. */
-  record Failed(
-      String plugin, PluginVersion current, Path source, ReloadStep step, Throwable cause,
-      Duration duration)
-      implements ReloadEvent {}
+  /**
+   * The reload or rollback was aborted; {@code current} keeps serving with its state. The same
+   * facts, component for component, as the {@link ReloadOutcome.Failed} the request completes
+   * with and {@link Plugin#lastFailure()} returns.
+   */
+  record Failed(String plugin, ReloadKind kind, PluginVersion current, Path source,
+      ReloadStep step, Throwable cause, Duration duration) implements ReloadEvent {
+
+    /** The event that reports {@code outcome}. */
+    public Failed(ReloadOutcome.Failed outcome) {
+      this(outcome.plugin(), outcome.kind(), outcome.current(), outcome.source(), outcome.step(),
+          outcome.cause(), outcome.duration());
+    }
+
+    /** The outcome with the same facts. */
+    public ReloadOutcome.Failed outcome() {
+      return new ReloadOutcome.Failed(plugin, kind, current, source, step, cause, duration);
+    }
+
+    /** One line a person can act on, as {@link ReloadOutcome.Failed#reason()}. */
+    public String reason() {
+      return outcome().reason();
+    }
+  }
 
   /** A rollback made the previous good version current again (as a new generation). */
   record RolledBack(String plugin, PluginVersion from, PluginVersion to, Duration duration)

@@ -1,32 +1,78 @@
 package dev.reload;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 
-/** How a requested reload or rollback ended. Immutable. */
+/**
+ * How a requested reload or rollback ended: what the futures of {@link PluginRegistry#reload} and
+ * {@link PluginRegistry#rollback} complete with. Each ending but {@link Unchanged} matches the last
+ * event the listeners saw: {@link Swapped} the {@link ReloadEvent.After}, {@link RolledBack} the
+ * {@link ReloadEvent.RolledBack}, and {@link Failed} the {@link ReloadEvent.Failed}, whose facts
+ * are the same, component for component.
+ *
+ * <p>Immutable and thread-safe.
+ */
 public sealed interface ReloadOutcome {
 
   /** The name of the plugin. */
   String plugin();
 
+  /** Whether this ended a reload or a rollback. */
+  ReloadKind kind();
+
   /** How long the reload took, from staging to the end. */
   Duration duration();
 
-  /** The incoming version is current. */
-  record Swapped(String plugin, PluginVersion from, PluginVersion to, Duration duration,
-      boolean rollback) implements ReloadOutcome {}
+  /** A reload made the incoming version, loaded from the library file, current. */
+  record Swapped(String plugin, PluginVersion from, PluginVersion to, Duration duration)
+      implements ReloadOutcome {
+
+    /** Always {@link ReloadKind#RELOAD}: a rollback that succeeds ends as {@link RolledBack}. */
+    @Override
+    public ReloadKind kind() {
+      return ReloadKind.RELOAD;
+    }
+  }
+
+  /**
+   * A rollback made the previous good version current again, as a new generation {@code to}
+   * loaded from the copy kept of it, with the state moved across as a reload moves it.
+   */
+  record RolledBack(String plugin, PluginVersion from, PluginVersion to, Duration duration)
+      implements ReloadOutcome {
+
+    /** Always {@link ReloadKind#ROLLBACK}. */
+    @Override
+    public ReloadKind kind() {
+      return ReloadKind.ROLLBACK;
+    }
+  }
 
   /** The library file has the same bytes as the current version: nothing was loaded. */
   record Unchanged(String plugin, PluginVersion current, Duration duration)
-      implements ReloadOutcome {}
+      implements ReloadOutcome {
 
-  /** The reload was aborted at {@code step}; {@code current} keeps serving with its state. */
-  record Failed(String plugin, PluginVersion current, ReloadStep step, Throwable cause,
-      Duration duration) implements ReloadOutcome {
+    /** Always {@link ReloadKind#RELOAD}: a rollback always loads the version it returns to. */
+    @Override
+    public ReloadKind kind() {
+      return ReloadKind.RELOAD;
+    }
+  }
+
+  /**
+   * The reload or rollback was aborted at {@code step}; {@code current} keeps serving with its
+   * state. {@code source} is the plugin's library file, for a failed rollback too (which staged
+   * the copy kept of the previous version). The same facts as the {@link ReloadEvent.Failed} the
+   * listeners saw.
+   */
+  record Failed(String plugin, ReloadKind kind, PluginVersion current, Path source,
+      ReloadStep step, Throwable cause, Duration duration) implements ReloadOutcome {
 
     /** One line a person can act on: the step and the cause's message. */
     public String reason() {
       String message = cause.getMessage();
-      return step.name().toLowerCase(java.util.Locale.ROOT) + ": "
+      return step.name().toLowerCase(Locale.ROOT) + ": "
           + (message == null ? cause.getClass().getName() : message);
     }
   }

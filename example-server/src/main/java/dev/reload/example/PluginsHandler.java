@@ -176,17 +176,19 @@ final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
   }
 
   private static String outcome(ReloadOutcome outcome, Plugin plugin) {
-    String kind;
+    String ending;
     String reason = null;
-    if (outcome instanceof ReloadOutcome.Swapped swapped) {
-      kind = swapped.rollback() ? "rolled_back" : "swapped";
+    if (outcome instanceof ReloadOutcome.Swapped) {
+      ending = "swapped";
+    } else if (outcome instanceof ReloadOutcome.RolledBack) {
+      ending = "rolled_back";
     } else if (outcome instanceof ReloadOutcome.Failed failed) {
-      kind = "failed";
+      ending = "failed";
       reason = failed.reason();
     } else {
-      kind = "unchanged";
+      ending = "unchanged";
     }
-    return "{\"plugin\": " + Json.string(plugin.name()) + ", \"outcome\": " + Json.string(kind)
+    return "{\"plugin\": " + Json.string(plugin.name()) + ", \"outcome\": " + Json.string(ending)
         + ", \"generation\": " + plugin.current().generation()
         + ", \"millis\": " + outcome.duration().toMillis()
         + ", \"reason\": " + Json.string(reason) + "}";

@@ -6,8 +6,6 @@ import dev.reload.ReloadEvent;
 import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
-import dev.reload.core.internal.DefaultPluginRegistry;
-import dev.reload.core.internal.ReloadObserver;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -124,17 +122,14 @@ public final class ReloadHarness {
             outcomes.add(event);
           }
         })
+        .meterRegistry(new GatePauses((plugin, nanos) -> {
+          if (plugin.equals(STATEFUL)) {
+            pauses.add(nanos);
+          } else {
+            statelessBlocked.incrementAndGet();
+          }
+        }))
         .build();
-    ((DefaultPluginRegistry) registry).addObserver(new ReloadObserver() {
-      @Override
-      public void callerPaused(String plugin, long nanos) {
-        if (plugin.equals(STATEFUL)) {
-          pauses.add(nanos);
-        } else {
-          statelessBlocked.incrementAndGet();
-        }
-      }
-    });
     List<Thread> callers = List.of(
         caller("caller-stateful", () -> callStateful(registry)),
         caller("caller-stateless", () -> callStateless(registry)));

@@ -2,8 +2,12 @@ package dev.reload.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.Timer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -71,5 +75,19 @@ class BenchmarksTest {
     String text = Files.readString(readme);
     assertThat(text).startsWith("# Title\n\n" + ReadmeTable.START + "\nMeasured on ")
         .contains("| new | table |").doesNotContain("old table").endsWith(ReadmeTable.END + "\n\nafter\n");
+  }
+
+  @Test
+  void gatePausesHandsOnEverySampleOfTheGateTimerAndNoOther() {
+    List<String> samples = new ArrayList<>();
+    GatePauses meters = new GatePauses((plugin, nanos) -> samples.add(plugin + "=" + nanos));
+
+    Timer.builder("reload.gate.pause").tag("plugin", "state").register(meters)
+        .record(3, TimeUnit.MICROSECONDS);
+    Timer.builder("reload.drain").tag("plugin", "state").register(meters)
+        .record(5, TimeUnit.MICROSECONDS);
+
+    assertThat(samples).containsExactly("state=3000");
+    assertThat(meters.get("reload.gate.pause").timer().count()).isEqualTo(1);
   }
 }

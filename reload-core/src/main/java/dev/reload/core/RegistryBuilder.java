@@ -1,10 +1,10 @@
 package dev.reload.core;
 
-import dev.reload.PluginRegistry;
 import dev.reload.ReloadListener;
 import dev.reload.core.internal.DefaultPluginRegistry;
 import dev.reload.spi.StateSnapshot;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Builds a {@link PluginRegistry}: settings, plus what only code can give (state snapshots,
+ * Builds a {@link ReloadRegistry}: settings, plus what only code can give (state snapshots,
  * listeners, a meter registry, a clock).
  *
  * <pre>{@code
- * PluginRegistry registry = RegistryBuilder.of(ReloadSettings.fromConfig(ConfigFactory.load()))
+ * ReloadRegistry registry = RegistryBuilder.of(ReloadSettings.fromConfig(ConfigFactory.load()))
  *     .stateSnapshot("counter", new CounterSnapshot())
  *     .meterRegistry(meterRegistry)
  *     .build();
@@ -59,7 +59,10 @@ public final class RegistryBuilder {
     return this;
   }
 
-  /** Records the registry's meters ({@link ReloadMetrics}) in {@code registry}. */
+  /**
+   * Records the registry's meters ({@link ReloadMetrics}, no extra tags) in {@code registry}. For
+   * extra tags, bind {@link ReloadRegistry#metrics(Iterable)} after {@link #build()} instead.
+   */
   public RegistryBuilder meterRegistry(MeterRegistry registry) {
     meterRegistries.add(Objects.requireNonNull(registry, "registry"));
     return this;
@@ -76,11 +79,12 @@ public final class RegistryBuilder {
    *
    * @throws dev.reload.PluginException naming the plugin that cannot be loaded and why
    */
-  public PluginRegistry build() {
-    DefaultPluginRegistry registry =
+  public ReloadRegistry build() {
+    ReloadRegistry registry =
         DefaultPluginRegistry.start(settings, Map.copyOf(snapshots), List.copyOf(listeners), clock);
     try {
-      meterRegistries.forEach(new ReloadMetrics(registry)::bindTo);
+      MeterBinder metrics = registry.metrics();
+      meterRegistries.forEach(metrics::bindTo);
     } catch (RuntimeException e) {
       registry.close();
       throw e;

@@ -8,6 +8,7 @@ import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.PluginVersion;
 import dev.reload.ReloadEvent;
+import dev.reload.ReloadKind;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.VersionState;
@@ -106,6 +107,7 @@ class FailedReloadTest {
     assertThat(failed.cause()).hasMessageContaining(reason);
     assertThat(failed.current()).isSameAs(serving);
     assertThat(failed.source()).isEqualTo(dir.lib("counter"));
+    assertThat(failed.kind()).isEqualTo(ReloadKind.RELOAD);
     assertThat(registry.plugin("counter").lastFailure()).hasValueSatisfying(
         failure -> assertThat(failure.reason()).contains(reason));
 
@@ -293,6 +295,14 @@ class FailedReloadTest {
     assertThat(events.get(1)).isInstanceOf(ReloadEvent.Failed.class);
     ReloadEvent.Before before = (ReloadEvent.Before) events.get(0);
     assertThat(before.to().state()).isEqualTo(VersionState.DISPOSED);
-    assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Failed.class);
+
+    // Asked for again, it fails again: the outcome, the event and lastFailure say the same.
+    ReloadOutcome again = registry.reload("counter").join();
+    assertThat(again).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
+      assertThat(failed.kind()).isEqualTo(ReloadKind.RELOAD);
+      assertThat(events).last().isEqualTo(new ReloadEvent.Failed(failed));
+      assertThat(((ReloadEvent.Failed) events.get(events.size() - 1)).outcome()).isEqualTo(failed);
+      assertThat(registry.plugin("counter").lastFailure()).contains(failed);
+    });
   }
 }

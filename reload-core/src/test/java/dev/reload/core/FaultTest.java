@@ -10,7 +10,6 @@ import dev.reload.ReloadEvent;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.VersionState;
-import dev.reload.core.internal.DefaultPluginRegistry;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.PluginDir;
@@ -60,8 +59,8 @@ class FaultTest {
 
   @Test
   void shadowDirectoryThatCannotBeWrittenFailsTheStageAndNothingElse() throws Exception {
-    Path shadow = ((DefaultPluginRegistry) registry).shadowDirectory();
     Path kept = registry.plugin("counter").current().shadowPath();
+    Path shadow = kept.getParent(); // the registry's own directory of shadow copies
     Path moved = Files.move(shadow, root.resolve("shadow-aside"));
     Files.writeString(shadow, "not a directory");
     dir.publish("counter", Sources.counter(2));

@@ -14,6 +14,7 @@ import dev.reload.UnknownPluginException;
 import dev.reload.VersionState;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ class LoadingTest {
 
   @TempDir Path root;
 
-  private PluginRegistry start(PluginDir dir, PluginSettings... plugins) {
+  private ReloadRegistry start(PluginDir dir, PluginSettings... plugins) {
     ReloadSettings.Builder settings = dir.settings().watchEnabled(false);
     for (PluginSettings plugin : plugins) {
       settings.plugin(plugin);
@@ -194,7 +195,9 @@ class LoadingTest {
   void boundInterfaceCallsTheCurrentVersion() {
     PluginDir dir = new PluginDir(root);
     dir.publish("counter", Sources.counter(1));
-    try (PluginRegistry registry = start(dir, PluginSettings.builder("counter").build())) {
+    try (ReloadRegistry registry = start(dir, PluginSettings.builder("counter").build())) {
+      SimpleMeterRegistry meters = new SimpleMeterRegistry();
+      registry.metrics().bindTo(meters);
       Plugin plugin = registry.plugin("counter");
       Counter counter = plugin.bind(Counter.class);
       counter.counter_set(10);
@@ -203,8 +206,9 @@ class LoadingTest {
       assertThat(counter.twice()).isEqualTo(13);
       assertThat(counter.add(20, 22)).isEqualTo(42);
       assertThat(counter.toString()).contains("Counter", "counter");
-      assertThat(registry instanceof dev.reload.core.internal.DefaultPluginRegistry engine
-          ? engine.inFlight("counter") : -1).isZero();
+      // Every call closed its lease.
+      assertThat(meters.get("reload.leases.in.flight").tag("plugin", "counter").gauge().value())
+          .isZero();
     }
   }
 

@@ -1,16 +1,19 @@
 package dev.reload.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
+import dev.reload.ReloadOutcome;
+import dev.reload.testing.Calls;
+import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.HeldRestore;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -84,12 +87,29 @@ class MetricsTest {
   }
 
   @Test
-  void metricsNeedARegistryBuiltByTheBuilder() {
-    PluginRegistry foreign = java.lang.reflect.Proxy.newProxyInstance(
-        getClass().getClassLoader(), new Class<?>[] {PluginRegistry.class},
-        (proxy, method, args) -> null) instanceof PluginRegistry r ? r : null;
-    assertThatThrownBy(() -> new ReloadMetrics(foreign))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("registries built by RegistryBuilder");
+  void metricsBoundAfterBuildCarryTheExtraTagsOnEveryMeter() {
+    PluginDir dir = new PluginDir(root);
+    dir.publish("counter", Sources.counter(1));
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    try (ReloadRegistry registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build()).build())
+        .stateSnapshot("counter", new CounterSnapshot())
+        .build()) {
+      registry.metrics(Tags.of("app", "test")).bindTo(meters);
+      Calls.next(registry, "counter");
+      dir.publish("counter", Sources.counter(2));
+      registry.reload("counter").join();
+      assertThat(registry.rollback("counter").join()).isInstanceOf(ReloadOutcome.RolledBack.class);
+      assertThat(registry.rollback("counter").join()).isInstanceOf(ReloadOutcome.RolledBack.class);
+
+      assertThat(meters.get("reload.duration").tags("app", "test", "plugin", "counter",
+          "outcome", "swapped", "step", "none").timer().count()).isEqualTo(1);
+      assertThat(meters.get("reload.duration").tags("app", "test", "outcome", "rolled_back")
+          .timer().count()).isEqualTo(2);
+      assertThat(meters.get("reload.generation").tags("app", "test", "plugin", "counter").gauge()
+          .value()).isEqualTo(4.0);
+      assertThat(meters.getMeters()).isNotEmpty().allSatisfy(meter ->
+          assertThat(meter.getId().getTag("app")).isEqualTo("test"));
+    }
   }
 }

@@ -8,6 +8,7 @@ import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.PluginVersion;
 import dev.reload.ReloadEvent;
+import dev.reload.ReloadKind;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.VersionState;
@@ -85,7 +86,7 @@ class ReloadTest {
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Swapped.class, swapped -> {
       assertThat(swapped.from()).isSameAs(first);
       assertThat(swapped.to().generation()).isEqualTo(2);
-      assertThat(swapped.rollback()).isFalse();
+      assertThat(swapped.kind()).isEqualTo(ReloadKind.RELOAD);
     });
     assertThat(version(registry, "counter")).isEqualTo(2);
     assertThat(registry.plugin("counter").current().generation()).isEqualTo(2);
@@ -310,9 +311,9 @@ class ReloadTest {
 
     ReloadOutcome outcome = registry.rollback("counter").join();
 
-    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Swapped.class, swapped -> {
-      assertThat(swapped.rollback()).isTrue();
-      assertThat(swapped.to().generation()).isEqualTo(3);
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.RolledBack.class, rolledBack -> {
+      assertThat(rolledBack.kind()).isEqualTo(ReloadKind.ROLLBACK);
+      assertThat(rolledBack.to().generation()).isEqualTo(3);
     });
     assertThat(version(registry, "counter")).isEqualTo(1);
     assertThat(next(registry)).isEqualTo(3);
@@ -336,8 +337,14 @@ class ReloadTest {
     ReloadOutcome outcome = registry.rollback("counter").join();
 
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
+      assertThat(failed.kind()).isEqualTo(ReloadKind.ROLLBACK);
       assertThat(failed.step()).isEqualTo(ReloadStep.STAGE);
       assertThat(failed.reason()).contains("no previous version to roll back to");
+      assertThat(failed.current()).isSameAs(first);
+      assertThat(failed.source()).isEqualTo(dir.lib("counter"));
+      // The listeners were told the same facts.
+      assertThat(events).containsExactly(new ReloadEvent.Failed(failed));
+      assertThat(registry.plugin("counter").lastFailure()).contains(failed);
     });
     assertThat(registry.plugin("counter").current()).isSameAs(first);
   }

@@ -10,8 +10,12 @@ import dev.reload.ReloadEvent;
 import dev.reload.ReloadListener;
 import dev.reload.ReloadOutcome;
 import dev.reload.core.Keys;
+import dev.reload.core.ReloadMetrics;
+import dev.reload.core.ReloadRegistry;
 import dev.reload.core.ReloadSettings;
 import dev.reload.spi.StateSnapshot;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
@@ -36,13 +40,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine behind {@link PluginRegistry}: wires the shadow store, the pipeline, the scheduler,
- * the retirer and the watcher, and tears them down in reverse on close.
+ * the retirer and the watcher, and tears them down in reverse on close. Public only because
+ * {@link dev.reload.core.RegistryBuilder} starts it from another package; everything else here is
+ * reached through {@link ReloadRegistry}.
  *
  * <p>Thread-safe. The plugin set is live ({@link PluginSet}): plugins join by {@link #add} and
  * leave by {@link #remove} at any time; everything else mutable lives in the parts, each of which
  * documents its own guard.
  */
-public final class DefaultPluginRegistry implements PluginRegistry {
+public final class DefaultPluginRegistry implements ReloadRegistry {
 
   private static final Logger log = LoggerFactory.getLogger(DefaultPluginRegistry.class);
   private static final AtomicInteger IDS = new AtomicInteger();
@@ -297,30 +303,20 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     return runs;
   }
 
+  @Override
+  public ReloadMetrics metrics(Iterable<Tag> tags) {
+    return new EngineMetrics(this, Tags.of(tags));
+  }
+
   /** Adds a receiver of the engine's measurements (a meter binder). */
-  public void addObserver(ReloadObserver observer) {
+  void addObserver(ReloadObserver observer) {
     observers.add(observer);
   }
 
-  /** Removes a receiver added by {@link #addObserver}. */
-  public void removeObserver(ReloadObserver observer) {
-    observers.remove(observer);
-  }
-
   /** The number of open leases on the plugin's current version; 0 if there is no such plugin. */
-  public long inFlight(String plugin) {
+  long inFlight(String plugin) {
     ManagedPlugin managed = plugins.get(plugin);
     return managed == null ? 0 : managed.currentVersion().inFlight();
-  }
-
-  /** This registry's own directory of shadow copies. */
-  public Path shadowDirectory() {
-    return store.directory();
-  }
-
-  /** The settings the registry runs with. */
-  public ReloadSettings settings() {
-    return settings;
   }
 
   private void fileChanged(Path file) {

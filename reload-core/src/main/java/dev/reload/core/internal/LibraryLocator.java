@@ -12,18 +12,18 @@ import java.util.List;
  * {@code library} is used as is; otherwise each search path is tried in order and the first
  * holding the file wins; with no search paths, the working directory. Immutable and thread-safe.
  */
-public final class LibraryLocator {
+final class LibraryLocator {
 
   private final List<Path> searchPaths;
   private final Platform platform;
 
-  public LibraryLocator(List<Path> searchPaths, Platform platform) {
+  LibraryLocator(List<Path> searchPaths, Platform platform) {
     this.searchPaths = searchPaths.isEmpty() ? List.of(Path.of("")) : List.copyOf(searchPaths);
     this.platform = platform;
   }
 
   /** The file name or relative path the plugin's library is looked up by. */
-  public String fileName(PluginSettings plugin) {
+  String fileName(PluginSettings plugin) {
     return plugin.platformName() ? platform.fileName(plugin.library()) : plugin.library();
   }
 
@@ -32,7 +32,7 @@ public final class LibraryLocator {
    *
    * @throws PluginException listing every place looked in, if none holds the file
    */
-  public Path locate(PluginSettings plugin) {
+  Path locate(PluginSettings plugin) {
     String fileName = fileName(plugin);
     Path given = Path.of(fileName);
     if (given.isAbsolute()) {

@@ -21,10 +21,6 @@ final class Observers implements ReloadObserver {
     observers.add(observer);
   }
 
-  void remove(ReloadObserver observer) {
-    observers.remove(observer);
-  }
-
   @Override
   public void reloaded(ReloadOutcome outcome) {
     each(outcome.plugin(), observer -> observer.reloaded(outcome));

@@ -9,7 +9,7 @@ import java.util.OptionalInt;
  * Facts about the platform this JVM runs on that decide how libraries are named, opened and
  * checked. Immutable and thread-safe.
  */
-public enum Platform {
+enum Platform {
   LINUX("lib", ".so", 0x2 /* RTLD_NOW | RTLD_LOCAL (0) */),
   MACOS("lib", ".dylib", 0x2 | 0x4 /* RTLD_NOW | RTLD_LOCAL */),
   WINDOWS("", ".dll", 0 /* LoadLibrary takes no flags */),
@@ -26,7 +26,7 @@ public enum Platform {
   }
 
   /** The platform of this JVM. */
-  public static Platform current() {
+  static Platform current() {
     return of(System.getProperty("os.name", ""));
   }
 
@@ -45,7 +45,7 @@ public enum Platform {
   }
 
   /** The file name of a library called {@code name}: {@code libx.so}, {@code x.dll}, {@code libx.dylib}. */
-  public String fileName(String name) {
+  String fileName(String name) {
     return prefix + name + suffix;
   }
 

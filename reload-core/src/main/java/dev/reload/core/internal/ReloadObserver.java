@@ -6,7 +6,7 @@ import dev.reload.ReloadOutcome;
  * What the engine reports for metrics. Implementations must be thread-safe and quick:
  * {@link #callerPaused} runs on callers' threads. Must not throw.
  */
-public interface ReloadObserver {
+interface ReloadObserver {
 
   ReloadObserver NONE = new ReloadObserver() {};
 

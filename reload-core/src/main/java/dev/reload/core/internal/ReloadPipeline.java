@@ -2,6 +2,7 @@ package dev.reload.core.internal;
 
 import dev.reload.PluginException;
 import dev.reload.ReloadEvent;
+import dev.reload.ReloadKind;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.spi.StatePayload;
@@ -78,7 +79,7 @@ final class ReloadPipeline {
 
   /** Reloads from the plugin's library file. Caller holds the plugin's reload lock. */
   ReloadOutcome reload(ManagedPlugin plugin) {
-    return run(plugin, plugin.sourcePath(), false);
+    return run(plugin, plugin.sourcePath(), ReloadKind.RELOAD);
   }
 
   /** Returns to the previous good version. Caller holds the plugin's reload lock. */
@@ -86,20 +87,20 @@ final class ReloadPipeline {
     LoadedVersion previous = plugin.previousVersion();
     if (previous == null) {
       long start = System.nanoTime();
-      return fail(new Attempt(plugin, start), new StepFailure(ReloadStep.STAGE,
+      return fail(new Attempt(plugin, ReloadKind.ROLLBACK, start), new StepFailure(ReloadStep.STAGE,
           "no previous version to roll back to" + (retainPrevious ? " (nothing was reloaded yet)"
               : " (reload.retain-previous is off)")));
     }
-    return run(plugin, previous.shadowPath(), true);
+    return run(plugin, previous.shadowPath(), ReloadKind.ROLLBACK);
   }
 
-  private ReloadOutcome run(ManagedPlugin plugin, Path source, boolean rollback) {
-    Attempt attempt = new Attempt(plugin, System.nanoTime());
+  private ReloadOutcome run(ManagedPlugin plugin, Path source, ReloadKind kind) {
+    Attempt attempt = new Attempt(plugin, kind, System.nanoTime());
     LoadedVersion from = plugin.currentVersion();
     try {
       attempt.copy = stage(plugin, source);
       attempt.staged = System.nanoTime();
-      if (!rollback && attempt.copy.sha256().equals(from.sha256())) {
+      if (kind == ReloadKind.RELOAD && attempt.copy.sha256().equals(from.sha256())) {
         store.delete(attempt.copy.path());
         return unchanged(plugin, from, attempt);
       }
@@ -118,7 +119,7 @@ final class ReloadPipeline {
       // Whatever user code threw, even an Error, the gate must reopen and the candidate go.
       return fail(attempt, new StepFailure(attempt.step, e.toString(), e));
     }
-    return swapped(plugin, from, attempt, rollback);
+    return swapped(plugin, from, attempt);
   }
 
   /**
@@ -194,8 +195,8 @@ final class ReloadPipeline {
     }
   }
 
-  private ReloadOutcome swapped(ManagedPlugin plugin, LoadedVersion from, Attempt attempt,
-      boolean rollback) {
+  private ReloadOutcome swapped(ManagedPlugin plugin, LoadedVersion from, Attempt attempt) {
+    boolean rollback = attempt.kind == ReloadKind.ROLLBACK;
     LoadedVersion to = attempt.candidate;
     long end = System.nanoTime();
     Duration duration = Duration.ofNanos(end - attempt.start);
@@ -205,11 +206,14 @@ final class ReloadPipeline {
     if (oldPrevious != null) {
       retirer.releaseFile(oldPrevious);
     }
-    ReloadOutcome.Swapped outcome =
-        new ReloadOutcome.Swapped(plugin.name(), from, to, duration, rollback);
-    listeners.fire(rollback
-        ? new ReloadEvent.RolledBack(plugin.name(), from, to, duration)
-        : new ReloadEvent.After(plugin.name(), from, to, duration));
+    ReloadOutcome outcome;
+    if (rollback) {
+      outcome = new ReloadOutcome.RolledBack(plugin.name(), from, to, duration);
+      listeners.fire(new ReloadEvent.RolledBack(plugin.name(), from, to, duration));
+    } else {
+      outcome = new ReloadOutcome.Swapped(plugin.name(), from, to, duration);
+      listeners.fire(new ReloadEvent.After(plugin.name(), from, to, duration));
+    }
     observer.reloaded(outcome);
     log.info("plugin '{}' {} generation {} -> {} in {} (stage {}, load {}, drain {}, state {}; {})",
         plugin.name(), rollback ? "rolled back" : "reloaded", from.generation(), to.generation(),
@@ -252,14 +256,13 @@ final class ReloadPipeline {
     for (Throwable suppressed : failure.getSuppressed()) {
       cause.addSuppressed(suppressed);
     }
-    ReloadOutcome.Failed outcome = new ReloadOutcome.Failed(plugin.name(), current,
-        failure.step(), cause, duration);
+    ReloadOutcome.Failed outcome = new ReloadOutcome.Failed(plugin.name(), attempt.kind, current,
+        plugin.sourcePath(), failure.step(), cause, duration);
     plugin.lastFailure(outcome);
-    listeners.fire(new ReloadEvent.Failed(plugin.name(), current, plugin.sourcePath(),
-        failure.step(), cause, duration));
+    listeners.fire(new ReloadEvent.Failed(outcome));
     observer.reloaded(outcome);
-    log.warn("plugin '{}' reload failed at {} after {} (generation {} keeps serving): {}",
-        plugin.name(), failure.step().name().toLowerCase(Locale.ROOT), millis(duration.toNanos()),
+    log.warn("plugin '{}' {} failed at {} after {} (generation {} keeps serving): {}",
+        plugin.name(), attempt.kind == ReloadKind.ROLLBACK ? "rollback" : "reload", failure.step().name().toLowerCase(Locale.ROOT), millis(duration.toNanos()),
         current.generation(), failure.getMessage(), failure.getCause());
     return outcome;
   }
@@ -271,6 +274,7 @@ final class ReloadPipeline {
   /** What one run has done so far, for timings and for undoing it. Confined to the reload thread. */
   private static final class Attempt {
     final ManagedPlugin plugin;
+    final ReloadKind kind;
     final long start;
     long staged;
     long loaded;
@@ -280,8 +284,9 @@ final class ReloadPipeline {
     LoadedVersion candidate;
     boolean gated;
 
-    Attempt(ManagedPlugin plugin, long start) {
+    Attempt(ManagedPlugin plugin, ReloadKind kind, long start) {
       this.plugin = plugin;
+      this.kind = kind;
       this.start = start;
     }
   }

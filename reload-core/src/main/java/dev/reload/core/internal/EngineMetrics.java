@@ -1,0 +1,137 @@
+package dev.reload.core.internal;
+
+import dev.reload.Plugin;
+import dev.reload.ReloadOutcome;
+import dev.reload.core.ReloadMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The engine's {@link ReloadMetrics}: gauges read the registry, and a {@link ReloadObserver} per
+ * bound meter registry records what the engine reports. The meters are listed on
+ * {@link ReloadMetrics}. Immutable and thread-safe; each bound {@link Recorder} is called from
+ * reload threads and callers' threads at once, and only registers and records meters.
+ */
+final class EngineMetrics implements ReloadMetrics {
+
+  private final DefaultPluginRegistry registry;
+  private final Tags tags;
+
+  EngineMetrics(DefaultPluginRegistry registry, Tags tags) {
+    this.registry = registry;
+    this.tags = tags;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry meters) {
+    registry.addObserver(new Recorder(meters));
+    for (Plugin plugin : registry.plugins()) {
+      bindPlugin(meters, plugin);
+    }
+  }
+
+  /** The gauges of one plugin; registering one twice (a plugin added meanwhile) is harmless. */
+  private void bindPlugin(MeterRegistry meters, Plugin plugin) {
+    Tags pluginTags = tags.and("plugin", plugin.name());
+    Gauge.builder("reload.leases.in.flight", registry, r -> r.inFlight(plugin.name()))
+        .description("Open leases on the plugin's current version")
+        .baseUnit("leases")
+        .tags(pluginTags)
+        .register(meters);
+    Gauge.builder("reload.generation", plugin, p -> p.current().generation())
+        .description("Generation of the plugin's current version")
+        .tags(pluginTags)
+        .register(meters);
+    Gauge.builder("reload.versions.resident", plugin, p -> p.residentVersions().size())
+        .description("Versions the registry unloaded (dlclose) that the OS still keeps mapped;"
+            + " the WARN log names the cause")
+        .tags(pluginTags)
+        .register(meters);
+  }
+
+  /** The {@code outcome} tag of {@code reload.duration}. */
+  private static String outcomeTag(ReloadOutcome outcome) {
+    if (outcome instanceof ReloadOutcome.Swapped) {
+      return "swapped";
+    }
+    if (outcome instanceof ReloadOutcome.RolledBack) {
+      return "rolled_back";
+    }
+    if (outcome instanceof ReloadOutcome.Failed) {
+      return "failed";
+    }
+    return "unchanged";
+  }
+
+  /** Records the engine's reports into one meter registry. */
+  private final class Recorder implements ReloadObserver {
+
+    private final MeterRegistry meters;
+
+    Recorder(MeterRegistry meters) {
+      this.meters = meters;
+    }
+
+    @Override
+    public void reloaded(ReloadOutcome outcome) {
+      String step = outcome instanceof ReloadOutcome.Failed failed
+          ? failed.step().name().toLowerCase(Locale.ROOT) : "none";
+      Timer.builder("reload.duration")
+          .description("Time of each reload, from staging to the end")
+          .tags(tags.and("plugin", outcome.plugin(), "outcome", outcomeTag(outcome), "step", step))
+          .register(meters)
+          .record(outcome.duration());
+    }
+
+    @Override
+    public void drained(String plugin, long nanos) {
+      record("reload.drain", "Time the outgoing version of a stateful plugin took to drain",
+          plugin, nanos);
+    }
+
+    @Override
+    public void callerPaused(String plugin, long nanos) {
+      record("reload.gate.pause", "Time a caller waited at the closed gate of a stateful plugin",
+          plugin, nanos);
+    }
+
+    private void record(String name, String description, String plugin, long nanos) {
+      Timer.builder(name)
+          .description(description)
+          .tags(tags.and("plugin", plugin))
+          .register(meters)
+          .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void added(Plugin plugin) {
+      bindPlugin(meters, plugin);
+    }
+
+    @Override
+    public void removed(String plugin) {
+      for (Meter meter : meters.getMeters()) {
+        if (meter.getId().getName().startsWith("reload.")
+            && plugin.equals(meter.getId().getTag("plugin"))) {
+          meters.remove(meter);
+        }
+      }
+    }
+
+    @Override
+    public void listenerFailed(String plugin) {
+      Counter.builder("reload.listener.errors")
+          .description("Reload listeners that threw")
+          .baseUnit("errors")
+          .tags(tags.and("plugin", plugin))
+          .register(meters)
+          .increment();
+    }
+  }
+}
