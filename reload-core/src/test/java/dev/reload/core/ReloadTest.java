@@ -15,7 +15,9 @@ import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.HeldRestore;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -328,6 +330,49 @@ class ReloadTest {
   }
 
   @Test
+  void rollbackAdmitsTheKeptCopyAfterTheLibraryFileWasDeleted() throws Exception {
+    start();
+    next(registry);
+    dir.publish("counter", Sources.counter(2));
+    registry.reload("counter").join();
+    next(registry);
+    Files.delete(dir.lib("counter"));
+    assertThat(registry.reload("counter").join()).isInstanceOfSatisfying(
+        ReloadOutcome.Failed.class, failed -> assertThat(failed.step()).isEqualTo(ReloadStep.COPY));
+
+    ReloadOutcome outcome = registry.rollback("counter").join();
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Swapped.class,
+        swapped -> assertThat(swapped.rollback()).isTrue());
+    assertThat(version(registry, "counter")).isEqualTo(1);
+    assertThat(next(registry)).isEqualTo(3);
+  }
+
+  @Test
+  void keptCopyChangedInTheShadowDirectoryIsRefusedAtVerify() throws Exception {
+    start();
+    next(registry);
+    dir.publish("counter", Sources.counter(2));
+    registry.reload("counter").join();
+    PluginVersion serving = registry.plugin("counter").current();
+    PluginVersion kept = registry.plugin("counter").previous().orElseThrow();
+    // Whoever can write the shadow directory swaps in another build behind the registry's back.
+    Files.copy(dir.build().compile(Sources.counter(3)), kept.shadowPath(),
+        StandardCopyOption.REPLACE_EXISTING);
+
+    ReloadOutcome outcome = registry.rollback("counter").join();
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
+      assertThat(failed.step()).isEqualTo(ReloadStep.VERIFY);
+      assertThat(failed.reason()).contains("kept of generation 1 for rollback has SHA-256")
+          .contains("not the " + kept.sha256() + " it was admitted with");
+    });
+    assertThat(registry.plugin("counter").current()).isSameAs(serving);
+    assertThat(version(registry, "counter")).isEqualTo(2);
+    assertThat(next(registry)).isEqualTo(2);
+  }
+
+  @Test
   void rollbackWithoutAPreviousVersionFailsAndChangesNothing() {
     start();
     PluginVersion first = registry.plugin("counter").current();
@@ -335,7 +380,7 @@ class ReloadTest {
     ReloadOutcome outcome = registry.rollback("counter").join();
 
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
-      assertThat(failed.step()).isEqualTo(ReloadStep.STAGE);
+      assertThat(failed.step()).isEqualTo(ReloadStep.COPY);
       assertThat(failed.reason()).contains("no previous version to roll back to");
     });
     assertThat(registry.plugin("counter").current()).isSameAs(first);

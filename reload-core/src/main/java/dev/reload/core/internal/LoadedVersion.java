@@ -73,7 +73,7 @@ final class LoadedVersion implements PluginVersion {
   /** Whether the shadow copy outlives the mapping (it is the rollback target). */
   private volatile boolean keepFile;
 
-  private LoadedVersion(String pluginName, long generation, ShadowStore.StagedCopy copy,
+  private LoadedVersion(String pluginName, long generation, Admission.Admitted copy,
       NativeLibrary library, Instant loadedAt, ResidentVersions residents) {
     this.pluginName = pluginName;
     this.generation = generation;
@@ -93,7 +93,7 @@ final class LoadedVersion implements PluginVersion {
    *
    * @throws StepFailure at {@link ReloadStep#LOAD}, saying what is missing or failed
    */
-  static LoadedVersion load(String pluginName, long generation, ShadowStore.StagedCopy copy,
+  static LoadedVersion load(String pluginName, long generation, Admission.Admitted copy,
       Platform platform, List<String> requiredSymbols, DirectApi[] bound, Instant now,
       ResidentVersions residents) throws StepFailure {
     NativeLibrary library;
