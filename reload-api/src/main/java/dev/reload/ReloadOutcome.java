@@ -8,7 +8,7 @@ public sealed interface ReloadOutcome {
   /** The name of the plugin. */
   String plugin();
 
-  /** How long the reload took, from staging to the end. */
+  /** How long the reload took, from the start of admission to the end. */
   Duration duration();
 
   /** The incoming version is current. */

@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>{@code reload.duration} (timer; {@code outcome} = swapped, rolled_back, unchanged or
- *       failed; {@code step} = the failing step, or none): time of each reload, from staging to
- *       the end.
+ *       failed; {@code step} = the failing {@link dev.reload.ReloadStep} in lower case, such as
+ *       trust, copy, verify, preflight or load, or none): time of each reload, from the start of
+ *       admission to the end.
  *   <li>{@code reload.drain} (timer): time the outgoing version of a stateful plugin took to
  *       drain.
  *   <li>{@code reload.gate.pause} (timer): time each caller of a stateful plugin waited at the
@@ -104,7 +105,7 @@ public final class ReloadMetrics implements MeterBinder {
         result = "unchanged";
       }
       Timer.builder("reload.duration")
-          .description("Time of each reload, from staging to the end")
+          .description("Time of each reload, from the start of admission to the end")
           .tags(tags.and("plugin", outcome.plugin(), "outcome", result, "step", step))
           .register(meters)
           .record(outcome.duration());

@@ -19,8 +19,8 @@ import java.util.Set;
  * Checks, before a file is mapped, that it is a shared ELF object this JVM can load and that it is
  * complete: glibc maps a 95%-written library without complaint and raises SIGBUS on a truncated
  * one, so every loadable segment and both header tables must lie inside the file. Also reads
- * what in a library can keep it mapped after {@code dlclose} ({@link UnloadHazard}). Stateless and
- * thread-safe.
+ * what in a library can keep it mapped after {@code dlclose} ({@link UnloadHazard}). These are
+ * {@link Admission}'s {@link ReloadStep#VERIFY} checks. Stateless and thread-safe.
  */
 final class ElfCheck {
 

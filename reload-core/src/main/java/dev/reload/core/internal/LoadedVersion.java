@@ -87,7 +87,7 @@ final class LoadedVersion implements PluginVersion {
   }
 
   /**
-   * Maps {@code copy} with {@code RTLD_NOW | RTLD_LOCAL}, resolves the required symbols and runs the
+   * Maps {@code copy}, which {@link Admission} has checked, with {@code RTLD_NOW | RTLD_LOCAL}, resolves the required symbols and runs the
    * optional {@value #INIT_SYMBOL} export. On failure nothing stays mapped, or what the OS keeps
    * is counted by {@code residents}.
    *

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * reload_shutdown}. A probe that crashes (SIGSEGV, abort), exits or hangs past the timeout
  * rejects the candidate with what happened; a new probe is started for the next candidate. glibc
  * and HotSpot cannot recover from a crash inside the server, so this is where a crashing build
- * must fail.
+ * must fail: {@link Admission}'s last step, {@link ReloadStep#PREFLIGHT}.
  *
  * <p><b>The probe's output.</b> Answers ({@link ProbeProtocol}) come on the probe's stdout, which
  * on POSIX systems carries nothing else: the probe moves whatever libraries (and HotSpot's crash
