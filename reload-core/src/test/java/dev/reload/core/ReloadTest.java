@@ -300,12 +300,17 @@ class ReloadTest {
     assertThat(next(registry)).isEqualTo(2);
   }
 
-  @Test
-  void manualRollbackReturnsToThePreviousVersionWithTheState() {
+  /** Starts, counts to one and reloads to build 2: build 1's copy is kept for rollback. */
+  private void reloadToTheSecondBuildAfterCountingToOne() {
     start();
     next(registry);
     dir.publish("counter", Sources.counter(2));
     registry.reload("counter").join();
+  }
+
+  @Test
+  void manualRollbackReturnsToThePreviousVersionWithTheState() {
+    reloadToTheSecondBuildAfterCountingToOne();
     next(registry);
     events.clear();
 
@@ -331,10 +336,7 @@ class ReloadTest {
 
   @Test
   void rollbackAdmitsTheKeptCopyAfterTheLibraryFileWasDeleted() throws Exception {
-    start();
-    next(registry);
-    dir.publish("counter", Sources.counter(2));
-    registry.reload("counter").join();
+    reloadToTheSecondBuildAfterCountingToOne();
     next(registry);
     Files.delete(dir.lib("counter"));
     assertThat(registry.reload("counter").join()).isInstanceOfSatisfying(
@@ -350,10 +352,7 @@ class ReloadTest {
 
   @Test
   void keptCopyChangedInTheShadowDirectoryIsRefusedAtVerify() throws Exception {
-    start();
-    next(registry);
-    dir.publish("counter", Sources.counter(2));
-    registry.reload("counter").join();
+    reloadToTheSecondBuildAfterCountingToOne();
     PluginVersion serving = registry.plugin("counter").current();
     PluginVersion kept = registry.plugin("counter").previous().orElseThrow();
     // Whoever can write the shadow directory swaps in another build behind the registry's back.
