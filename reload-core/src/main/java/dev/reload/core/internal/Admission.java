@@ -134,6 +134,7 @@ final class Admission {
     ReloadStep step = ReloadStep.TRUST;
     ShadowStore.Copy copy = null;
     try {
+      // TRUST, new files only: where the file really is, and who may change it.
       TrustPolicy.Checked checked = null;
       Path from;
       if (source instanceof NewFile file) {
@@ -143,12 +144,14 @@ final class Admission {
         from = ((RetainedCopy) source).version().shadowPath();
       }
 
+      // COPY: whole, unchanged meanwhile, and still what the library's path leads to.
       step = ReloadStep.COPY;
       copy = store.copy(plugin.name(), from, origin);
       if (checked != null) {
         trust.confirm(checked, origin);
       }
 
+      // TRUST, new files only: pinned hash and signature, of the bytes that will be loaded.
       if (source instanceof NewFile file) {
         step = ReloadStep.TRUST;
         trust.checkContent(copy, plugin.sha256(), origin);
@@ -158,6 +161,7 @@ final class Admission {
         }
       }
 
+      // VERIFY: a complete library for this machine, with the required exports.
       step = ReloadStep.VERIFY;
       if (source instanceof RetainedCopy kept) {
         requireAdmittedBytes(copy, kept.version());
@@ -169,6 +173,7 @@ final class Admission {
         hazards = ElfCheck.unloadHazards(copy.path(), origin);
       }
 
+      // PREFLIGHT: its constructors and init run in the probe process, not here.
       step = ReloadStep.PREFLIGHT;
       if (preflight != null) {
         preflight.check(copy.path(), origin, required);
