@@ -90,9 +90,11 @@ public interface PluginRegistry extends AutoCloseable {
 
   /**
    * Requests a return to the plugin's previous good version, moving its state across as a reload
-   * does. Completes with {@link ReloadOutcome.RolledBack}, or with {@link ReloadOutcome.Failed} of
-   * kind {@link ReloadKind#ROLLBACK}: at step {@link ReloadStep#STAGE} if there is no previous
-   * version to return to.
+   * does. The copy kept of the previous version is admitted again without the library file: it
+   * is not trusted again (its bytes were trusted when it was first loaded) but must still have
+   * those bytes. Completes with {@link ReloadOutcome.RolledBack}, or with {@link
+   * ReloadOutcome.Failed} of kind {@link ReloadKind#ROLLBACK}: at step {@link ReloadStep#COPY} if
+   * there is no previous version to return to.
    *
    * @throws UnknownPluginException if no plugin of that name is configured
    */

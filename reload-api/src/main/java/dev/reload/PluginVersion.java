@@ -17,7 +17,7 @@ public interface PluginVersion {
   /** 1 for the first load of a plugin, increasing by one with every load after it. */
   long generation();
 
-  /** The library file this version was staged from. */
+  /** The library file this version was admitted from (for a rollback, the plugin's file). */
   Path sourcePath();
 
   /** The private copy this version was loaded from. */
@@ -34,7 +34,7 @@ public interface PluginVersion {
 
   /**
    * What in this library can keep it mapped after the registry unloads it, read from its ELF file
-   * when it was staged; empty if nothing was found, and on platforms whose libraries are not ELF.
+   * when it was admitted; empty if nothing was found, and on platforms whose libraries are not ELF.
    * A version actually kept mapped is listed by {@link Plugin#residentVersions()}.
    */
   Set<UnloadHazard> unloadHazards();

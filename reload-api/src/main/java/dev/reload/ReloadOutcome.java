@@ -21,7 +21,7 @@ public sealed interface ReloadOutcome {
   /** Whether this ended a reload or a rollback. */
   ReloadKind kind();
 
-  /** How long the reload took, from staging to the end. */
+  /** How long the reload took, from the start of admission to the end. */
   Duration duration();
 
   /** A reload made the incoming version, loaded from the library file, current. */

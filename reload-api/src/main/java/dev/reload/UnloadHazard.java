@@ -4,7 +4,7 @@ package dev.reload;
  * Something in a library's ELF file that can keep the library mapped after the registry unloads it
  * ({@code dlclose}): glibc then leaves its code and data in memory, and every reload of such a
  * plugin leaks a whole copy of the library. The registry reads these from the shadow copy when it
- * stages a build ({@link PluginVersion#unloadHazards()}), and names them, with the fix for each,
+ * admits a build ({@link PluginVersion#unloadHazards()}), and names them, with the fix for each,
  * when a version it unloaded is still mapped ({@link Plugin#residentVersions()}).
  *
  * <p>Immutable and thread-safe.

@@ -244,8 +244,8 @@ class ExampleServerIT {
         type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
     assertThat(metrics.body())
         .containsPattern("reload_duration_seconds_count\\{outcome=\"swapped\",plugin=\"greeter\",step=\"none\"} [1-9]")
-        .containsPattern("reload_duration_seconds_count\\{outcome=\"failed\",plugin=\"greeter\",step=\"stage\"} 1")
-        .containsPattern("reload_duration_seconds_count\\{outcome=\"failed\",plugin=\"greeter\",step=\"load\"} 1")
+        .containsPattern("reload_duration_seconds_count\\{outcome=\"failed\",plugin=\"greeter\",step=\"verify\"} 1")
+        .containsPattern("reload_duration_seconds_count\\{outcome=\"failed\",plugin=\"greeter\",step=\"preflight\"} 1")
         .contains("reload_generation{plugin=\"counter\"} 2.0")
         .contains("reload_leases_in_flight_leases{plugin=\"greeter\"}");
   }

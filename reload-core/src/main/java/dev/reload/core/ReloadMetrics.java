@@ -10,7 +10,9 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * <ul>
  *   <li>{@code reload.duration} (timer; {@code outcome} = swapped, rolled_back, unchanged or
  *       failed, after the {@link dev.reload.ReloadOutcome} of the reload or rollback; {@code
- *       step} = the failing step, or none): time of each reload, from staging to the end.
+ *       step} = the failing {@link dev.reload.ReloadStep} in lower case, such as trust, copy,
+ *       verify, preflight or load, or none): time of each reload, from the start of admission to
+ *       the end.
  *   <li>{@code reload.drain} (timer): time the outgoing version of a stateful plugin took to
  *       drain.
  *   <li>{@code reload.gate.pause} (timer): time each caller of a stateful plugin waited at the
@@ -30,7 +32,6 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  *
  * <p>Obtained from the registry it measures, {@link ReloadRegistry#metrics(Iterable)}, or bound
  * by {@link RegistryBuilder#meterRegistry}: it is never handed a registry it cannot measure.
- * The gauges are registered for the plugins the registry has when the binder is bound.
  *
  * <p>Implementations are thread-safe; one may be bound to several meter registries.
  */

@@ -203,7 +203,7 @@ class CloseTest {
     dir.build().publishBytes("garbage".getBytes(), dir.lib("broken"));
 
     assertThatThrownBy(() -> RegistryBuilder.of(settings).build())
-        .hasMessageContaining("plugin 'broken' cannot be loaded at stage");
+        .hasMessageContaining("plugin 'broken' cannot be loaded at verify");
     assertThat(dir.shadowFiles()).isEmpty();
     assertThat(PluginDir.mappedUnder(dir.shadow())).isEmpty();
     assertThat(reloadThreads()).isSubsetOf(before);

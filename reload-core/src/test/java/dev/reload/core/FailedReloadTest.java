@@ -15,6 +15,7 @@ import dev.reload.VersionState;
 import dev.reload.spi.StatePayload;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
+import dev.reload.testing.ElfBytes;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
 import java.nio.ByteBuffer;
@@ -51,8 +52,13 @@ class FailedReloadTest {
   void startWithThreeCounts() {
     dir = new PluginDir(root);
     dir.publish("counter", Sources.counter(1));
+    start(true);
+  }
+
+  /** Starts the registry with the preflight on or off and counts to three. */
+  private void start(boolean preflight) {
     registry = RegistryBuilder.of(dir.settings()
-            .preflight(true)
+            .preflight(preflight)
             .preflightTimeout(Duration.ofSeconds(2))
             .plugin(PluginSettings.builder("counter")
                 .requiredSymbols("counter_next", "counter_get", "counter_set").build())
@@ -142,45 +148,63 @@ class FailedReloadTest {
   void missingRequiredSymbolIsRejected() {
     // Found in the dynamic symbol table of the copy, before anything of the build runs.
     assertRejected(() -> dir.publish("counter", Sources.counterWithoutSet(2)),
-        ReloadStep.STAGE, "does not export required symbol 'counter_set' (not in its dynamic symbol table)");
+        ReloadStep.VERIFY, "does not export required symbol 'counter_set' (not in its dynamic symbol table)");
   }
 
   @Test
   void fileThatIsNotElfIsRejected() {
     assertRejected(() -> publisher().accept("just some text, not a library\n".getBytes()),
-        ReloadStep.STAGE, "is not an ELF file");
+        ReloadStep.VERIFY, "is not an ELF file");
   }
 
   @Test
   void emptyFileIsRejected() {
-    assertRejected(() -> publisher().accept(new byte[0]), ReloadStep.STAGE, "too short for an ELF header");
+    assertRejected(() -> publisher().accept(new byte[0]), ReloadStep.VERIFY, "too short for an ELF header");
   }
 
   @Test
   void truncatedLibraryIsRejectedBeforeItIsMapped() {
     byte[] good = goodLibrary();
     assertRejected(() -> publisher().accept(Arrays.copyOf(good, good.length * 2 / 3)),
-        ReloadStep.STAGE, "is truncated");
+        ReloadStep.VERIFY, "is truncated");
+  }
+
+  @Test
+  void libraryWhoseLoadableSegmentRunsPastTheEndIsRejectedBeforeItIsMapped() {
+    // Section headers intact and inside the file: only the segment bounds tell it is cut short.
+    byte[] cut = goodLibrary();
+    int segment = ElfBytes.growLastLoadableSegment(cut, 64 * 1024);
+    assertRejected(() -> publisher().accept(cut),
+        ReloadStep.VERIFY, "is truncated: its loadable segment " + segment + " ends at byte");
   }
 
   @Test
   void libraryForAnotherMachineIsRejected() {
     byte[] foreign = goodLibrary();
     ByteBuffer.wrap(foreign).order(ByteOrder.LITTLE_ENDIAN).putShort(18, (short) 183); // aarch64
-    assertRejected(() -> publisher().accept(foreign), ReloadStep.STAGE, "built for ELF machine 183");
+    assertRejected(() -> publisher().accept(foreign), ReloadStep.VERIFY, "built for ELF machine 183");
   }
 
   @Test
-  void failingInitExportIsRejected() {
+  void failingInitExportIsRejectedByThePreflight() {
     assertRejected(() -> dir.publish("counter", Sources.withInit(2, -1)),
-        ReloadStep.LOAD, "reload_init() returned -1");
+        ReloadStep.PREFLIGHT, "reload_init() returned -1");
+  }
+
+  @Test
+  void failingInitExportIsRejectedAtLoadWhenThePreflightIsOff() {
+    registry.close();
+    events.clear();
+    start(false);
+    assertRejected(() -> dir.publish("counter", Sources.withInit(2, -1)),
+        ReloadStep.LOAD, "reload_init() returned -1 (non-zero means the library refused to start)");
   }
 
   @Test
   void libraryWhoseConstructorSegfaultsIsRejectedByThePreflight() {
     assertRejected(() -> dir.publish("counter",
             Sources.withConstructor(2, "volatile unsigned long nowhere = 0; *(volatile int *) nowhere = 1;")),
-        ReloadStep.LOAD, "crashed with SIGSEGV while running its constructors, reload_init or"
+        ReloadStep.PREFLIGHT, "crashed with SIGSEGV while running its constructors, reload_init or"
             + " reload_selftest");
   }
 
@@ -193,7 +217,7 @@ class FailedReloadTest {
     forged.append("fflush(stdout); volatile unsigned long nowhere = 0; *(volatile int *) nowhere = 1;");
     assertRejected(() -> dir.publish("counter",
             "#include <stdio.h>\n" + Sources.withConstructor(2, forged.toString())),
-        ReloadStep.LOAD, "crashed with SIGSEGV");
+        ReloadStep.PREFLIGHT, "crashed with SIGSEGV");
   }
 
   @Test
@@ -207,25 +231,25 @@ class FailedReloadTest {
   @Test
   void libraryWhoseConstructorAbortsIsRejectedByThePreflight() {
     assertRejected(() -> dir.publish("counter", Sources.withConstructor(2, "abort();")),
-        ReloadStep.LOAD, "was killed by SIGABRT");
+        ReloadStep.PREFLIGHT, "was killed by SIGABRT");
   }
 
   @Test
   void libraryWhoseConstructorExitsIsRejectedByThePreflight() {
     assertRejected(() -> dir.publish("counter", Sources.withConstructor(2, "exit(3);")),
-        ReloadStep.LOAD, "exited with status 3");
+        ReloadStep.PREFLIGHT, "exited with status 3");
   }
 
   @Test
   void libraryWhoseConstructorHangsIsRejectedAfterThePreflightTimeout() {
     assertRejected(() -> dir.publish("counter", Sources.withConstructor(2, "for (;;) pause();")),
-        ReloadStep.LOAD, "did not answer within PT2S");
+        ReloadStep.PREFLIGHT, "did not answer within PT2S");
   }
 
   @Test
   void failingSelfTestIsRejectedByThePreflight() {
     assertRejected(() -> dir.publish("counter", Sources.withSelfTest(2, 5)),
-        ReloadStep.LOAD, "reload_selftest() returned 5");
+        ReloadStep.PREFLIGHT, "reload_selftest() returned 5");
   }
 
   @Test

@@ -58,7 +58,7 @@ class FaultTest {
   }
 
   @Test
-  void shadowDirectoryThatCannotBeWrittenFailsTheStageAndNothingElse() throws Exception {
+  void shadowDirectoryThatCannotBeWrittenFailsTheCopyAndNothingElse() throws Exception {
     Path kept = registry.plugin("counter").current().shadowPath();
     Path shadow = kept.getParent(); // the registry's own directory of shadow copies
     Path moved = Files.move(shadow, root.resolve("shadow-aside"));
@@ -67,7 +67,7 @@ class FaultTest {
 
     await().atMost(WAIT).until(() -> registry.plugin("counter").lastFailure().isPresent());
     assertThat(registry.plugin("counter").lastFailure().orElseThrow()).satisfies(failure -> {
-      assertThat(failure.step()).isEqualTo(ReloadStep.STAGE);
+      assertThat(failure.step()).isEqualTo(ReloadStep.COPY);
       assertThat(failure.reason()).contains("cannot copy library").contains("shadow directory");
     });
     assertThat(Calls.next(registry, "counter")).isEqualTo(2);
@@ -87,7 +87,7 @@ class FaultTest {
     ReloadOutcome outcome = registry.reload("counter").join();
 
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
-      assertThat(failed.step()).isEqualTo(ReloadStep.STAGE);
+      assertThat(failed.step()).isEqualTo(ReloadStep.COPY);
       assertThat(failed.reason()).contains("does not exist");
     });
     assertThat(Calls.next(registry, "counter")).isEqualTo(2);

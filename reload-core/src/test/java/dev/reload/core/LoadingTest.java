@@ -149,7 +149,7 @@ class LoadingTest {
     assertThatThrownBy(() -> start(dir, PluginSettings.builder("counter")
             .requiredSymbols("counter_next", "counter_set").build()))
         .isInstanceOf(PluginException.class)
-        .hasMessageContaining("plugin 'counter' cannot be loaded at stage")
+        .hasMessageContaining("plugin 'counter' cannot be loaded at verify")
         .hasMessageContaining("does not export required symbol 'counter_set'");
     assertThat(dir.shadowFiles()).isEmpty();
   }
@@ -161,7 +161,7 @@ class LoadingTest {
         dir.lib("counter"));
     assertThatThrownBy(() -> start(dir, PluginSettings.builder("counter").build()))
         .isInstanceOf(PluginException.class)
-        .hasMessageContaining("cannot be loaded at stage")
+        .hasMessageContaining("cannot be loaded at verify")
         .hasMessageContaining("is not an ELF file");
   }
 
@@ -171,6 +171,7 @@ class LoadingTest {
     dir.publish("counter", Sources.withInit(1, 7));
     assertThatThrownBy(() -> start(dir, PluginSettings.builder("counter").build()))
         .isInstanceOf(PluginException.class)
+        .hasMessageContaining("cannot be loaded at load") // the preflight is off
         .hasMessageContaining("reload_init() returned 7");
   }
 

@@ -15,7 +15,9 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -57,13 +59,17 @@ class MetricsTest {
       gatedCall.get(5, TimeUnit.SECONDS);
       registry.reload("counter").join(); // unchanged
       dir.build().publishBytes("junk".getBytes(), dir.lib("counter"));
-      registry.reload("counter").join(); // failed at stage
+      registry.reload("counter").join(); // refused at verify
+      Files.setPosixFilePermissions(dir.lib("counter"), PosixFilePermissions.fromString("rwxrwxrwx"));
+      registry.reload("counter").join(); // refused at trust, before its bytes are read
 
       assertThat(meters.get("reload.duration").tags("plugin", "counter", "outcome", "swapped",
           "step", "none").timer().count()).isEqualTo(1);
       assertThat(meters.get("reload.duration").tags("outcome", "unchanged").timer().count())
           .isEqualTo(1);
-      assertThat(meters.get("reload.duration").tags("outcome", "failed", "step", "stage")
+      assertThat(meters.get("reload.duration").tags("outcome", "failed", "step", "verify")
+          .timer().count()).isEqualTo(1);
+      assertThat(meters.get("reload.duration").tags("outcome", "failed", "step", "trust")
           .timer().count()).isEqualTo(1);
       assertThat(meters.get("reload.drain").tag("plugin", "counter").timer().count()).isEqualTo(1);
       assertThat(meters.get("reload.gate.pause").tag("plugin", "counter").timer().count())

@@ -168,7 +168,7 @@ class PreflightTest {
     ReloadOutcome outcome = reload(inProbe(2, statement));
 
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
-      assertThat(failed.step()).isEqualTo(ReloadStep.LOAD);
+      assertThat(failed.step()).isEqualTo(ReloadStep.PREFLIGHT);
       assertThat(failed.reason()).contains("crashed with SIGSEGV while running its constructors");
     });
     assertThat(Calls.version(registry, "counter")).isEqualTo(1);

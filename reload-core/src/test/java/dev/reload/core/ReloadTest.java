@@ -17,7 +17,9 @@ import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.HeldRestore;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -300,12 +302,17 @@ class ReloadTest {
     assertThat(next(registry)).isEqualTo(2);
   }
 
-  @Test
-  void manualRollbackReturnsToThePreviousVersionWithTheState() {
+  /** Starts, counts to one and reloads to build 2: build 1's copy is kept for rollback. */
+  private void reloadToTheSecondBuildAfterCountingToOne() {
     start();
     next(registry);
     dir.publish("counter", Sources.counter(2));
     registry.reload("counter").join();
+  }
+
+  @Test
+  void manualRollbackReturnsToThePreviousVersionWithTheState() {
+    reloadToTheSecondBuildAfterCountingToOne();
     next(registry);
     events.clear();
 
@@ -330,6 +337,42 @@ class ReloadTest {
   }
 
   @Test
+  void rollbackAdmitsTheKeptCopyAfterTheLibraryFileWasDeleted() throws Exception {
+    reloadToTheSecondBuildAfterCountingToOne();
+    next(registry);
+    Files.delete(dir.lib("counter"));
+    assertThat(registry.reload("counter").join()).isInstanceOfSatisfying(
+        ReloadOutcome.Failed.class, failed -> assertThat(failed.step()).isEqualTo(ReloadStep.COPY));
+
+    ReloadOutcome outcome = registry.rollback("counter").join();
+
+    assertThat(outcome).isInstanceOf(ReloadOutcome.RolledBack.class);
+    assertThat(version(registry, "counter")).isEqualTo(1);
+    assertThat(next(registry)).isEqualTo(3);
+  }
+
+  @Test
+  void keptCopyChangedInTheShadowDirectoryIsRefusedAtVerify() throws Exception {
+    reloadToTheSecondBuildAfterCountingToOne();
+    PluginVersion serving = registry.plugin("counter").current();
+    PluginVersion kept = registry.plugin("counter").previous().orElseThrow();
+    // Whoever can write the shadow directory swaps in another build behind the registry's back.
+    Files.copy(dir.build().compile(Sources.counter(3)), kept.shadowPath(),
+        StandardCopyOption.REPLACE_EXISTING);
+
+    ReloadOutcome outcome = registry.rollback("counter").join();
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
+      assertThat(failed.step()).isEqualTo(ReloadStep.VERIFY);
+      assertThat(failed.reason()).contains("kept of generation 1 for rollback has SHA-256")
+          .contains("not the " + kept.sha256() + " it was admitted with");
+    });
+    assertThat(registry.plugin("counter").current()).isSameAs(serving);
+    assertThat(version(registry, "counter")).isEqualTo(2);
+    assertThat(next(registry)).isEqualTo(2);
+  }
+
+  @Test
   void rollbackWithoutAPreviousVersionFailsAndChangesNothing() {
     start();
     PluginVersion first = registry.plugin("counter").current();
@@ -338,7 +381,7 @@ class ReloadTest {
 
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
       assertThat(failed.kind()).isEqualTo(ReloadKind.ROLLBACK);
-      assertThat(failed.step()).isEqualTo(ReloadStep.STAGE);
+      assertThat(failed.step()).isEqualTo(ReloadStep.COPY);
       assertThat(failed.reason()).contains("no previous version to roll back to");
       assertThat(failed.current()).isSameAs(first);
       assertThat(failed.source()).isEqualTo(dir.lib("counter"));

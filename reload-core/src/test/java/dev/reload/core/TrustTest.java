@@ -82,13 +82,16 @@ class TrustTest {
     Files.write(library.resolveSibling(library.getFileName() + ".sig"), signature.sign());
   }
 
-  /** The old version serves with its state, the refusal says why, and a good build follows. */
-  private void assertRefused(String reason, Runnable goodBuild) {
+  /**
+   * The old version serves with its state, the refusal names the step and says why, and a good
+   * build follows.
+   */
+  private void assertRefused(ReloadStep step, String reason, Runnable goodBuild) {
     PluginVersion serving = registry.plugin("counter").current();
     await().atMost(WAIT).until(() -> events.stream().anyMatch(ReloadEvent.Failed.class::isInstance));
     ReloadEvent.Failed failed = (ReloadEvent.Failed) events.stream()
         .filter(ReloadEvent.Failed.class::isInstance).findFirst().orElseThrow();
-    assertThat(failed.step()).isEqualTo(ReloadStep.STAGE);
+    assertThat(failed.step()).isEqualTo(step);
     assertThat(failed.cause()).hasMessageContaining(reason);
     assertThat(registry.plugin("counter").current()).isSameAs(serving);
     assertThat(Calls.next(registry, "counter")).isEqualTo(3);
@@ -106,7 +109,7 @@ class TrustTest {
     Files.setPosixFilePermissions(built, PosixFilePermissions.fromString("rwxrwxrwx"));
     NativeBuild.move(built, dir.lib("counter"));
 
-    assertRefused("is writable by others (rwxrwxrwx)", () -> dir.publish("counter", Sources.counter(3)));
+    assertRefused(ReloadStep.TRUST, "is writable by others (rwxrwxrwx)", () -> dir.publish("counter", Sources.counter(3)));
   }
 
   @Test
@@ -116,7 +119,7 @@ class TrustTest {
     Files.setPosixFilePermissions(dir.libs(), PosixFilePermissions.fromString("rwxrwxr-x"));
     dir.publish("counter", Sources.counter(2));
 
-    assertRefused("directory " + dir.libs().toRealPath() + " of library", () -> {
+    assertRefused(ReloadStep.TRUST, "directory " + dir.libs().toRealPath() + " of library", () -> {
       try {
         Files.setPosixFilePermissions(dir.libs(), PosixFilePermissions.fromString("rwxr-xr-x"));
       } catch (java.io.IOException e) {
@@ -135,8 +138,27 @@ class TrustTest {
     Files.createSymbolicLink(link, outside);
     NativeBuild.move(link, dir.lib("counter"));
 
-    assertRefused("resolves to " + outside.toRealPath() + ", outside the allowed directories",
+    assertRefused(ReloadStep.TRUST,
+        "resolves to " + outside.toRealPath() + ", outside the allowed directories",
         () -> dir.publish("counter", Sources.counter(3)));
+  }
+
+  @Test
+  void rollbackAdmitsTheKeptCopyWithoutTrustingTheLibraryFileAgain() throws Exception {
+    dir.publish("counter", Sources.counter(1));
+    start(dir.settings().watchEnabled(false));
+    dir.publish("counter", Sources.counter(2));
+    assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
+    Files.setPosixFilePermissions(dir.lib("counter"), PosixFilePermissions.fromString("rwxrwxrwx"));
+    assertThat(registry.reload("counter").join()).isInstanceOfSatisfying(
+        ReloadOutcome.Failed.class, failed -> assertThat(failed.step()).isEqualTo(ReloadStep.TRUST));
+
+    ReloadOutcome outcome = registry.rollback("counter").join();
+
+    // Generation 1's bytes were trusted when they were admitted; the file now refused is not read.
+    assertThat(outcome).isInstanceOf(ReloadOutcome.RolledBack.class);
+    assertThat(Calls.version(registry, "counter")).isEqualTo(1);
+    assertThat(Calls.next(registry, "counter")).isEqualTo(3);
   }
 
   @Test
@@ -152,14 +174,15 @@ class TrustTest {
   }
 
   @Test
-  void randomBytesAreRefused() {
+  void randomBytesAreRefusedAsUnverifiedNotAsUntrusted() {
     dir.publish("counter", Sources.counter(1));
     start(dir.settings());
     byte[] noise = new byte[64 * 1024];
     new Random(42).nextBytes(noise);
     dir.build().publishBytes(noise, dir.lib("counter"));
 
-    assertRefused("is not an ELF file", () -> dir.publish("counter", Sources.counter(3)));
+    assertRefused(ReloadStep.VERIFY, "is not an ELF file",
+        () -> dir.publish("counter", Sources.counter(3)));
   }
 
   @Test
@@ -172,8 +195,10 @@ class TrustTest {
     dir.publish("counter", Sources.counter(2));
 
     await().atMost(WAIT).until(() -> events.stream().anyMatch(ReloadEvent.Failed.class::isInstance));
-    assertThat(registry.plugin("counter").lastFailure()).hasValueSatisfying(failure ->
-        assertThat(failure.reason()).contains("not the pinned " + pinned));
+    assertThat(registry.plugin("counter").lastFailure()).hasValueSatisfying(failure -> {
+      assertThat(failure.step()).isEqualTo(ReloadStep.TRUST);
+      assertThat(failure.reason()).contains("not the pinned " + pinned);
+    });
     assertThat(Calls.version(registry, "counter")).isEqualTo(1);
   }
 
@@ -193,7 +218,8 @@ class TrustTest {
         dir.libs().resolve("libcounter.so.sig"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     NativeBuild.move(built, dir.lib("counter"));
 
-    assertRefused("does not match its bytes under any of the 1 configured public key(s)", () -> {
+    assertRefused(ReloadStep.TRUST,
+        "does not match its bytes under any of the 1 configured public key(s)", () -> {
       try {
         Path good = dir.build().compile(Sources.counter(3));
         sign(good, signer.getPrivate());
@@ -214,8 +240,10 @@ class TrustTest {
 
     ReloadOutcome outcome = registry.reload("counter").join();
 
-    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed ->
-        assertThat(failed.reason()).contains("has no signature").contains("require-signature"));
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
+      assertThat(failed.step()).isEqualTo(ReloadStep.TRUST);
+      assertThat(failed.reason()).contains("has no signature").contains("require-signature");
+    });
   }
 
   @Test

@@ -77,21 +77,22 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
 
   private DefaultPluginRegistry(ReloadSettings settings, Platform platform,
       Map<String, Path> sources, Map<String, StateSnapshot> snapshots,
-      List<ReloadListener> initialListeners, Clock clock) {
+      List<ReloadListener> initialListeners, Clock clock, ShadowStore.CopyListener copies) {
     this.settings = settings;
     this.observers = new Observers();
     this.listeners = new Listeners(observers);
     initialListeners.forEach(listeners::add);
-    this.store = ShadowStore.open(settings.shadowDir(), platform);
+    this.store = ShadowStore.open(settings.shadowDir(), platform, copies);
     this.executor = settings.schedulerMode() == ReloadSettings.SchedulerMode.BACKGROUND
         ? newExecutor("reload-scheduler-" + id) : null;
     this.retirer = new Retirer(store, executor);
     this.residents = new ResidentVersions(platform, executor);
     this.preflight = settings.preflight() ? new Preflight(platform, settings.preflightTimeout(),
         store.directory(), "reload-preflight-" + id) : null;
-    this.pipeline = new ReloadPipeline(store, platform, listeners, observers, retirer,
-        settings.drainTimeout(), settings.retainPrevious(), clock, preflight,
-        trustPolicy(settings, sources.values(), store), residents);
+    Admission admission = new Admission(store, trustPolicy(settings, sources.values(), store),
+        preflight, platform);
+    this.pipeline = new ReloadPipeline(admission, store, platform, listeners, observers, retirer,
+        settings.drainTimeout(), settings.retainPrevious(), clock, residents);
     this.scheduler = new ReloadScheduler(executor, this::runLocked);
     this.snapshots = Map.copyOf(snapshots);
     this.locator = new LibraryLocator(settings.searchPaths(), platform);
@@ -109,6 +110,16 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
    */
   public static DefaultPluginRegistry start(ReloadSettings settings,
       Map<String, StateSnapshot> snapshots, List<ReloadListener> listeners, Clock clock) {
+    return start(settings, snapshots, listeners, clock, ShadowStore.CopyListener.NONE);
+  }
+
+  /**
+   * As {@link #start(ReloadSettings, Map, List, Clock)}, telling {@code copies} of every chunk
+   * copied into the shadow store: the seam where tests change a library while it is copied.
+   */
+  static DefaultPluginRegistry start(ReloadSettings settings,
+      Map<String, StateSnapshot> snapshots, List<ReloadListener> listeners, Clock clock,
+      ShadowStore.CopyListener copies) {
     for (String name : snapshots.keySet()) {
       if (!settings.plugins().containsKey(name)) {
         log.info("a StateSnapshot is given for plugin '{}', which is not configured; it applies"
@@ -130,7 +141,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
       throw new InvalidSettingsException(missing);
     }
     DefaultPluginRegistry registry =
-        new DefaultPluginRegistry(settings, platform, sources, snapshots, listeners, clock);
+        new DefaultPluginRegistry(settings, platform, sources, snapshots, listeners, clock, copies);
     try {
       // Taken before loading, so a change made while loading is still seen once watching starts.
       Map<Path, FileFingerprint> baseline = new LinkedHashMap<>();

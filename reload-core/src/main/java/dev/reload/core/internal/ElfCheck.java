@@ -19,8 +19,8 @@ import java.util.Set;
  * Checks, before a file is mapped, that it is a shared ELF object this JVM can load and that it is
  * complete: glibc maps a 95%-written library without complaint and raises SIGBUS on a truncated
  * one, so every loadable segment and both header tables must lie inside the file. Also reads
- * what in a library can keep it mapped after {@code dlclose} ({@link UnloadHazard}). Stateless and
- * thread-safe.
+ * what in a library can keep it mapped after {@code dlclose} ({@link UnloadHazard}). These are
+ * {@link Admission}'s {@link ReloadStep#VERIFY} checks. Stateless and thread-safe.
  */
 final class ElfCheck {
 
@@ -42,23 +42,23 @@ final class ElfCheck {
   private ElfCheck() {}
 
   /**
-   * Throws a {@link ReloadStep#STAGE} failure naming what is wrong with {@code file}, a copy of
+   * Throws a {@link ReloadStep#VERIFY} failure naming what is wrong with {@code file}, a copy of
    * {@code source} (the name messages give).
    */
   static void check(Path file, Path source) throws StepFailure {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       check(channel, Platform.elfClass(), Platform.elfData(), Platform.elfMachine());
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.STAGE, "cannot read " + file + ": " + e.getMessage(), e);
+      throw new StepFailure(ReloadStep.VERIFY, "cannot read " + file + ": " + e.getMessage(), e);
     } catch (StepFailure e) {
-      throw new StepFailure(ReloadStep.STAGE, "library " + source + " " + e.getMessage());
+      throw new StepFailure(ReloadStep.VERIFY, "library " + source + " " + e.getMessage());
     } catch (RuntimeException e) {
       throw malformed(source, e);
     }
   }
 
   private static StepFailure malformed(Path source, RuntimeException e) {
-    return new StepFailure(ReloadStep.STAGE, "library " + source + " has malformed ELF headers ("
+    return new StepFailure(ReloadStep.VERIFY, "library " + source + " has malformed ELF headers ("
         + e + "); refused", e);
   }
 
@@ -119,7 +119,7 @@ final class ElfCheck {
   }
 
   /**
-   * Throws a {@link ReloadStep#STAGE} failure if the dynamic symbol table of {@code file} (a copy
+   * Throws a {@link ReloadStep#VERIFY} failure if the dynamic symbol table of {@code file} (a copy
    * of {@code source}) lacks a defined, exported symbol of {@code required}: such a build would
    * fail at dlopen anyway, and is refused here before anything of it runs. A library without
    * section headers cannot be read this way and is left to the load step.
@@ -132,9 +132,9 @@ final class ElfCheck {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       exported = exportedSymbols(channel);
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.STAGE, "cannot read the symbols of " + source + ": " + e, e);
+      throw new StepFailure(ReloadStep.VERIFY, "cannot read the symbols of " + source + ": " + e, e);
     } catch (StepFailure e) {
-      throw new StepFailure(ReloadStep.STAGE, "library " + source + " " + e.getMessage());
+      throw new StepFailure(ReloadStep.VERIFY, "library " + source + " " + e.getMessage());
     } catch (RuntimeException e) {
       throw malformed(source, e);
     }
@@ -143,7 +143,7 @@ final class ElfCheck {
     }
     for (String symbol : required) {
       if (!exported.contains(symbol)) {
-        throw new StepFailure(ReloadStep.STAGE, "library " + source
+        throw new StepFailure(ReloadStep.VERIFY, "library " + source
             + " does not export required symbol '" + symbol + "' (not in its dynamic symbol table)");
       }
     }
@@ -176,17 +176,17 @@ final class ElfCheck {
    * {@code STB_GNU_UNIQUE} symbols, an undefined reference to a function that registers
    * thread-local destructors.
    *
-   * @throws StepFailure at {@link ReloadStep#STAGE} if the file cannot be read or its dynamic
+   * @throws StepFailure at {@link ReloadStep#VERIFY} if the file cannot be read or its dynamic
    *     section or symbol table is malformed
    */
   static Set<UnloadHazard> unloadHazards(Path file, Path source) throws StepFailure {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       return unloadHazards(channel);
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.STAGE, "cannot read the dynamic section of " + source
+      throw new StepFailure(ReloadStep.VERIFY, "cannot read the dynamic section of " + source
           + ": " + e, e);
     } catch (StepFailure e) {
-      throw new StepFailure(ReloadStep.STAGE, "library " + source + " " + e.getMessage());
+      throw new StepFailure(ReloadStep.VERIFY, "library " + source + " " + e.getMessage());
     } catch (RuntimeException e) {
       throw malformed(source, e);
     }
@@ -367,7 +367,7 @@ final class ElfCheck {
   }
 
   private static StepFailure bad(String what) {
-    return new StepFailure(ReloadStep.STAGE, what);
+    return new StepFailure(ReloadStep.VERIFY, what);
   }
 
   private static String bits(int elfClass) {

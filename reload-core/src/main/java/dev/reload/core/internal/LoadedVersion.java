@@ -73,7 +73,7 @@ final class LoadedVersion implements PluginVersion {
   /** Whether the shadow copy outlives the mapping (it is the rollback target). */
   private volatile boolean keepFile;
 
-  private LoadedVersion(String pluginName, long generation, ShadowStore.StagedCopy copy,
+  private LoadedVersion(String pluginName, long generation, Admission.Admitted copy,
       NativeLibrary library, Instant loadedAt, ResidentVersions residents) {
     this.pluginName = pluginName;
     this.generation = generation;
@@ -87,13 +87,13 @@ final class LoadedVersion implements PluginVersion {
   }
 
   /**
-   * Maps {@code copy} with {@code RTLD_NOW | RTLD_LOCAL}, resolves the required symbols and runs the
+   * Maps {@code copy}, which {@link Admission} has checked, with {@code RTLD_NOW | RTLD_LOCAL}, resolves the required symbols and runs the
    * optional {@value #INIT_SYMBOL} export. On failure nothing stays mapped, or what the OS keeps
    * is counted by {@code residents}.
    *
    * @throws StepFailure at {@link ReloadStep#LOAD}, saying what is missing or failed
    */
-  static LoadedVersion load(String pluginName, long generation, ShadowStore.StagedCopy copy,
+  static LoadedVersion load(String pluginName, long generation, Admission.Admitted copy,
       Platform platform, List<String> requiredSymbols, DirectApi[] bound, Instant now,
       ResidentVersions residents) throws StepFailure {
     NativeLibrary library;

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * reload_shutdown}. A probe that crashes (SIGSEGV, abort), exits or hangs past the timeout
  * rejects the candidate with what happened; a new probe is started for the next candidate. glibc
  * and HotSpot cannot recover from a crash inside the server, so this is where a crashing build
- * must fail.
+ * must fail: {@link Admission}'s last step, {@link ReloadStep#PREFLIGHT}.
  *
  * <p><b>The probe's output.</b> Answers ({@link ProbeProtocol}) come on the probe's stdout, which
  * on POSIX systems carries nothing else: the probe moves whatever libraries (and HotSpot's crash
@@ -93,23 +93,24 @@ final class Preflight implements AutoCloseable {
   }
 
   /**
-   * Loads {@code copy} in the probe, starting one first if none runs. The timeout counts from
-   * when the probe is ready.
+   * Loads {@code copy}, a private copy of the library file {@code source} (the name messages
+   * give), in the probe, starting one first if none runs. The timeout counts from when the probe
+   * is ready.
    *
-   * @throws StepFailure at {@link ReloadStep#LOAD} saying how the probe refused or died
+   * @throws StepFailure at {@link ReloadStep#PREFLIGHT} saying how the probe refused or died
    */
-  synchronized void check(ShadowStore.StagedCopy copy, List<String> requiredSymbols)
+  synchronized void check(Path copy, Path source, List<String> requiredSymbols)
       throws StepFailure {
     if (closed) {
-      throw new StepFailure(ReloadStep.LOAD, "preflight: the registry is closing");
+      throw new StepFailure(ReloadStep.PREFLIGHT, "the registry is closing");
     }
     // Unguessable, so nothing a library writes can forge the answer to its own request.
     String id = newId();
     String request;
     try {
-      request = ProbeProtocol.request(id, openFlags, copy.path().toString(), requiredSymbols);
+      request = ProbeProtocol.request(id, openFlags, copy.toString(), requiredSymbols);
     } catch (IllegalArgumentException e) {
-      throw new StepFailure(ReloadStep.LOAD, "preflight: " + e.getMessage(), e);
+      throw new StepFailure(ReloadStep.PREFLIGHT, e.getMessage(), e);
     }
     Probe running = ensureStarted();
     long start = System.nanoTime();
@@ -121,23 +122,23 @@ final class Preflight implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stop();
-      throw new StepFailure(ReloadStep.LOAD, "preflight: interrupted while the probe loaded "
-          + copy.source(), e);
+      throw new StepFailure(ReloadStep.PREFLIGHT, "interrupted while the probe loaded library "
+          + source, e);
     }
     if (line == null || line.equals(END)) {
-      throw new StepFailure(ReloadStep.LOAD, "preflight: the probe process loading library "
-          + copy.source() + " " + death(line == null) + "; the library was not loaded into the"
+      throw new StepFailure(ReloadStep.PREFLIGHT, "the probe process loading library "
+          + source + " " + death(line == null) + "; the library was not loaded into the"
           + " server");
     }
     ProbeProtocol.Answer answer = ProbeProtocol.parseAnswer(id, line);
     if (answer.verdict() == ProbeProtocol.Verdict.PASSED) {
-      log.debug("preflight of {} passed in {} µs", copy.source(), (System.nanoTime() - start) / 1000);
+      log.debug("preflight of {} passed in {} µs", source, (System.nanoTime() - start) / 1000);
       if (++served >= RECYCLE_AFTER) {
         stop();
       }
       return;
     }
-    throw new StepFailure(ReloadStep.LOAD, "preflight: library " + copy.source() + " "
+    throw new StepFailure(ReloadStep.PREFLIGHT, "library " + source + " "
         + (answer.verdict() == ProbeProtocol.Verdict.REFUSED ? answer.reason()
             : "got an unexpected answer from the probe: '" + line + "'"));
   }
@@ -204,7 +205,7 @@ final class Preflight implements AutoCloseable {
     try {
       started = new ProcessBuilder(command).start();
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.LOAD, "preflight: cannot start the probe process "
+      throw new StepFailure(ReloadStep.PREFLIGHT, "cannot start the probe process "
           + command.get(0) + ": " + e.getMessage(), e);
     }
     probe = new Probe(started, readyId, threadName);
@@ -215,13 +216,13 @@ final class Preflight implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stop();
-      throw new StepFailure(ReloadStep.LOAD, "preflight: interrupted while starting the probe", e);
+      throw new StepFailure(ReloadStep.PREFLIGHT, "interrupted while starting the probe", e);
     }
     if (line == null || line.equals(END)
         || ProbeProtocol.parseAnswer(readyId, line).verdict() != ProbeProtocol.Verdict.READY) {
       List<String> printed = probe.printed();
       stop();
-      throw new StepFailure(ReloadStep.LOAD, "preflight: the probe process "
+      throw new StepFailure(ReloadStep.PREFLIGHT, "the probe process "
           + (line == null ? "was not ready within " + START_TIMEOUT : "ended before it was ready")
           + (printed.isEmpty() ? "" : " (its last output: " + String.join(" | ",
               printed.subList(Math.max(0, printed.size() - 5), printed.size())) + ")")

@@ -7,7 +7,6 @@ import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.spi.StatePayload;
 import dev.reload.spi.StateSnapshot;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -15,9 +14,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The reload pipeline of DESIGN.md: stage, load, Before, gate and drain, snapshot and restore,
- * swap, After, retire. Any failure before the swap unloads the candidate, reopens the gate and
- * leaves the outgoing version current with its state untouched.
+ * The reload pipeline of DESIGN.md: admit, load, Before, gate and drain, snapshot and restore,
+ * swap, After, retire. Admission ({@link Admission}) is one step with an explicit source: the
+ * library file for a first load or a reload, the copy kept of the previous version for a rollback.
+ * Any failure before the swap unloads the candidate, reopens the gate and leaves the outgoing
+ * version current with its state untouched.
  *
  * <p>Thread-safe as long as each call holds the plugin's {@link ManagedPlugin#reloadLock}, which
  * the scheduler guarantees; user code (listeners, snapshots) runs without any other lock held.
@@ -26,6 +27,7 @@ final class ReloadPipeline {
 
   private static final Logger log = LoggerFactory.getLogger(ReloadPipeline.class);
 
+  private final Admission admission;
   private final ShadowStore store;
   private final Platform platform;
   private final Listeners listeners;
@@ -34,17 +36,12 @@ final class ReloadPipeline {
   private final Duration drainTimeout;
   private final boolean retainPrevious;
   private final Clock clock;
-  /** Null when the preflight is off. */
-  private final Preflight preflight;
-  private final TrustPolicy trust;
   private final ResidentVersions residents;
 
-  ReloadPipeline(ShadowStore store, Platform platform, Listeners listeners,
+  ReloadPipeline(Admission admission, ShadowStore store, Platform platform, Listeners listeners,
       ReloadObserver observer, Retirer retirer, Duration drainTimeout, boolean retainPrevious,
-      Clock clock, Preflight preflight, TrustPolicy trust, ResidentVersions residents) {
-    this.residents = residents;
-    this.preflight = preflight;
-    this.trust = trust;
+      Clock clock, ResidentVersions residents) {
+    this.admission = admission;
     this.store = store;
     this.platform = platform;
     this.listeners = listeners;
@@ -53,6 +50,7 @@ final class ReloadPipeline {
     this.drainTimeout = drainTimeout;
     this.retainPrevious = retainPrevious;
     this.clock = clock;
+    this.residents = residents;
   }
 
   /**
@@ -61,9 +59,11 @@ final class ReloadPipeline {
    * @throws PluginException saying why the library cannot serve
    */
   void loadInitial(ManagedPlugin plugin) {
-    ShadowStore.StagedCopy copy = null;
+    Admission.Admitted copy = null;
     try {
-      copy = stage(plugin, plugin.sourcePath());
+      // Nothing serves yet, so the file cannot be unchanged: admitted or refused.
+      copy = (Admission.Admitted) admission.admit(plugin.settings(),
+          new Admission.NewFile(plugin.sourcePath(), null));
       LoadedVersion version = load(plugin, copy, 1);
       plugin.swap(version);
       log.info("plugin '{}' loaded generation 1 from {} (sha256 {})", plugin.name(),
@@ -79,7 +79,7 @@ final class ReloadPipeline {
 
   /** Reloads from the plugin's library file. Caller holds the plugin's reload lock. */
   ReloadOutcome reload(ManagedPlugin plugin) {
-    return run(plugin, plugin.sourcePath(), ReloadKind.RELOAD);
+    return run(plugin, new Admission.NewFile(plugin.sourcePath(), plugin.currentVersion()));
   }
 
   /** Returns to the previous good version. Caller holds the plugin's reload lock. */
@@ -87,23 +87,25 @@ final class ReloadPipeline {
     LoadedVersion previous = plugin.previousVersion();
     if (previous == null) {
       long start = System.nanoTime();
-      return fail(new Attempt(plugin, ReloadKind.ROLLBACK, start), new StepFailure(ReloadStep.STAGE,
-          "no previous version to roll back to" + (retainPrevious ? " (nothing was reloaded yet)"
-              : " (reload.retain-previous is off)")));
+      return fail(new Attempt(plugin, ReloadKind.ROLLBACK, start),
+          new StepFailure(ReloadStep.COPY, "no previous version to roll back to"
+              + (retainPrevious ? " (nothing was reloaded yet)" : " (reload.retain-previous is off)")));
     }
-    return run(plugin, previous.shadowPath(), ReloadKind.ROLLBACK);
+    return run(plugin, new Admission.RetainedCopy(previous));
   }
 
-  private ReloadOutcome run(ManagedPlugin plugin, Path source, ReloadKind kind) {
+  private ReloadOutcome run(ManagedPlugin plugin, Admission.Source source) {
+    ReloadKind kind = source instanceof Admission.RetainedCopy
+        ? ReloadKind.ROLLBACK : ReloadKind.RELOAD;
     Attempt attempt = new Attempt(plugin, kind, System.nanoTime());
     LoadedVersion from = plugin.currentVersion();
     try {
-      attempt.copy = stage(plugin, source);
-      attempt.staged = System.nanoTime();
-      if (kind == ReloadKind.RELOAD && attempt.copy.sha256().equals(from.sha256())) {
-        store.delete(attempt.copy.path());
+      Admission.Decision decision = admission.admit(plugin.settings(), source);
+      if (decision instanceof Admission.Unchanged) {
         return unchanged(plugin, from, attempt);
       }
+      attempt.copy = (Admission.Admitted) decision;
+      attempt.admitted = System.nanoTime();
       attempt.step = ReloadStep.LOAD;
       attempt.candidate = load(plugin, attempt.copy, from.generation() + 1);
       attempt.loaded = System.nanoTime();
@@ -122,38 +124,9 @@ final class ReloadPipeline {
     return swapped(plugin, from, attempt);
   }
 
-  /**
-   * Step 1: checks that the library file may be trusted, copies it (from its real path, the one
-   * checked) under the library's own file name, and checks the copy: pinned hash, signature,
-   * exported symbols. A rollback copies an older copy, which passed all this when first staged.
-   */
-  private ShadowStore.StagedCopy stage(ManagedPlugin plugin, Path source) throws StepFailure {
-    boolean fresh = source.equals(plugin.sourcePath());
-    TrustPolicy.Checked checked = fresh ? trust.checkSource(source) : null;
-    ShadowStore.StagedCopy copy =
-        store.stage(plugin.name(), fresh ? checked.realPath() : source, plugin.sourcePath());
-    try {
-      if (fresh) {
-        trust.confirm(checked, source);
-        trust.checkCopy(copy, plugin.settings().sha256(), plugin.sourcePath());
-      }
-      if (platform.usesElf()) {
-        ElfCheck.requireExports(copy.path(), plugin.sourcePath(),
-            plugin.settings().requiredSymbols());
-      }
-      return copy;
-    } catch (StepFailure e) {
-      store.delete(copy.path());
-      throw e;
-    }
-  }
-
-  /** Step 2: loads the copy in the probe process first (when the preflight is on), then here. */
-  private LoadedVersion load(ManagedPlugin plugin, ShadowStore.StagedCopy copy, long generation)
+  /** Step 2: maps the admitted copy in this process and runs its init export. */
+  private LoadedVersion load(ManagedPlugin plugin, Admission.Admitted copy, long generation)
       throws StepFailure {
-    if (preflight != null) {
-      preflight.check(copy, plugin.settings().requiredSymbols());
-    }
     return LoadedVersion.load(plugin.name(), generation, copy, platform,
         plugin.settings().requiredSymbols(), plugin.boundApis(), clock.instant(), residents);
   }
@@ -215,10 +188,10 @@ final class ReloadPipeline {
       listeners.fire(new ReloadEvent.After(plugin.name(), from, to, duration));
     }
     observer.reloaded(outcome);
-    log.info("plugin '{}' {} generation {} -> {} in {} (stage {}, load {}, drain {}, state {}; {})",
+    log.info("plugin '{}' {} generation {} -> {} in {} (admit {}, load {}, drain {}, state {}; {})",
         plugin.name(), rollback ? "rolled back" : "reloaded", from.generation(), to.generation(),
-        millis(end - attempt.start), millis(attempt.staged - attempt.start),
-        millis(attempt.loaded - attempt.staged),
+        millis(end - attempt.start), millis(attempt.admitted - attempt.start),
+        millis(attempt.loaded - attempt.admitted),
         attempt.gated ? millis(attempt.drained - attempt.loaded) : "none",
         attempt.gated ? millis(end - attempt.drained) : "none",
         attempt.gated ? "callers gated " + millis(end - attempt.loaded) : "stateless, not gated");
@@ -276,11 +249,12 @@ final class ReloadPipeline {
     final ManagedPlugin plugin;
     final ReloadKind kind;
     final long start;
-    long staged;
+    long admitted;
     long loaded;
     long drained;
-    ReloadStep step = ReloadStep.STAGE;
-    ShadowStore.StagedCopy copy;
+    /** Admission names its own steps; this one is where the pipeline is after it. */
+    ReloadStep step = ReloadStep.LOAD;
+    Admission.Admitted copy;
     LoadedVersion candidate;
     boolean gated;
 

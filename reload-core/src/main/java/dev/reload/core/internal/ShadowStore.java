@@ -1,7 +1,6 @@
 package dev.reload.core.internal;
 
 import dev.reload.ReloadStep;
-import dev.reload.UnloadHazard;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,17 +14,14 @@ import java.nio.file.attribute.UserPrincipal;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Collections;
-import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The private copies libraries are loaded from. Every staged file gets its own unique name under
+ * The private copies libraries are loaded from. Every copy gets its own unique name under
  * a directory of this store's own, so that neither JNA's cache (by name and path) nor glibc's (by
  * path and inode) ever hands back an older version, and so that no writer of the source file can
  * change a mapped image. The directory is deleted on close; directories of processes that are no
@@ -34,19 +30,23 @@ import org.slf4j.LoggerFactory;
  * <p>Where the directory lives, and what is checked before anything in it is touched, is {@link
  * ShadowRoot}'s job.
  *
- * <p>Thread-safe: names come from an atomic sequence; each copy is written by one caller.
+ * <p>Thread-safe: names come from an atomic sequence; each copy is written by one caller; the
+ * {@link CopyListener} is called on the copying thread.
  */
 final class ShadowStore implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ShadowStore.class);
 
+  /** Bytes read and written at a time; each chunk is reported to {@link #listener}. */
+  private static final int CHUNK_BYTES = 64 * 1024;
+
   private final Path dir;
-  private final boolean checkElf;
+  private final CopyListener listener;
   private final AtomicLong sequence = new AtomicLong();
 
-  private ShadowStore(Path dir, boolean checkElf) {
+  private ShadowStore(Path dir, CopyListener listener) {
     this.dir = dir;
-    this.checkElf = checkElf;
+    this.listener = listener;
   }
 
   /**
@@ -58,13 +58,12 @@ final class ShadowStore implements AutoCloseable {
    *     directory cannot be created
    */
   static ShadowStore open(Path root, Platform platform) {
-    Path dir = ShadowRoot.createPrivateDirectory(root, platform);
-    if (!platform.usesElf()) {
-      log.info("libraries on {} are not ELF files: the header, segment and symbol checks are"
-          + " skipped; the preflight probe and the load step still check each candidate",
-          platform);
-    }
-    return new ShadowStore(dir, platform.usesElf());
+    return open(root, platform, CopyListener.NONE);
+  }
+
+  /** As {@link #open(Path, Platform)}, telling {@code listener} of every chunk copied. */
+  static ShadowStore open(Path root, Platform platform, CopyListener listener) {
+    return new ShadowStore(ShadowRoot.createPrivateDirectory(root, platform), listener);
   }
 
   /** This store's own directory. */
@@ -83,48 +82,48 @@ final class ShadowStore implements AutoCloseable {
 
   /**
    * Copies {@code source} to a new unique file named after the plugin and its library file
-   * {@code origin}, hashing it on the way, and checks the copy. {@code source} is {@code origin}
-   * itself, or an older copy when rolling back.
+   * {@code origin}, hashing it on the way. {@code source} is {@code origin}'s real path, or a copy
+   * kept for rollback. Checks nothing of the content: that is {@link Admission}'s job.
    *
-   * @throws StepFailure at {@link ReloadStep#STAGE} if the source is missing, changed while being
-   *     copied, cannot be copied, or is not a complete library for this machine
+   * @throws StepFailure at {@link ReloadStep#COPY} if the source is missing, is not a regular file,
+   *     changed while it was being copied, or cannot be copied into this store's directory
    */
-  StagedCopy stage(String plugin, Path source, Path origin) throws StepFailure {
+  Copy copy(String plugin, Path source, Path origin) throws StepFailure {
     Path target = dir.resolve(plugin + "-" + sequence.incrementAndGet() + "-" + origin.getFileName());
     try {
       BasicFileAttributes before = Files.readAttributes(source, BasicFileAttributes.class);
       if (!before.isRegularFile()) {
-        throw new StepFailure(ReloadStep.STAGE, "library " + source + " is not a regular file");
+        throw new StepFailure(ReloadStep.COPY, "library " + source + " is not a regular file");
       }
       MessageDigest sha256 = sha256();
-      long copied;
+      long copied = 0;
       try (InputStream in = Files.newInputStream(source);
           OutputStream out = new DigestOutputStream(
               Files.newOutputStream(target, StandardOpenOption.CREATE_NEW), sha256)) {
-        copied = in.transferTo(out);
+        byte[] chunk = new byte[CHUNK_BYTES];
+        for (int read; (read = in.read(chunk)) != -1; ) {
+          out.write(chunk, 0, read);
+          copied += read;
+          listener.copied(source, copied);
+        }
       }
+      // A writer still at work (cp writes in place) would leave a copy of no finished build.
       BasicFileAttributes after = Files.readAttributes(source, BasicFileAttributes.class);
       if (copied != before.size() || after.size() != before.size()
           || !after.lastModifiedTime().equals(before.lastModifiedTime())
           || !Objects.equals(after.fileKey(), before.fileKey())) {
-        throw new StepFailure(ReloadStep.STAGE, "library " + source
+        throw new StepFailure(ReloadStep.COPY, "library " + source
             + " changed while it was being copied (still being written?); the next finished write"
             + " will be picked up");
       }
-      Set<UnloadHazard> hazards = Set.of();
-      if (checkElf) {
-        ElfCheck.check(target, source);
-        hazards = ElfCheck.unloadHazards(target, source);
-      }
-      return new StagedCopy(origin, target, HexFormat.of().formatHex(sha256.digest()), copied,
-          hazards);
+      return new Copy(target, HexFormat.of().formatHex(sha256.digest()));
     } catch (NoSuchFileException e) {
       delete(target);
-      throw new StepFailure(ReloadStep.STAGE, "library " + source + " does not exist (deleted or"
+      throw new StepFailure(ReloadStep.COPY, "library " + source + " does not exist (deleted or"
           + " being replaced?)", e);
     } catch (IOException e) {
       delete(target);
-      throw new StepFailure(ReloadStep.STAGE, "cannot copy library " + source + " into the shadow"
+      throw new StepFailure(ReloadStep.COPY, "cannot copy library " + source + " into the shadow"
           + " directory " + dir + ": " + e, e);
     } catch (StepFailure e) {
       delete(target);
@@ -155,17 +154,20 @@ final class ShadowStore implements AutoCloseable {
     }
   }
 
-  /**
-   * A checked copy of the library file {@code source}, ready to be loaded, with what in it can keep
-   * it mapped after it is unloaded.
-   */
-  record StagedCopy(Path source, Path path, String sha256, long size,
-      Set<UnloadHazard> unloadHazards) {
+  /** A private copy in this store and the SHA-256 of the bytes written to it. */
+  record Copy(Path path, String sha256) {}
 
-    StagedCopy {
-      EnumSet<UnloadHazard> hazards = EnumSet.noneOf(UnloadHazard.class);
-      hazards.addAll(unloadHazards);
-      unloadHazards = Collections.unmodifiableSet(hazards); // in declaration order, for messages
-    }
+  /**
+   * Told after each chunk a copy has written: the seam where tests change a source while it is
+   * being copied. Called on the copying thread; an {@link IOException} fails the copy.
+   */
+  @FunctionalInterface
+  interface CopyListener {
+
+    /** Listens to nothing: what a registry uses. */
+    CopyListener NONE = (source, copied) -> {};
+
+    /** {@code copied} bytes of {@code source} have been written to the copy so far. */
+    void copied(Path source, long copied) throws IOException;
   }
 }

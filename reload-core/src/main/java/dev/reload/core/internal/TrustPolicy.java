@@ -24,7 +24,8 @@ import java.util.Set;
  * may be writable by group or others or owned by anyone but this process's user or root, and no
  * directory above them may be either, unless it is sticky like {@code /tmp} (as OpenSSH's
  * StrictModes); its bytes must match a pinned SHA-256 and carry a valid Ed25519 signature
- * ({@code <library>.sig}) when configured. Immutable and thread-safe.
+ * ({@code <library>.sig}) when configured. These are {@link Admission}'s {@link ReloadStep#TRUST}
+ * checks, run for new files only. Immutable and thread-safe.
  */
 final class TrustPolicy {
 
@@ -54,21 +55,22 @@ final class TrustPolicy {
    * Checks where {@code source} really is and who may change it.
    *
    * @return the real path to copy from, so that the check and the copy see the same file
-   * @throws StepFailure at {@link ReloadStep#STAGE} naming the rule broken
+   * @throws StepFailure at {@link ReloadStep#TRUST} naming the rule broken, or at {@link
+   *     ReloadStep#COPY} if the file is missing or cannot be resolved: nothing is there to trust
    */
   Checked checkSource(Path source) throws StepFailure {
     Path real;
     try {
       real = source.toRealPath();
     } catch (NoSuchFileException e) {
-      throw new StepFailure(ReloadStep.STAGE, "library " + source + " does not exist (deleted or"
+      throw new StepFailure(ReloadStep.COPY, "library " + source + " does not exist (deleted or"
           + " being replaced?)", e);
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.STAGE, "cannot resolve library " + source + ": " + e, e);
+      throw new StepFailure(ReloadStep.COPY, "cannot resolve library " + source + ": " + e, e);
     }
     List<Path> allowedNow = allowedDirs.stream().map(TrustPolicy::resolveNow).toList();
     if (allowedNow.stream().noneMatch(real::startsWith)) {
-      throw new StepFailure(ReloadStep.STAGE, "library " + source + " resolves to " + real
+      throw new StepFailure(ReloadStep.TRUST, "library " + source + " resolves to " + real
           + ", outside the allowed directories " + describe(allowedNow) + " (a symlink or '..'"
           + " escaping them?); refused");
     }
@@ -103,17 +105,19 @@ final class TrustPolicy {
   /**
    * Confirms after copying that {@code source} still resolves to the file checked, so a path
    * swapped between the check and the copy is refused rather than loaded.
+   *
+   * @throws StepFailure at {@link ReloadStep#COPY}: the copy is of a file no longer there
    */
   void confirm(Checked checked, Path source) throws StepFailure {
     try {
       if (!source.toRealPath().equals(checked.realPath())
           || !java.util.Objects.equals(fileKey(checked.realPath(), source), checked.fileKey())) {
-        throw new StepFailure(ReloadStep.STAGE, "library " + source + " was replaced while it was"
-            + " being staged; the next finished change will be picked up");
+        throw new StepFailure(ReloadStep.COPY, "library " + source + " was replaced while it was"
+            + " being copied; the next finished change will be picked up");
       }
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.STAGE, "library " + source + " disappeared while it was"
-          + " being staged", e);
+      throw new StepFailure(ReloadStep.COPY, "library " + source + " disappeared while it was"
+          + " being copied", e);
     }
   }
 
@@ -121,7 +125,7 @@ final class TrustPolicy {
     try {
       return Files.readAttributes(real, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.STAGE, "cannot read library " + source + ": " + e, e);
+      throw new StepFailure(ReloadStep.COPY, "cannot read library " + source + ": " + e, e);
     }
   }
 
@@ -139,18 +143,18 @@ final class TrustPolicy {
       } catch (UnsupportedOperationException | IllegalArgumentException e) {
         return; // no unix view here: the file and directory checks are what can be done
       } catch (IOException e) {
-        throw new StepFailure(ReloadStep.STAGE, "cannot read the permissions of " + ancestor
+        throw new StepFailure(ReloadStep.TRUST, "cannot read the permissions of " + ancestor
             + " above library " + source + ": " + e, e);
       }
       boolean sticky = (mode & 01000) != 0;
       if ((mode & 0022) != 0 && !sticky) {
-        throw new StepFailure(ReloadStep.STAGE, "directory " + ancestor + " above library " + source
+        throw new StepFailure(ReloadStep.TRUST, "directory " + ancestor + " above library " + source
             + " is writable by other users (mode " + Integer.toOctalString(mode & 07777) + "), so"
             + " anyone could swap the library's directory; refused (chmod go-w, or set"
             + " reload.security.strict-permissions = false)");
       }
       if (!owner.equals(self) && !owner.getName().equals("root")) {
-        throw new StepFailure(ReloadStep.STAGE, "directory " + ancestor + " above library " + source
+        throw new StepFailure(ReloadStep.TRUST, "directory " + ancestor + " above library " + source
             + " is owned by " + owner.getName() + ", neither this process's user nor root; refused"
             + " (or set reload.security.strict-permissions = false)");
       }
@@ -158,18 +162,21 @@ final class TrustPolicy {
   }
 
   /**
-   * Checks the staged copy's bytes against the plugin's pinned SHA-256 and, when keys are
-   * configured, its signature file next to {@code source}.
+   * Checks the bytes of {@code copy}, a private copy of {@code source}, against the plugin's
+   * pinned SHA-256 and, when keys are configured, the signature file next to {@code source}: the
+   * bytes checked are the bytes that will be loaded.
+   *
+   * @throws StepFailure at {@link ReloadStep#TRUST} naming the check failed
    */
-  void checkCopy(ShadowStore.StagedCopy copy, String pinnedSha256, Path source) throws StepFailure {
+  void checkContent(ShadowStore.Copy copy, String pinnedSha256, Path source) throws StepFailure {
     if (pinnedSha256 != null && !pinnedSha256.equalsIgnoreCase(copy.sha256())) {
-      throw new StepFailure(ReloadStep.STAGE, "library " + source + " has SHA-256 " + copy.sha256()
+      throw new StepFailure(ReloadStep.TRUST, "library " + source + " has SHA-256 " + copy.sha256()
           + ", not the pinned " + pinnedSha256.toLowerCase(java.util.Locale.ROOT) + "; refused");
     }
     Path signatureFile = source.resolveSibling(source.getFileName() + SIGNATURE_SUFFIX);
     if (!Files.exists(signatureFile)) {
       if (requireSignature) {
-        throw new StepFailure(ReloadStep.STAGE, "library " + source + " has no signature "
+        throw new StepFailure(ReloadStep.TRUST, "library " + source + " has no signature "
             + signatureFile + " and reload.security.require-signature is on; refused");
       }
       return;
@@ -189,10 +196,10 @@ final class TrustPolicy {
         }
       }
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-      throw new StepFailure(ReloadStep.STAGE, "cannot verify signature " + signatureFile + " of"
+      throw new StepFailure(ReloadStep.TRUST, "cannot verify signature " + signatureFile + " of"
           + " library " + source + ": " + e.getMessage(), e);
     }
-    throw new StepFailure(ReloadStep.STAGE, "signature " + signatureFile + " of library " + source
+    throw new StepFailure(ReloadStep.TRUST, "signature " + signatureFile + " of library " + source
         + " does not match its bytes under any of the " + publicKeys.size()
         + " configured public key(s) (reload.security.public-keys); refused");
   }
@@ -213,19 +220,19 @@ final class TrustPolicy {
     } catch (UnsupportedOperationException e) {
       return; // not a POSIX file system (Windows): its ACLs are out of scope here
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.STAGE, "cannot read the permissions of " + what + ": " + e, e);
+      throw new StepFailure(ReloadStep.TRUST, "cannot read the permissions of " + what + ": " + e, e);
     }
     Set<PosixFilePermission> permissions = attributes.permissions();
     if (permissions.contains(PosixFilePermission.GROUP_WRITE)
         || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
-      throw new StepFailure(ReloadStep.STAGE, what + " is writable by "
+      throw new StepFailure(ReloadStep.TRUST, what + " is writable by "
           + (permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "others" : "its group") + " ("
           + PosixFilePermissions.toString(permissions) + "), so anyone could swap its code; refused"
           + " (chmod go-w, or set reload.security.strict-permissions = false)");
     }
     String owner = attributes.owner().getName();
     if (!attributes.owner().equals(self) && !owner.equals("root")) {
-      throw new StepFailure(ReloadStep.STAGE, what + " is owned by " + owner + ", neither this"
+      throw new StepFailure(ReloadStep.TRUST, what + " is owned by " + owner + ", neither this"
           + " process's user " + self.getName() + " nor root; refused (chown it, or set"
           + " reload.security.strict-permissions = false)");
     }

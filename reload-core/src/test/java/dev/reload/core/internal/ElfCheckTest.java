@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.reload.ReloadStep;
 import dev.reload.UnloadHazard;
+import dev.reload.testing.ElfBytes;
 import dev.reload.testing.NativeBuild;
 import dev.reload.testing.Sources;
 import dev.reload.testing.Toolchains;
@@ -69,7 +70,8 @@ class ElfCheckTest {
   void refusesA32BitLibrary() throws Exception {
     Path file = edited(buffer -> buffer.put(4, (byte) 1));
     assertThatThrownBy(() -> ElfCheck.check(file, Path.of("/plugins/libx.so")))
-        .isInstanceOfSatisfying(StepFailure.class, e -> e.step().equals(ReloadStep.STAGE))
+        .isInstanceOfSatisfying(StepFailure.class,
+            e -> assertThat(e.step()).isEqualTo(ReloadStep.VERIFY))
         .hasMessage("library /plugins/libx.so is a 32-bit library, this JVM is 64-bit");
   }
 
@@ -155,18 +157,31 @@ class ElfCheckTest {
   @Test
   void dynamicSectionRunningPastTheFileIsRefused() throws Exception {
     Path file = edited(buffer -> {
-      long phoff = buffer.getLong(32);
-      int phentsize = Short.toUnsignedInt(buffer.getShort(54));
-      int phnum = Short.toUnsignedInt(buffer.getShort(56));
-      for (int i = 0; i < phnum; i++) {
-        int header = (int) phoff + i * phentsize;
-        if (buffer.getInt(header) == 2) { // PT_DYNAMIC
-          buffer.putLong(header + 32, 0x7fff_ffffL); // p_filesz: 2 GiB
-        }
+      for (ElfBytes.ProgramHeader dynamic : ElfBytes.programHeaders(buffer, ElfBytes.PT_DYNAMIC)) {
+        buffer.putLong(dynamic.offset() + ElfBytes.P_FILESZ, 0x7fff_ffffL); // 2 GiB
       }
     });
     assertThatThrownBy(() -> ElfCheck.unloadHazards(file, file))
         .isInstanceOf(StepFailure.class)
         .hasMessageContaining("dynamic section ends at byte");
+  }
+
+  @Test
+  void loadableSegmentRunningPastTheEndIsRefusedThoughEveryOtherTableIsInside() throws Exception {
+    // glibc would map it and raise SIGBUS at the first touch of a page past the end of the file.
+    byte[] bytes = good.clone();
+    int segment = ElfBytes.growLastLoadableSegment(bytes, 64 * 1024);
+    Path file = write(bytes);
+    // The header tables, the dynamic section and the symbol tables all lie inside the file ...
+    assertThatCode(() -> ElfCheck.requireExports(file, file, java.util.List.of("counter_next")))
+        .doesNotThrowAnyException();
+    assertThatCode(() -> ElfCheck.unloadHazards(file, file)).doesNotThrowAnyException();
+    // ... so only the bounds of the loadable segments tell that this one is cut short.
+    assertThatThrownBy(() -> ElfCheck.check(file, Path.of("/plugins/libx.so")))
+        .isInstanceOfSatisfying(StepFailure.class,
+            e -> assertThat(e.step()).isEqualTo(ReloadStep.VERIFY))
+        .hasMessageStartingWith("library /plugins/libx.so is truncated: its loadable segment "
+            + segment + " ends at byte ")
+        .hasMessageContaining("but the file has " + bytes.length + " bytes");
   }
 }
