@@ -13,14 +13,35 @@ import java.util.stream.Stream;
  * @param uptimeMillis when it was taken, on the clock of {@code -Xlog} uptime stamps
  */
 record ProcessFacts(long mappedLibraries, long openFds, long threads, long loadedClasses,
-    long uptimeMillis, java.util.List<String> threadNames) {
+    long uptimeMillis, java.util.List<String> threadNames, java.util.List<String> fdTargets) {
 
   static ProcessFacts now() {
-    return new ProcessFacts(countMappedLibraries(), count(Path.of("/proc/self/fd")),
+    java.util.List<String> descriptors = openDescriptors();
+    return new ProcessFacts(countMappedLibraries(), descriptors.size(),
         ManagementFactory.getThreadMXBean().getThreadCount(),
         ManagementFactory.getClassLoadingMXBean().getLoadedClassCount(),
         ManagementFactory.getRuntimeMXBean().getUptime(),
-        Thread.getAllStackTraces().keySet().stream().map(Thread::getName).sorted().toList());
+        Thread.getAllStackTraces().keySet().stream().map(Thread::getName).sorted().toList(),
+        descriptors);
+  }
+
+  /**
+   * What each open descriptor refers to, sorted, leaving out files under {@code /proc}: this
+   * listing's own, and the engine's brief reads of {@code /proc/self/maps} after each unload,
+   * which may be open at the moment of a snapshot without being held.
+   */
+  private static java.util.List<String> openDescriptors() {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.map(fd -> {
+        try {
+          return Files.readSymbolicLink(fd).toString();
+        } catch (IOException e) {
+          return "?"; // closed between listing and reading: not held
+        }
+      }).filter(target -> !target.startsWith("/proc/") && !target.equals("?")).sorted().toList();
+    } catch (IOException e) {
+      return java.util.List.of();
+    }
   }
 
   /**
@@ -66,14 +87,6 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
           .map(line -> line.substring(line.indexOf('/')))
           .distinct()
           .count();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  static long count(Path dir) {
-    try (Stream<Path> entries = Files.list(dir)) {
-      return entries.count();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -53,7 +53,10 @@ class BenchmarksTest {
     assertThat(result.changeToServing().count()).isEqualTo(20);
     assertThat(result.baseline().count()).isEqualTo(20);
     assertThat(result.shadowFilesAfter()).isEqualTo(4);
-    assertThat(result.after().openFds()).isEqualTo(result.before().openFds());
+    assertThat(result.after().openFds())
+        .as("descriptors before %s, after %s", result.before().fdTargets(),
+            result.after().fdTargets())
+        .isEqualTo(result.before().openFds());
     assertThat(result.after().threads())
         .as("threads before %s, after %s", result.before().threadNames(),
             result.after().threadNames())
