@@ -175,7 +175,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
 
   @Override
   public int update() {
-    int runs = scheduler.runDue();
+    int runs = scheduler.runDue(plugins.values());
     retirer.disposeDrained();
     residents.recheckIfDue();
     return runs;
@@ -206,7 +206,8 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     return settings;
   }
 
-  private void fileChanged(Path file) {
+  /** What the watcher calls when {@code file} has changed and is complete. */
+  void fileChanged(Path file) {
     for (ManagedPlugin plugin : plugins.values()) {
       if (plugin.sourcePath().equals(file)) {
         log.debug("plugin '{}': {} changed", plugin.name(), file);
@@ -215,7 +216,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     }
   }
 
-  /** Runs a request; the scheduler holds the plugin's reload lock. */
+  /** Runs a request; the caller holds the plugin's reload lock. */
   private ReloadOutcome runLocked(ManagedPlugin plugin, ReloadScheduler.Kind kind) {
     return kind == ReloadScheduler.Kind.RELOAD ? pipeline.reload(plugin) : pipeline.rollback(plugin);
   }
@@ -237,26 +238,21 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     if (watching != null) {
       watching.close();
     }
-    scheduler.close();
+    scheduler.close(plugins.values());
     if (executor != null) {
       executor.shutdown();
       awaitTermination();
     }
     long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
     for (ManagedPlugin plugin : plugins.values()) {
-      // An update() caller may still be running a reload of this plugin: let it finish.
-      if (!lockWithin(plugin, settings.drainTimeout())) {
-        log.warn("plugin '{}': a reload on another thread did not finish within {}; leaving the"
-            + " plugin mapped", plugin.name(), settings.drainTimeout());
-        continue;
-      }
-      try {
-        closePlugin(plugin, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-      } finally {
-        plugin.reloadLock.unlock();
+      // A reload may still run on an update() caller's thread: the plugin closes when it ends.
+      if (!plugin.reloads().close(() -> closePlugin(plugin, left(deadline)),
+          settings.drainTimeout())) {
+        log.warn("plugin '{}': a reload on another thread did not finish within {}; the plugin"
+            + " closes when it does", plugin.name(), settings.drainTimeout());
       }
     }
-    retirer.drainAll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    retirer.drainAll(left(deadline));
     residents.close();
     if (preflight != null) {
       preflight.close();
@@ -265,13 +261,8 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     log.info("plugin registry {} closed", id);
   }
 
-  private static boolean lockWithin(ManagedPlugin plugin, Duration timeout) {
-    try {
-      return plugin.reloadLock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+  private static Duration left(long deadline) {
+    return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
   }
 
   private void closePlugin(ManagedPlugin plugin, Duration timeout) {
@@ -281,9 +272,7 @@ public final class DefaultPluginRegistry implements PluginRegistry {
     }
     plugin.closeForGood();
     if (!current.awaitDrained(timeout)) {
-      log.warn("plugin '{}' generation {} still has {} lease(s) open after {}; leaving it mapped"
-          + " (close every lease before closing the registry)", plugin.name(),
-          current.generation(), current.inFlight(), timeout);
+      current.warnLeftMapped(timeout);
       return;
     }
     try {
