@@ -259,9 +259,10 @@ final class LoadedVersion implements PluginVersion {
    */
   String undrained(Duration timeout) {
     if (leases.unbalanced()) {
-      return "generation " + generation + " has lease count " + leases.open() + ": a lease was"
-          + " released more often than it was taken (a PluginLease closed from two threads at"
-          + " once?), so it cannot tell when its calls end and stays mapped";
+      return "generation " + generation + "'s lease count went below zero (it reads "
+          + leases.open() + " now): a lease was released more often than it was taken (a"
+          + " PluginLease closed from two threads at once?), so it cannot tell when its calls"
+          + " end and stays mapped";
     }
     return inFlight() + " call(s) on generation " + generation + " still in flight after "
         + timeout + "; raise reload.drain-timeout or shorten those calls";
