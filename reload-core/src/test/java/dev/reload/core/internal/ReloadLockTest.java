@@ -70,14 +70,21 @@ class ReloadLockTest {
   }
 
   /**
-   * Waits until the scheduler's thread has run every request made before this: it runs them in
-   * order, so once a reload of {@code stateless} requested now is done, it has tried the earlier
-   * ones.
+   * Waits until the scheduler's thread is done with every request made before this, and with the
+   * wake-up of this one. It runs one task at a time: a reload of {@code stateless} made while its
+   * current version is leased leaves that version to a check scheduled on the same thread, which
+   * unmaps it once the lease is closed. Once the version is unmapped, the thread has left the run
+   * that reloaded it; a request still pending then waits for a wake-up of its own.
    */
-  private void awaitSchedulerPassedBy() throws Exception {
-    dir.publish("stateless", Sources.counter(Calls.version(registry, "stateless") + 1));
-    assertThat(registry.reload("stateless").get(5, TimeUnit.SECONDS))
-        .isInstanceOf(ReloadOutcome.Swapped.class);
+  private void awaitSchedulerIdle() throws Exception {
+    Plugin stateless = registry.plugin("stateless");
+    PluginVersion outgoing = stateless.current();
+    dir.publish("stateless", Sources.counter((int) outgoing.generation() + 1));
+    try (PluginLease lease = stateless.acquire()) {
+      assertThat(registry.reload("stateless").get(5, TimeUnit.SECONDS))
+          .isInstanceOf(ReloadOutcome.Swapped.class);
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> outgoing.state() == VersionState.DISPOSED);
   }
 
   @Test
@@ -90,7 +97,7 @@ class ReloadLockTest {
     assertThat(held.awaitEntered()).isTrue();
     dir.publish("counter", Sources.counter(2));
     CompletableFuture<ReloadOutcome> reload = registry.reload("counter");
-    awaitSchedulerPassedBy();
+    awaitSchedulerIdle();
     assertThat(reload).isNotDone();
 
     held.release();
@@ -109,7 +116,7 @@ class ReloadLockTest {
     assertThat(held.awaitEntered()).isTrue();
     dir.publish("counter", Sources.counter(2));
     registry.fileChanged(dir.lib("counter"));
-    awaitSchedulerPassedBy();
+    awaitSchedulerIdle();
     assertThat(Calls.version(registry, "counter")).isEqualTo(1);
 
     held.release();
