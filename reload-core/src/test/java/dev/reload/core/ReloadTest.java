@@ -10,6 +10,8 @@ import dev.reload.ReloadEvent;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.VersionState;
+import dev.reload.core.internal.DefaultPluginRegistry;
+import dev.reload.core.internal.ReloadObserver;
 import dev.reload.spi.StatePayload;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
@@ -430,6 +432,26 @@ class ReloadTest {
     assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
     assertThat(version(registry, "counter")).isEqualTo(2);
     assertThat(events).hasSize(2);
+  }
+
+  @Test
+  void listenersAndObserversThatThrowErrorsAreContainedAlike() {
+    // The two fan-outs caught different things: an Error from a metrics observer escaped into the
+    // reload, which had swapped already, and failed its future.
+    start();
+    ((DefaultPluginRegistry) registry).addObserver(new ReloadObserver() {
+      @Override
+      public void reloaded(ReloadOutcome outcome) {
+        throw new NoClassDefFoundError("a meter class missing at run time");
+      }
+    });
+    registry.addListener(event -> {
+      throw new AssertionError("listener bug");
+    });
+    dir.publish("counter", Sources.counter(2));
+
+    assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(version(registry, "counter")).isEqualTo(2);
   }
 
   @Test
