@@ -37,7 +37,8 @@ public final class HeldBind {
     String name = HeldBind.class.getPackageName() + ".HeldApi" + APIS.incrementAndGet();
     HOLDS.put(name, this);
     try {
-      this.api = MethodHandles.lookup().defineClass(interfaceBytes(name)).asSubclass(CounterApi.class);
+      this.api = MethodHandles.lookup().defineClass(interfaceBytes(name))
+          .asSubclass(CounterApi.class);
     } catch (IllegalAccessException e) {
       throw new IllegalStateException(e);
     }
@@ -48,7 +49,7 @@ public final class HeldBind {
     return api;
   }
 
-  /** Waits until a bind() of {@link #api()} is stopped inside the plugin's lock; false after 5 s. */
+  /** Waits until a bind() of {@link #api()} is stopped inside the lock; false after 5 s. */
   public boolean awaitEntered() throws InterruptedException {
     return entered.await(5, TimeUnit.SECONDS);
   }

@@ -118,7 +118,10 @@ final class ManagedPlugin implements Plugin {
     }));
   }
 
-  /** The slot of {@code direct}, registered to the current version first if it is new. Under the reload lock. */
+  /**
+   * The slot of {@code direct}, registered to the current version first if it is new. Caller holds
+   * the reload lock.
+   */
   private int slotOf(DirectApi direct) {
     DirectApi[] apis = boundApis;
     int slot = List.of(apis).indexOf(direct);

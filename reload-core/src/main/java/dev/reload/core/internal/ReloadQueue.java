@@ -16,10 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One plugin's reload lock and the requests waiting for it. Whoever holds the lock is the one thread
- * that may change the plugin's versions: a reload or rollback ({@link #runDue}), a {@code bind()}
- * ({@link #hold}), the registry's close ({@link #close}). Whoever releases it hands on what waits,
- * so a request queued behind a holder that is not the scheduler is never stranded.
+ * One plugin's reload lock and the requests waiting for it. Whoever holds the lock is the one
+ * thread that may change the plugin's versions: a reload or a rollback ({@link #runDue}), a
+ * {@code bind()} ({@link #hold}), the registry's close ({@link #close}). Whoever releases it hands
+ * on what waits, so a request queued behind a holder that is not the scheduler is never stranded.
  *
  * <p><b>Concurrency.</b> Thread-safe. The lock is taken and released only in this class, each time
  * in one method with a {@code finally}, and every release goes through {@link #release}, which
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * scheduler's executor; nothing in poll mode, where the next {@code update()} runs it). A thread
  * that finds the lock held gives up and counts on that release: it queued its request (under
  * {@link #guard}) before trying the lock, and the holder looks at the queue (under {@link #guard})
- * only after unlocking, so the holder sees the request. The requests, the closed flag and the
+ * only after unlocking, so the holder sees the request. The requests, the stopped flag and the
  * closing are guarded by {@link #guard}, which is never held while a reload, a closing or any
  * user code runs.
  */
@@ -42,7 +42,7 @@ final class ReloadQueue {
     /** Has the request run when it is due; the same for every request of one scheduler. */
     final Runnable wake;
     long dueNanos;
-    /** Whether {@code reload()} or {@code rollback()} asked for it: no file change delays it then. */
+    /** Whether {@code reload()} or {@code rollback()} asked for it: no file change delays it. */
     boolean explicit;
 
     Request(long dueNanos, Runnable wake) {
@@ -59,7 +59,7 @@ final class ReloadQueue {
   private final Map<ReloadScheduler.Kind, Request> pending = new LinkedHashMap<>();
   /** Set once by {@link #stop()}. Guarded by {@link #guard}. */
   private boolean stopped;
-  /** What {@link #close} left for the holder of the lock to run at release. Guarded by {@link #guard}. */
+  /** What {@link #close} left for the lock's holder to run. Guarded by {@link #guard}. */
   private Runnable closing;
 
   ReloadQueue(String plugin) {
@@ -67,10 +67,10 @@ final class ReloadQueue {
   }
 
   /**
-   * Queues a run of {@code kind} due after {@code delay}; {@code wake} has due runs run. Requests of
-   * one kind coalesce into one run. A file change pushes a queued run back, so a burst of changes
-   * ends in one run of the newest file, unless an explicit request waits for that run: nothing
-   * delays an explicit request, and one arriving brings the run forward.
+   * Queues a run of {@code kind} due after {@code delay}; {@code wake} has due runs run. Requests
+   * of one kind coalesce into one run. A file change pushes a queued run back, so a burst of
+   * changes ends in one run of the newest file, unless an explicit request waits for that run:
+   * nothing delays an explicit request, and one arriving brings the run forward.
    *
    * @return the outcome of the run that serves this request; failed at once once stopped
    */

@@ -139,12 +139,7 @@ class DirectBindingTest {
   void interfaceBoundFromABeforeListenerServesTheIncomingVersion() {
     // Issue 10, defect 2: the incoming version was loaded before the bind and lacked its slot, so
     // every call after the swap threw ArrayIndexOutOfBoundsException.
-    AtomicReference<CounterApi> bound = new AtomicReference<>();
-    registry.addListener(event -> {
-      if (event instanceof ReloadEvent.Before) {
-        bound.set(registry.plugin("counter").bind(CounterApi.class));
-      }
-    });
+    AtomicReference<CounterApi> bound = bindAtBefore();
     dir.publish("counter", Sources.counter(2));
 
     assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
@@ -157,7 +152,8 @@ class DirectBindingTest {
   void interfaceBoundFromAStateSnapshotServesTheIncomingVersion() {
     // Issue 10, defect 2, from restore: the gate is closed and the reload holds the lock.
     AtomicReference<CounterApi> bound = new AtomicReference<>();
-    duringRestore = () -> bound.compareAndSet(null, registry.plugin("counter").bind(CounterApi.class));
+    duringRestore =
+        () -> bound.compareAndSet(null, registry.plugin("counter").bind(CounterApi.class));
     dir.publish("counter", Sources.counter(2));
 
     assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
@@ -170,22 +166,29 @@ class DirectBindingTest {
 
   @Test
   void incomingVersionThatCannotServeAnInterfaceBoundDuringItsReloadFailsAtSwap() {
-    AtomicReference<CounterApi> bound = new AtomicReference<>();
-    registry.addListener(event -> {
-      if (event instanceof ReloadEvent.Before) {
-        bound.set(registry.plugin("counter").bind(CounterApi.class));
-      }
-    });
+    AtomicReference<CounterApi> bound = bindAtBefore();
     dir.publish("counter", withoutAdd(2));
 
     ReloadOutcome outcome = registry.reload("counter").join();
 
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
       assertThat(failed.step()).isEqualTo(ReloadStep.SWAP);
-      assertThat(failed.reason()).contains("generation 2 cannot serve " + CounterApi.class.getName());
+      assertThat(failed.reason())
+          .contains("generation 2 cannot serve " + CounterApi.class.getName());
     });
     assertThat(bound.get().version()).isEqualTo(1);
     assertThat(bound.get().add(1, 2)).isEqualTo(3);
+  }
+
+  /** Binds {@link CounterApi} from a listener, at the Before of the next reload. */
+  private AtomicReference<CounterApi> bindAtBefore() {
+    AtomicReference<CounterApi> bound = new AtomicReference<>();
+    registry.addListener(event -> {
+      if (event instanceof ReloadEvent.Before) {
+        bound.set(registry.plugin("counter").bind(CounterApi.class));
+      }
+    });
+    return bound;
   }
 
   private static String withoutAdd(int version) {

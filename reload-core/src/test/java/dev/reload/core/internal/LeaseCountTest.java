@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The lease count alone: never under-counts, and a count gone wrong is told once and never trusted. */
+/** The lease count alone: never counts short; a count gone wrong is told once, never trusted. */
 class LeaseCountTest {
 
   private static final int THREADS = 4;

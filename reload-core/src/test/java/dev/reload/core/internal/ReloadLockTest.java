@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,13 +43,6 @@ class ReloadLockTest {
   private PluginDir dir;
   private DefaultPluginRegistry registry;
 
-  @BeforeEach
-  void publishFirstBuilds() {
-    dir = new PluginDir(root);
-    dir.publish("counter", Sources.counter(1));
-    dir.publish("stateless", Sources.counter(1));
-  }
-
   @AfterEach
   void closeRegistry() {
     if (registry != null) {
@@ -58,8 +50,19 @@ class ReloadLockTest {
     }
   }
 
-  /** A stateful {@code counter} moving its state through {@code snapshot}, and a {@code stateless}. */
+  /** Settings for {@link #start}, in a fresh {@link PluginDir}. */
+  private ReloadSettings.Builder settings() {
+    dir = new PluginDir(root);
+    return dir.settings();
+  }
+
+  /**
+   * Publishes build 1 of a stateful {@code counter}, its state moved by {@code snapshot}, and of a
+   * {@code stateless} plugin, and starts a registry of both (no watcher).
+   */
   private DefaultPluginRegistry start(ReloadSettings.Builder settings, StateSnapshot snapshot) {
+    dir.publish("counter", Sources.counter(1));
+    dir.publish("stateless", Sources.counter(1));
     registry = (DefaultPluginRegistry) RegistryBuilder.of(settings.watchEnabled(false)
             .plugin(PluginSettings.builder("counter").build())
             .plugin(PluginSettings.builder("stateless").build())
@@ -90,7 +93,7 @@ class ReloadLockTest {
   @Test
   void reloadRequestedWhileBindHoldsTheLockRunsAsSoonAsBindReturns() throws Exception {
     // Issue 10, defect 1: the request stayed pending until some unrelated request came.
-    start(dir.settings(), new CounterSnapshot());
+    start(settings(), new CounterSnapshot());
     HeldBind held = new HeldBind();
     CompletableFuture<CounterApi> binding =
         CompletableFuture.supplyAsync(() -> registry.plugin("counter").bind(held.api()));
@@ -109,7 +112,7 @@ class ReloadLockTest {
   @Test
   void fileChangeSeenWhileBindHoldsTheLockIsNotLost() throws Exception {
     // Issue 10, defect 1: the same with a file change, which nobody waits on; it was lost.
-    start(dir.settings().debounce(Duration.ZERO), new CounterSnapshot());
+    start(settings().debounce(Duration.ZERO), new CounterSnapshot());
     HeldBind held = new HeldBind();
     CompletableFuture<CounterApi> binding =
         CompletableFuture.supplyAsync(() -> registry.plugin("counter").bind(held.api()));
@@ -127,7 +130,7 @@ class ReloadLockTest {
 
   @Test
   void fileChangeNeverDelaysAnExplicitReloadAlreadyQueued() {
-    start(dir.settings().schedulerMode(ReloadSettings.SchedulerMode.POLL)
+    start(settings().schedulerMode(ReloadSettings.SchedulerMode.POLL)
         .debounce(Duration.ofMinutes(1)), new CounterSnapshot());
     dir.publish("counter", Sources.counter(2));
     CompletableFuture<ReloadOutcome> explicit = registry.reload("counter");
@@ -141,7 +144,7 @@ class ReloadLockTest {
 
   @Test
   void fileChangeStillPushesBackARunNobodyAskedFor() {
-    start(dir.settings().schedulerMode(ReloadSettings.SchedulerMode.POLL)
+    start(settings().schedulerMode(ReloadSettings.SchedulerMode.POLL)
         .debounce(Duration.ofMinutes(1)), new CounterSnapshot());
     dir.publish("counter", Sources.counter(2));
     registry.fileChanged(dir.lib("counter"));
@@ -158,7 +161,7 @@ class ReloadLockTest {
     // close() gave up on the plugin after the drain timeout and tore the registry down under the
     // update() still reloading it, which then swapped in a version nobody would ever unmap.
     HeldRestore held = new HeldRestore();
-    start(dir.settings().schedulerMode(ReloadSettings.SchedulerMode.POLL)
+    start(settings().schedulerMode(ReloadSettings.SchedulerMode.POLL)
         .drainTimeout(Duration.ofMillis(200)), held);
     Plugin counter = registry.plugin("counter");
     PluginVersion first = counter.current();
@@ -182,7 +185,7 @@ class ReloadLockTest {
 
   @Test
   void leaseReleasedTwiceFailsTheDrainAtOnceAndNeverUnmapsUnderACall() throws Exception {
-    start(dir.settings().drainTimeout(Duration.ofMinutes(1)), new CounterSnapshot());
+    start(settings().drainTimeout(Duration.ofMinutes(1)), new CounterSnapshot());
     ManagedPlugin counter = (ManagedPlugin) registry.plugin("counter");
     LoadedVersion first = counter.currentVersion();
     Calls.next(registry, "counter");
