@@ -83,9 +83,12 @@ class ReloadLockTest {
     Plugin stateless = registry.plugin("stateless");
     PluginVersion outgoing = stateless.current();
     dir.publish("stateless", Sources.counter((int) outgoing.generation() + 1));
-    try (PluginLease lease = stateless.acquire()) {
+    PluginLease onOutgoing = stateless.acquire();
+    try {
       assertThat(registry.reload("stateless").get(5, TimeUnit.SECONDS))
           .isInstanceOf(ReloadOutcome.Swapped.class);
+    } finally {
+      onOutgoing.close();
     }
     await().atMost(Duration.ofSeconds(5)).until(() -> outgoing.state() == VersionState.DISPOSED);
   }
