@@ -52,9 +52,13 @@ public interface Plugin {
    * Returns an implementation of {@code api} whose methods call the plugin's exported functions of
    * the same name (or the name given by {@link Symbol}), each call on whatever version is current
    * at that moment, inside a lease taken and released around the call. Parameter and return types
-   * follow JNA's mapping rules.
+   * follow JNA's mapping rules. May be called from anywhere, a {@link ReloadListener} or a {@link
+   * dev.reload.spi.StateSnapshot} of this plugin's own reload included: the version that reload
+   * swaps in serves the interface too (or the reload fails at {@link ReloadStep#SWAP} if it lacks
+   * one of its symbols).
    *
    * @throws IllegalArgumentException if {@code api} is not an interface
+   * @throws IllegalStateException if the registry is closed
    */
   <T> T bind(Class<T> api);
 }

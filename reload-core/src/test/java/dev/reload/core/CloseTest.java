@@ -10,6 +10,7 @@ import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.PluginVersion;
 import dev.reload.VersionState;
+import dev.reload.testing.CounterApi;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
@@ -142,6 +143,32 @@ class CloseTest {
         .hasMessageContaining("the plugin registry is closed");
     assertThatThrownBy(() -> registry.plugin("stateless").acquire())
         .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void bindAfterCloseFailsClearly() {
+    // It registered the interface against the closed library instead, where a lookup can find a
+    // symbol of another library.
+    PluginDir dir = new PluginDir(root);
+    PluginRegistry registry = start(dir, dir.settings());
+    Plugin counter = registry.plugin("counter");
+    Unexported boundBefore = counter.bind(Unexported.class);
+    registry.close();
+
+    assertThatThrownBy(() -> counter.bind(CounterApi.class))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("plugin 'counter' is closed: its registry was closed");
+    assertThatThrownBy(() -> counter.bind(Unexported.class))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("plugin 'counter' is closed: its registry was closed");
+    assertThatThrownBy(boundBefore::version)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("plugin 'counter' is closed: its registry was closed");
+  }
+
+  /** Not public: bound through a proxy rather than by direct mapping. */
+  interface Unexported {
+    int version();
   }
 
   @Test

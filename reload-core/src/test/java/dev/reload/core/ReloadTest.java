@@ -12,11 +12,17 @@ import dev.reload.ReloadKind;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.VersionState;
+import dev.reload.spi.StatePayload;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.HeldRestore;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.core.instrument.distribution.pause.PauseDetector;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -113,37 +119,86 @@ class ReloadTest {
   @Test
   void eventsComeBeforeThenAfterInOrder() {
     start();
+    List<VersionState> candidateAtBefore = new CopyOnWriteArrayList<>();
+    registry.addListener(event -> {
+      if (event instanceof ReloadEvent.Before before) {
+        candidateAtBefore.add(before.to().state());
+      }
+    });
     dir.publish("counter", Sources.counter(2));
     registry.reload("counter").join();
+
+    // Read when Before fired, not now that the candidate serves (issue 10, item 4).
+    assertThat(candidateAtBefore).containsExactly(VersionState.LOADING);
 
     assertThat(events).hasSize(2);
     assertThat(events.get(0)).isInstanceOfSatisfying(ReloadEvent.Before.class, before -> {
       assertThat(before.plugin()).isEqualTo("counter");
       assertThat(before.from().generation()).isEqualTo(1);
       assertThat(before.to().generation()).isEqualTo(2);
-      assertThat(before.to().state()).isEqualTo(VersionState.ACTIVE);
     });
     assertThat(events.get(1)).isInstanceOfSatisfying(ReloadEvent.After.class, after -> {
       assertThat(after.from().generation()).isEqualTo(1);
       assertThat(after.to().generation()).isEqualTo(2);
+      assertThat(after.to().state()).isEqualTo(VersionState.ACTIVE);
       assertThat(after.duration()).isPositive();
     });
   }
 
   @Test
-  void beforeListenerSeesTheOldVersionStillServing() {
+  void beforeListenerSeesTheOldVersionStillServingAndTheCandidateLoading() {
+    // A listener only records: the registry catches whatever a listener throws, an AssertionError
+    // too, so an assertion made inside one could never fail the test (issue 10, item 4).
     start();
     List<Integer> servingAtBefore = new CopyOnWriteArrayList<>();
+    List<VersionState> candidateAtBefore = new CopyOnWriteArrayList<>();
     registry.addListener(event -> {
       if (event instanceof ReloadEvent.Before before && before.plugin().equals("stateless")) {
+        candidateAtBefore.add(before.to().state());
         servingAtBefore.add(version(registry, "stateless"));
-        assertThat(before.to().state()).isEqualTo(VersionState.LOADING);
       }
     });
     dir.publish("stateless", Sources.counter(2));
     registry.reload("stateless").join();
+    assertThat(candidateAtBefore).containsExactly(VersionState.LOADING);
     assertThat(servingAtBefore).containsExactly(1);
     assertThat(version(registry, "stateless")).isEqualTo(2);
+  }
+
+  @Test
+  void failedStatefulReloadReopensTheGate() throws Exception {
+    // Without the reopening, every later caller waited at the gate for good (issue 10, item 5).
+    registry = dir.startCounter(new CounterSnapshot() {
+      @Override
+      public void restore(PluginLease incoming, StatePayload payload) {
+        throw new IllegalStateException("restore bug");
+      }
+    });
+    next(registry);
+    dir.publish("counter", Sources.counter(2));
+
+    ReloadOutcome outcome = registry.reload("counter").get(5, TimeUnit.SECONDS);
+
+    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class,
+        failed -> assertThat(failed.step()).isEqualTo(ReloadStep.RESTORE));
+    assertThat(registry.plugin("counter").current().state()).isEqualTo(VersionState.ACTIVE);
+    assertThat(CompletableFuture.supplyAsync(() -> next(registry)).get(5, TimeUnit.SECONDS))
+        .isEqualTo(2);
+  }
+
+  @Test
+  void leaseClosedTwiceReleasesItsPinOnce() throws Exception {
+    start();
+    PluginLease lease = registry.plugin("counter").acquire();
+    lease.close();
+    lease.close();
+    // Closed again on another thread, after this one (ordered by the executor): still once.
+    CompletableFuture.runAsync(lease::close).get(5, TimeUnit.SECONDS);
+
+    // A count left above zero would wait out the drain timeout, one below it fail the drain.
+    dir.publish("counter", Sources.counter(2));
+    assertThat(registry.reload("counter").get(4, TimeUnit.SECONDS))
+        .isInstanceOf(ReloadOutcome.Swapped.class);
   }
 
   @Test
@@ -431,6 +486,27 @@ class ReloadTest {
     assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
     assertThat(version(registry, "counter")).isEqualTo(2);
     assertThat(events).hasSize(2);
+  }
+
+  @Test
+  void listenersAndObserversThatThrowErrorsAreContainedAlike() {
+    // The two fan-outs caught different things: an Error from a metrics observer escaped into the
+    // reload, which had swapped already, and failed its future.
+    start();
+    ((ReloadRegistry) registry).metrics().bindTo(new SimpleMeterRegistry() {
+      @Override
+      protected Timer newTimer(Meter.Id id, DistributionStatisticConfig config,
+          PauseDetector pauseDetector) {
+        throw new NoClassDefFoundError("a meter class missing at run time");
+      }
+    });
+    registry.addListener(event -> {
+      throw new AssertionError("listener bug");
+    });
+    dir.publish("counter", Sources.counter(2));
+
+    assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(version(registry, "counter")).isEqualTo(2);
   }
 
   @Test

@@ -236,7 +236,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
   @Override
   public void remove(String name) {
     ManagedPlugin running = plugins.get(name);
-    if (running != null && running.reloadLock.isHeldByCurrentThread()) {
+    if (running != null && running.reloads().isHeldByCurrentThread()) {
       throw new IllegalStateException("plugin '" + name + "' cannot be removed from inside its"
           + " own reload (a listener or StateSnapshot); remove it from another thread");
     }
@@ -249,15 +249,13 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
         .noneMatch(other -> other.sourcePath().equals(plugin.sourcePath()))) {
       watching.unwatch(plugin.sourcePath());
     }
-    scheduler.cancel(plugin, new IllegalStateException("plugin '" + name + "' was removed"));
-    PluginVersion last;
-    plugin.reloadLock.lock(); // a reload of it already running ends first
-    try {
-      last = plugin.current();
+    plugin.reloads().stop(new IllegalStateException("plugin '" + name + "' was removed"));
+    // A reload of it already running ends first; then nothing can start one any more.
+    PluginVersion last = plugin.reloads().hold(() -> {
+      PluginVersion current = plugin.current();
       unload(plugin, settings.drainTimeout());
-    } finally {
-      plugin.reloadLock.unlock();
-    }
+      return current;
+    });
     listeners.fire(new ReloadEvent.Removed(name, last));
     observers.removed(name);
     log.info("plugin '{}' removed (generation {} unmapped, copies deleted)", name,
@@ -305,7 +303,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
 
   @Override
   public int update() {
-    int runs = scheduler.runDue();
+    int runs = scheduler.runDue(plugins.all());
     retirer.disposeDrained();
     residents.recheckIfDue();
     if (discovery != null) {
@@ -330,7 +328,8 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     return managed == null ? 0 : managed.currentVersion().inFlight();
   }
 
-  private void fileChanged(Path file) {
+  /** What the watcher calls when {@code file} has changed and is complete. */
+  void fileChanged(Path file) {
     for (ManagedPlugin plugin : plugins.all()) {
       if (plugin.sourcePath().equals(file)) {
         log.debug("plugin '{}': {} changed", plugin.name(), file);
@@ -339,14 +338,8 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     }
   }
 
-  /**
-   * Runs a request; the scheduler holds the plugin's reload lock. A plugin removed after the
-   * request was queued is not reloaded.
-   */
+  /** Runs a request; the caller holds the plugin's reload lock. */
   private ReloadOutcome runLocked(ManagedPlugin plugin, ReloadScheduler.Kind kind) {
-    if (plugin.isClosed()) {
-      throw new IllegalStateException("plugin '" + plugin.name() + "' " + plugin.closedBecause());
-    }
     return kind == ReloadScheduler.Kind.RELOAD ? pipeline.reload(plugin) : pipeline.rollback(plugin);
   }
 
@@ -363,26 +356,22 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     if (watching != null) {
       watching.close();
     }
-    scheduler.close();
+    List<ManagedPlugin> closing = plugins.closeAll();
+    scheduler.close(closing);
     if (executor != null) {
       executor.shutdown();
       awaitTermination();
     }
     long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
-    for (ManagedPlugin plugin : plugins.closeAll()) {
-      // An update() caller may still be running a reload of this plugin: let it finish.
-      if (!lockWithin(plugin, settings.drainTimeout())) {
-        log.warn("plugin '{}': a reload on another thread did not finish within {}; leaving the"
-            + " plugin mapped", plugin.name(), settings.drainTimeout());
-        continue;
-      }
-      try {
-        closePlugin(plugin, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-      } finally {
-        plugin.reloadLock.unlock();
+    for (ManagedPlugin plugin : closing) {
+      // A reload may still run on an update() caller's thread: the plugin closes when it ends.
+      if (!plugin.reloads().close(() -> closePlugin(plugin, left(deadline)),
+          settings.drainTimeout())) {
+        log.warn("plugin '{}': a reload on another thread did not finish within {}; the plugin"
+            + " closes when it does", plugin.name(), settings.drainTimeout());
       }
     }
-    retirer.drainAll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    retirer.drainAll(left(deadline));
     residents.close();
     if (preflight != null) {
       preflight.close();
@@ -391,13 +380,8 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     log.info("plugin registry {} closed", id);
   }
 
-  private static boolean lockWithin(ManagedPlugin plugin, Duration timeout) {
-    try {
-      return plugin.reloadLock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+  private static Duration left(long deadline) {
+    return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
   }
 
   private void closePlugin(ManagedPlugin plugin, Duration timeout) {
@@ -407,9 +391,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     }
     plugin.closeForGood("is closed: its registry was closed");
     if (!current.awaitDrained(timeout)) {
-      log.warn("plugin '{}' generation {} still has {} lease(s) open after {}; leaving it mapped"
-          + " (close every lease before closing the registry)", plugin.name(),
-          current.generation(), current.inFlight(), timeout);
+      current.warnLeftMapped(timeout);
       return;
     }
     try {

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * class, and a pool of direct classes, each registered (JNA direct mapping) to one loaded version
  * at a time. JNA keeps every registered class reachable from a static map even after {@code
  * unregister}, so classes return to the pool when their version is unmapped and are reused: the
- * number defined is the most versions ever loaded at once, not the number of reloads.
+ * number defined is the most versions ever loaded at once, not the number of reloads, failed
+ * ones included.
  *
  * <p>One instance per interface for the whole JVM (a {@link ClassValue}); thread-safe.
  */
@@ -37,8 +38,9 @@ final class DirectApi {
   private final List<String> symbols;
   private final GeneratedLoader loader;
   private final Constructor<?> boundConstructor;
-  /** Direct classes not registered to any version. */
+  /** Direct classes not registered to any version; thread-safe. */
   private final Deque<Class<?>> free = new ConcurrentLinkedDeque<>();
+  /** How many direct classes were defined; thread-safe. */
   private final AtomicInteger defined = new AtomicInteger();
 
   private DirectApi(Class<?> api) {
@@ -95,7 +97,8 @@ final class DirectApi {
   }
 
   /**
-   * Registers a direct class of this interface to {@code library}.
+   * Registers a direct class of this interface to {@code library}: a pooled one, or a new one if
+   * none is free.
    *
    * @throws PluginException if the library lacks a symbol of the interface or JNA cannot map a type
    */
@@ -109,11 +112,20 @@ final class DirectApi {
       Native.register(direct, library);
       return new Registration(direct, direct.getConstructor().newInstance());
     } catch (RuntimeException | LinkageError | ReflectiveOperationException e) {
-      // Not pooled: JNA may have registered some of its methods before failing.
-      Native.unregister(direct);
+      // Pooled like any released class: JNA keeps it reachable whatever we do, so a new class per
+      // failure would leak one per failed reload. JNA may have bound some of its natives to this
+      // library before failing; no instance of it exists, and the next register() binds every
+      // native again before making one.
+      release(direct);
       throw new PluginException("plugin '" + plugin + "' generation " + generation + " cannot serve "
           + api.getName() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Unregisters {@code direct} (a stale call now throws instead of crashing) and pools it. */
+  private void release(Class<?> direct) {
+    Native.unregister(direct);
+    free.push(direct);
   }
 
   /** A direct class registered to one version, and its instance. */
@@ -130,10 +142,9 @@ final class DirectApi {
       return implementation;
     }
 
-    /** Unregisters the class (a stale call now throws instead of crashing) and pools it. */
+    /** Returns the class to the pool, unregistered. */
     void release() {
-      Native.unregister(direct);
-      free.push(direct);
+      DirectApi.this.release(direct);
     }
   }
 

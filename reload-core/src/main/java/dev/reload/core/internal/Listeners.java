@@ -2,22 +2,21 @@ package dev.reload.core.internal;
 
 import dev.reload.ReloadEvent;
 import dev.reload.ReloadListener;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The registry's listeners, called one after another with each event. A listener that throws is
- * logged with the plugin's name and counted; it never aborts a reload or kills the reload thread.
- * Thread-safe: listeners may be added and removed while events are fired.
+ * logged with the plugin's name and counted; it never aborts a reload or kills the reload thread
+ * ({@link FanOut} says what is caught). Thread-safe: listeners may be added and removed while
+ * events are fired.
  */
 final class Listeners {
 
   private static final Logger log = LoggerFactory.getLogger(Listeners.class);
 
-  private final List<ReloadListener> listeners = new CopyOnWriteArrayList<>();
+  private final FanOut<ReloadListener> listeners = new FanOut<>();
   private final ReloadObserver observer;
 
   Listeners(ReloadObserver observer) {
@@ -33,14 +32,10 @@ final class Listeners {
   }
 
   void fire(ReloadEvent event) {
-    for (ReloadListener listener : listeners) {
-      try {
-        listener.onEvent(event);
-      } catch (RuntimeException | LinkageError | AssertionError e) {
-        observer.listenerFailed(event.plugin());
-        log.warn("reload listener {} threw on {} of plugin '{}'; the reload goes on", listener,
-            event.getClass().getSimpleName(), event.plugin(), e);
-      }
-    }
+    listeners.each(listener -> listener.onEvent(event), (listener, e) -> {
+      observer.listenerFailed(event.plugin());
+      log.warn("reload listener {} threw on {} of plugin '{}'; the reload goes on", listener,
+          event.getClass().getSimpleName(), event.plugin(), e);
+    });
   }
 }

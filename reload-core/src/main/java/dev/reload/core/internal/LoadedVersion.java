@@ -17,8 +17,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One loaded copy of a plugin's library: its facts, its JNA handles and its lease count.
@@ -29,12 +30,14 @@ import java.util.concurrent.locks.LockSupport;
  * are sequentially consistent (a volatile write and a CAS), so either the caller sees the new state
  * or the reload thread sees the caller's lease: a version is never disposed under a call.
  *
- * <p>Leases are counted by two {@link LongAdder}s that only grow, pins and unpins, so callers on
- * different cores do not contend. A single adder taking +1 and -1 could be read short (its sum is
- * not a snapshot, and a failed pin's +1 and -1 may land in different cells); reading the unpins
- * first and the pins second can only over-count the open leases, never under-count them.
+ * <p>Leases are counted by a {@link LeaseCount}, which can over-count while leases are being taken
+ * but never under-count. A lease released twice (closed from two threads at once) would make it
+ * under-count; the count detects that when it reads below zero, this class reports it, and the
+ * version is never seen as drained again: it stays mapped rather than be unmapped under a call.
  */
 final class LoadedVersion implements PluginVersion {
+
+  private static final Logger log = LoggerFactory.getLogger(LoadedVersion.class);
 
   /** Optional export run after load; a non-zero return refuses the version. */
   static final String INIT_SYMBOL = "reload_init";
@@ -63,8 +66,8 @@ final class LoadedVersion implements PluginVersion {
   private volatile Object[] directs = new Object[0];
   /** What {@link #directs} registered, released on unmap. */
   private final List<DirectApi.Registration> registrations = new CopyOnWriteArrayList<>();
-  private final LongAdder pins = new LongAdder();
-  private final LongAdder unpins = new LongAdder();
+  /** Open leases; thread-safe. */
+  private final LeaseCount leases = new LeaseCount(this::reportUnbalanced);
 
   /** Written by the reload thread (under the plugin's reload lock); read by callers. */
   private volatile VersionState state = VersionState.LOADING;
@@ -194,6 +197,11 @@ final class LoadedVersion implements PluginVersion {
     directs = grown;
   }
 
+  /** How many bound interfaces are registered to this version: slots {@code 0..attached()-1}. */
+  int attached() {
+    return directs.length;
+  }
+
   /** The implementation of the interface bound at {@code slot}. */
   Object direct(int slot) {
     return directs[slot];
@@ -201,7 +209,7 @@ final class LoadedVersion implements PluginVersion {
 
   /** Takes a lease if the version is active; lock-free. */
   boolean tryPin() {
-    pins.increment();
+    leases.pin();
     if (state == VersionState.ACTIVE) {
       return true;
     }
@@ -211,7 +219,7 @@ final class LoadedVersion implements PluginVersion {
 
   /** Releases a lease taken by {@link #tryPin()}. */
   void unpin() {
-    unpins.increment();
+    leases.unpin();
     if (state != VersionState.ACTIVE) {
       wakeDrainer();
     }
@@ -232,10 +240,54 @@ final class LoadedVersion implements PluginVersion {
     this.keepFile = keepFile;
   }
 
-  /** The number of open leases, or more while leases are being taken; never fewer. */
+  /**
+   * The number of open leases, or more while leases are being taken; never fewer, unless a lease
+   * was released twice (then it may read negative, and {@link #drained()} stays false for good).
+   */
   long inFlight() {
-    long released = unpins.sum();
-    return pins.sum() - released;
+    return leases.open();
+  }
+
+  /** Whether no lease is open (and the count can be trusted to say so). */
+  boolean drained() {
+    return leases.drained();
+  }
+
+  /**
+   * Why {@link #awaitDrained} gave up: the calls still in flight, or a lease count that went
+   * wrong.
+   */
+  String undrained(Duration timeout) {
+    if (leases.unbalanced()) {
+      return "generation " + generation + "'s lease count went below zero (it reads "
+          + leases.open() + " now): a lease was released more often than it was taken (a"
+          + " PluginLease closed from two threads at once?), so it cannot tell when its calls"
+          + " end and stays mapped";
+    }
+    return inFlight() + " call(s) on generation " + generation + " still in flight after "
+        + timeout + "; raise reload.drain-timeout or shorten those calls";
+  }
+
+  /**
+   * Logs why a closing registry leaves this version mapped after waiting {@code timeout} for its
+   * leases.
+   */
+  void warnLeftMapped(Duration timeout) {
+    if (leases.unbalanced()) {
+      log.warn("plugin '{}' {}", pluginName, undrained(timeout));
+    } else {
+      log.warn("plugin '{}' generation {} still has {} lease(s) open after {}; leaving it mapped"
+          + " (close every lease before closing the registry)", pluginName, generation, inFlight(),
+          timeout);
+    }
+  }
+
+  private void reportUnbalanced() {
+    log.error("plugin '{}' generation {}: a lease was released more often than it was taken; a"
+        + " PluginLease must be closed by one thread (closing it from two threads at once releases"
+        + " it twice). This version can no longer tell when its last call ends, so it is never"
+        + " unmapped: its stateful reloads fail at drain and close leaves it mapped", pluginName,
+        generation);
   }
 
   /**
@@ -243,15 +295,16 @@ final class LoadedVersion implements PluginVersion {
    * thread at a time.
    *
    * @return whether the version drained within {@code timeout}; false at once if the thread is
-   *     interrupted (the interrupt stays set)
+   *     interrupted (the interrupt stays set) or the lease count is unbalanced (it can never
+   *     drain); {@link #undrained} says which
    */
   boolean awaitDrained(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     drainWaiter = Thread.currentThread();
     try {
-      while (inFlight() != 0) {
+      while (!leases.drained()) {
         long left = deadline - System.nanoTime();
-        if (left <= 0 || Thread.currentThread().isInterrupted()) {
+        if (left <= 0 || leases.unbalanced() || Thread.currentThread().isInterrupted()) {
           return false;
         }
         // Unparked by the closing lease; the cap covers an unpark that raced with this check.

@@ -1,6 +1,7 @@
 package dev.reload.core.internal;
 
 import dev.reload.Plugin;
+import dev.reload.PluginException;
 import dev.reload.PluginLease;
 import dev.reload.PluginVersion;
 import dev.reload.ReloadOutcome;
@@ -8,19 +9,24 @@ import dev.reload.VersionState;
 import dev.reload.PluginSettings;
 import dev.reload.spi.StateSnapshot;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The stable facade of one plugin: it points at the current version and hands out leases on it.
  *
  * <p><b>Concurrency.</b> Thread-safe. The call path ({@link #pin()}) reads {@link #current} and pins
- * it without a lock. Only the thread holding {@link #reloadLock} changes {@link #current}, {@link
- * #previous} and version states, so reloads of one plugin never overlap. A stateful reload closes
- * the gate by setting the current version to {@code DRAINING}: callers that find it so wait on
- * {@link #gate} until the reload swaps or gives up, both of which happen under {@link #gate} and
- * notify it.
+ * it without a lock. Only the thread holding the plugin's reload lock, owned by {@link #reloads},
+ * changes {@link #current}, {@link #previous}, {@link #boundApis} and version states, so reloads,
+ * binds and the close of one plugin never overlap; releasing that lock hands any queued request
+ * on, whoever held it. A stateful reload closes the gate by setting the current version to {@code
+ * DRAINING}: callers that find it so wait on {@link #gate} until the reload swaps or gives up, both
+ * of which happen under {@link #gate} and notify it.
+ *
+ * <p>{@link #bind} may run on the reload's own thread (a listener or a {@code StateSnapshot}): the
+ * lock is reentrant, the interface is registered to the current version at once, and {@link #swap}
+ * registers it to the incoming version, loaded before the bind, before that version serves.
  */
 final class ManagedPlugin implements Plugin {
 
@@ -30,20 +36,23 @@ final class ManagedPlugin implements Plugin {
   private final ReloadObserver observer;
   /** The registry's count of unloaded versions still mapped; thread-safe. */
   private final ResidentVersions residents;
-  /** Held by whoever runs a reload, rollback or close of this plugin. */
-  final ReentrantLock reloadLock = new ReentrantLock();
+  /** The reload lock and the queued reload requests; thread-safe. */
+  private final ReloadQueue reloads;
   /** Monitor callers wait on while the gate is closed. */
   private final Object gate = new Object();
 
-  /** The serving version. Written under {@link #reloadLock} and {@link #gate}; read lock-free. */
+  /** The serving version. Written under the reload lock and {@link #gate}; read lock-free. */
   private volatile LoadedVersion current;
-  /** The last good version before {@link #current}, unmapped, kept on disk for rollback. Guarded by {@link #reloadLock} for writes. */
+  /** The last good version before {@link #current}, unmapped, kept on disk for rollback. Written under the reload lock. */
   private volatile LoadedVersion previous;
-  /** Interfaces bound with direct mapping, by slot. Copy on write under {@link #reloadLock}. */
+  /** Interfaces bound with direct mapping, by slot. Copy on write under the reload lock. */
   private volatile DirectApi[] boundApis = new DirectApi[0];
-  /** The last failed reload, cleared by a successful one. Written under {@link #reloadLock}. */
+  /** The last failed reload, cleared by a successful one. Written under the reload lock. */
   private volatile ReloadOutcome.Failed lastFailure;
-  /** Why new leases are refused, set once by {@link #closeForGood}, under {@link #gate}. */
+  /**
+   * Why new leases and binds are refused ("was removed from the registry"), set once by {@link
+   * #closeForGood}, under the reload lock and {@link #gate}; null while open.
+   */
   private volatile String closedBecause;
 
   ManagedPlugin(PluginSettings settings, Path sourcePath, StateSnapshot snapshot,
@@ -53,6 +62,7 @@ final class ManagedPlugin implements Plugin {
     this.snapshot = snapshot;
     this.observer = observer;
     this.residents = residents;
+    this.reloads = new ReloadQueue(settings.name());
   }
 
   @Override
@@ -93,29 +103,49 @@ final class ManagedPlugin implements Plugin {
   /**
    * Binds a public interface with JNA direct mapping (one generated class per loaded version, at
    * direct-mapping speed); any other interface through a {@link java.lang.reflect.Proxy}. Every
-   * later version must export the interface's symbols, or its reload fails at load.
+   * later version must export the interface's symbols, or its reload fails at load (at swap if the
+   * interface was first bound during that reload).
+   *
+   * @throws IllegalStateException if the registry is closed
    */
   @Override
   public <T> T bind(Class<T> api) {
+    requireOpen();
     if (!DirectApi.supports(api)) {
       return BoundInterface.create(this, api);
     }
     DirectApi direct = DirectApi.of(api);
-    reloadLock.lock();
-    try {
-      DirectApi[] apis = boundApis;
-      int slot = java.util.List.of(apis).indexOf(direct);
-      if (slot < 0) {
-        slot = apis.length;
-        current.attach(direct, slot);
-        DirectApi[] grown = java.util.Arrays.copyOf(apis, slot + 1);
-        grown[slot] = direct;
-        boundApis = grown;
-      }
-      return api.cast(direct.newBound(this, slot));
-    } finally {
-      reloadLock.unlock();
+    return api.cast(reloads.hold(() -> {
+      requireOpen(); // close() closes under the lock: checked again where it cannot change
+      return direct.newBound(this, slotOf(direct));
+    }));
+  }
+
+  /**
+   * The slot of {@code direct}, registered to the current version first if it is new. Caller holds
+   * the reload lock.
+   */
+  private int slotOf(DirectApi direct) {
+    DirectApi[] apis = boundApis;
+    int slot = List.of(apis).indexOf(direct);
+    if (slot < 0) {
+      slot = apis.length;
+      current.attach(direct, slot);
+      DirectApi[] grown = Arrays.copyOf(apis, slot + 1);
+      grown[slot] = direct;
+      boundApis = grown;
     }
+    return slot;
+  }
+
+  private void requireOpen() {
+    if (closedBecause != null) {
+      throw closedException();
+    }
+  }
+
+  private IllegalStateException closedException() {
+    return new IllegalStateException("plugin '" + name() + "' " + closedBecause);
   }
 
   /** Interfaces bound with direct mapping, by slot; every new version registers them all. */
@@ -138,7 +168,7 @@ final class ManagedPlugin implements Plugin {
     synchronized (gate) {
       while (true) {
         if (closedBecause != null) {
-          throw new IllegalStateException("plugin '" + name() + "' " + closedBecause);
+          throw closedException();
         }
         LoadedVersion version = current;
         if (version.tryPin()) {
@@ -148,7 +178,7 @@ final class ManagedPlugin implements Plugin {
           return version;
         }
         if (version == current && version.state() == VersionState.DRAINING) {
-          if (reloadLock.isHeldByCurrentThread()) {
+          if (reloads.isHeldByCurrentThread()) {
             throw new IllegalStateException("plugin '" + name() + "' is called from its own"
                 + " reload while its gate is closed; a StateSnapshot or listener must use the lease"
                 + " it is given, not acquire() or a bound interface");
@@ -166,7 +196,7 @@ final class ManagedPlugin implements Plugin {
     }
   }
 
-  /** Closes the gate: new callers wait, in-flight leases drain. Caller holds {@link #reloadLock}. */
+  /** Closes the gate: new callers wait, in-flight leases drain. Caller holds the reload lock. */
   void closeGate() {
     current.state(VersionState.DRAINING);
   }
@@ -181,11 +211,18 @@ final class ManagedPlugin implements Plugin {
 
   /**
    * Makes {@code incoming} current and the outgoing version {@code DRAINING}, then wakes callers
-   * waiting at the gate. Caller holds {@link #reloadLock}.
+   * waiting at the gate. First registers to {@code incoming} the interfaces bound after it was
+   * loaded (by a listener or a snapshot of this reload), so that no binding ever finds its slot
+   * missing. Caller holds the reload lock.
    *
    * @return the outgoing version
+   * @throws PluginException if {@code incoming} cannot serve such an interface; nothing changed
    */
   LoadedVersion swap(LoadedVersion incoming) {
+    DirectApi[] apis = boundApis;
+    for (int slot = incoming.attached(); slot < apis.length; slot++) {
+      incoming.attach(apis[slot], slot);
+    }
     synchronized (gate) {
       LoadedVersion outgoing = current;
       incoming.state(VersionState.ACTIVE);
@@ -199,8 +236,9 @@ final class ManagedPlugin implements Plugin {
   }
 
   /**
-   * Refuses every new lease from now on; callers at the gate and later callers get an {@link
-   * IllegalStateException} saying the plugin {@code because} (e.g. "was removed").
+   * Refuses every new lease and bind from now on; callers at the gate and later callers get an
+   * {@link IllegalStateException} saying the plugin {@code because} (e.g. "was removed from the
+   * registry"). Caller holds the reload lock.
    */
   LoadedVersion closeForGood(String because) {
     synchronized (gate) {
@@ -220,6 +258,11 @@ final class ManagedPlugin implements Plugin {
   /** Why new leases are refused, e.g. "was removed from the registry"; null while open. */
   String closedBecause() {
     return closedBecause;
+  }
+
+  /** This plugin's reload lock and queued reload requests. */
+  ReloadQueue reloads() {
+    return reloads;
   }
 
   LoadedVersion currentVersion() {

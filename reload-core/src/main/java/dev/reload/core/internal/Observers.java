@@ -1,21 +1,20 @@
 package dev.reload.core.internal;
 
 import dev.reload.ReloadOutcome;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Fans reports out to every bound observer (one per meter registry). An observer that throws is
- * logged and skipped: measuring must never break a call or a reload. Thread-safe.
+ * logged and skipped: measuring must never break a call or a reload ({@link FanOut} says what is
+ * caught). Thread-safe.
  */
 final class Observers implements ReloadObserver {
 
   private static final Logger log = LoggerFactory.getLogger(Observers.class);
 
-  private final List<ReloadObserver> observers = new CopyOnWriteArrayList<>();
+  private final FanOut<ReloadObserver> observers = new FanOut<>();
 
   void add(ReloadObserver observer) {
     observers.add(observer);
@@ -52,12 +51,7 @@ final class Observers implements ReloadObserver {
   }
 
   private void each(String plugin, Consumer<ReloadObserver> report) {
-    for (ReloadObserver observer : observers) {
-      try {
-        report.accept(observer);
-      } catch (RuntimeException e) {
-        log.warn("metrics observer {} failed for plugin '{}'", observer, plugin, e);
-      }
-    }
+    observers.each(report, (observer, e) ->
+        log.warn("metrics observer {} failed for plugin '{}'", observer, plugin, e));
   }
 }

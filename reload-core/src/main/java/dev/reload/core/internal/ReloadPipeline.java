@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * Any failure before the swap unloads the candidate, reopens the gate and leaves the outgoing
  * version current with its state untouched.
  *
- * <p>Thread-safe as long as each call holds the plugin's {@link ManagedPlugin#reloadLock}, which
+ * <p>Thread-safe as long as each call holds the plugin's reload lock ({@link ReloadQueue}), which
  * the scheduler guarantees; user code (listeners, snapshots) runs without any other lock held.
  */
 final class ReloadPipeline {
@@ -139,9 +139,7 @@ final class ReloadPipeline {
     attempt.gated = true;
     long drainStart = System.nanoTime();
     if (!from.awaitDrained(drainTimeout)) {
-      throw new StepFailure(ReloadStep.DRAIN, from.inFlight() + " call(s) on generation "
-          + from.generation() + " still in flight after " + drainTimeout + "; raise"
-          + " reload.drain-timeout or shorten those calls");
+      throw new StepFailure(ReloadStep.DRAIN, from.undrained(drainTimeout));
     }
     attempt.drained = System.nanoTime();
     observer.drained(plugin.name(), attempt.drained - drainStart);

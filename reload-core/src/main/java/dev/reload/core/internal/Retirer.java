@@ -37,7 +37,7 @@ final class Retirer {
   /** Disposes {@code version} now if it has no lease open, else as soon as it has none. */
   void retire(LoadedVersion version, boolean keepFile) {
     version.keepFile(keepFile);
-    if (version.inFlight() == 0) {
+    if (version.drained()) {
       dispose(version);
     } else {
       draining.add(version);
@@ -48,7 +48,7 @@ final class Retirer {
   /** Disposes every waiting version that has drained; returns how many wait on. */
   int disposeDrained() {
     for (LoadedVersion version : draining) {
-      if (version.inFlight() == 0 && draining.remove(version)) {
+      if (version.drained() && draining.remove(version)) {
         dispose(version);
       }
     }
@@ -64,9 +64,7 @@ final class Retirer {
       if (version.awaitDrained(left)) {
         dispose(version);
       } else {
-        log.warn("plugin '{}' generation {} still has {} lease(s) open after {}; leaving it mapped"
-            + " (close every lease before closing the registry)", version.pluginName(),
-            version.generation(), version.inFlight(), timeout);
+        version.warnLeftMapped(timeout);
       }
     }
   }
