@@ -92,30 +92,40 @@ final class ElfCheck {
       throw bad("is built for ELF machine " + elf.machine() + ", this JVM runs on machine "
           + wantMachine.getAsInt() + " (" + System.getProperty("os.arch") + ")");
     }
-    boolean wide = elf.wide();
-    long phoff = elf.phoff();
-    long shoff = elf.shoff();
-    int phentsize = elf.phentsize();
-    int phnum = elf.phnum();
-    int shentsize = elf.shentsize();
-    int shnum = elf.shnum();
-    requireInside(size, phoff, (long) phentsize * phnum, "program header table");
-    if (shoff != 0) {
-      requireInside(size, shoff, (long) shentsize * shnum, "section header table");
+    requireInside(size, elf.phoff(), (long) elf.phentsize() * elf.phnum(), "program header table");
+    if (elf.shoff() != 0) {
+      requireInside(size, elf.shoff(), (long) elf.shentsize() * elf.shnum(), "section header table");
     }
-    if (phnum == 0 || phentsize < (wide ? 56 : 32)) {
+    if (elf.phnum() == 0 || elf.phentsize() < (elf.wide() ? 56 : 32)) {
       throw bad("has no usable program headers");
     }
-    ByteBuffer table = read(file, phoff, phentsize * phnum).order(elf.order());
-    for (int i = 0; i < phnum; i++) {
-      int base = i * phentsize;
-      if (table.getInt(base) != PT_LOAD) {
-        continue;
+    List<Segment> segments = segments(file, elf);
+    for (int i = 0; i < segments.size(); i++) {
+      Segment segment = segments.get(i);
+      if (segment.type() == PT_LOAD) {
+        requireInside(size, segment.offset(), segment.fileSize(), "loadable segment " + i);
       }
-      long offset = wide ? table.getLong(base + 8) : Integer.toUnsignedLong(table.getInt(base + 4));
-      long fileSize = wide ? table.getLong(base + 32) : Integer.toUnsignedLong(table.getInt(base + 16));
-      requireInside(size, offset, fileSize, "loadable segment " + i);
     }
+  }
+
+  /** One program header: its type and the bytes of the file it covers. */
+  private record Segment(int type, long offset, long fileSize) {}
+
+  /** The program headers, read after checking that their table lies inside the file. */
+  private static List<Segment> segments(FileChannel file, Header elf)
+      throws IOException, StepFailure {
+    boolean wide = elf.wide();
+    int phentsize = elf.phentsize();
+    requireInside(file.size(), elf.phoff(), (long) phentsize * elf.phnum(), "program header table");
+    ByteBuffer table = read(file, elf.phoff(), phentsize * elf.phnum()).order(elf.order());
+    List<Segment> segments = new ArrayList<>(elf.phnum());
+    for (int i = 0; i < elf.phnum(); i++) {
+      int base = i * phentsize;
+      segments.add(new Segment(table.getInt(base),
+          wide ? table.getLong(base + 8) : Integer.toUnsignedLong(table.getInt(base + 4)),
+          wide ? table.getLong(base + 32) : Integer.toUnsignedLong(table.getInt(base + 16))));
+    }
+    return segments;
   }
 
   /**
@@ -217,18 +227,12 @@ final class ElfCheck {
     Header elf = Header.of(file);
     boolean wide = elf.wide();
     ByteOrder order = elf.order();
-    long phoff = elf.phoff();
-    int phentsize = elf.phentsize();
-    int phnum = elf.phnum();
-    requireInside(fileSize, phoff, (long) phentsize * phnum, "program header table");
-    ByteBuffer table = read(file, phoff, phentsize * phnum).order(order);
-    for (int i = 0; i < phnum; i++) {
-      int base = i * phentsize;
-      if (table.getInt(base) != PT_DYNAMIC) {
+    for (Segment segment : segments(file, elf)) {
+      if (segment.type() != PT_DYNAMIC) {
         continue;
       }
-      long offset = wide ? table.getLong(base + 8) : Integer.toUnsignedLong(table.getInt(base + 4));
-      long size = wide ? table.getLong(base + 32) : Integer.toUnsignedLong(table.getInt(base + 16));
+      long offset = segment.offset();
+      long size = segment.fileSize();
       requireInside(fileSize, offset, size, "dynamic section");
       int entry = wide ? 16 : 8;
       ByteBuffer dynamic = read(file, offset, (int) size).order(order);
