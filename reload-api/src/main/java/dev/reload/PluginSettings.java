@@ -85,7 +85,7 @@ public final class PluginSettings {
   }
 
   /** Checks whether a string can be an exported C symbol. */
-  static boolean isValidSymbol(String symbol) {
+  public static boolean isValidSymbol(String symbol) {
     return symbol != null && C_IDENTIFIER.matcher(symbol).matches();
   }
 

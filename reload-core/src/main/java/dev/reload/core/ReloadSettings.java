@@ -274,9 +274,19 @@ public final class ReloadSettings {
       return this;
     }
 
-    /** The symbols every discovered plugin must export. Replaces any set before. */
+    /**
+     * The symbols every discovered plugin must export. Replaces any set before.
+     *
+     * @throws IllegalArgumentException naming a symbol that cannot be a C symbol
+     */
     public Builder discoverRequiredSymbols(List<String> symbols) {
       List<String> copy = List.copyOf(symbols);
+      for (String symbol : copy) {
+        if (!PluginSettings.isValidSymbol(symbol)) {
+          throw new IllegalArgumentException("discoverRequiredSymbols must be C identifiers, was '"
+              + symbol + "'");
+        }
+      }
       discoverRequiredSymbols.clear();
       discoverRequiredSymbols.addAll(copy);
       return this;

@@ -32,6 +32,17 @@ class SettingsTest {
   }
 
   @Test
+  void badDiscoverySettingsAreNamedByKey() {
+    assertThatThrownBy(() -> ReloadSettings.fromConfig(config(
+            "reload.discover { enabled = maybe, required-symbols = [\"not a symbol\"], colour = red }")))
+        .isInstanceOf(InvalidSettingsException.class)
+        .hasMessageContaining("reload.discover.enabled must be true or false, was \"maybe\"")
+        .hasMessageContaining("reload.discover.required-symbols must be a list of symbol names")
+        .hasMessageContaining("not a symbol")
+        .hasMessageContaining("reload.discover.colour is not a known setting");
+  }
+
+  @Test
   void readsEveryKey() throws Exception {
     Path libs = Files.createDirectories(root.resolve("libs"));
     ReloadSettings settings = ReloadSettings.fromConfig(config("""
@@ -41,6 +52,7 @@ class SettingsTest {
           drain-timeout = 750ms
           retain-previous = false
           scheduler.mode = poll
+          discover { enabled = true, required-symbols = [greet] }
           watch { enabled = false, mode = poll, poll-interval = 2s, debounce = 0 }
           plugins {
             greeter { required-symbols = [greet] }
@@ -54,6 +66,8 @@ class SettingsTest {
     assertThat(settings.drainTimeout()).isEqualTo(Duration.ofMillis(750));
     assertThat(settings.retainPrevious()).isFalse();
     assertThat(settings.schedulerMode()).isEqualTo(ReloadSettings.SchedulerMode.POLL);
+    assertThat(settings.discover()).isTrue();
+    assertThat(settings.discoverRequiredSymbols()).containsExactly("greet");
     assertThat(settings.watchEnabled()).isFalse();
     assertThat(settings.watchMode()).isEqualTo(ReloadSettings.WatchMode.POLL);
     assertThat(settings.pollInterval()).isEqualTo(Duration.ofSeconds(2));
