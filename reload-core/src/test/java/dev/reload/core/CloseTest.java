@@ -10,6 +10,7 @@ import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.PluginVersion;
 import dev.reload.VersionState;
+import dev.reload.testing.Async;
 import dev.reload.testing.CounterApi;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.PluginDir;
@@ -116,7 +117,7 @@ class CloseTest {
     PluginVersion version = counter.current();
     PluginLease lease = counter.acquire();
 
-    CompletableFuture<Void> closing = CompletableFuture.runAsync(registry::close);
+    CompletableFuture<Void> closing = Async.run(registry::close);
     await().atMost(Duration.ofSeconds(5)).until(() -> version.state() == VersionState.DRAINING);
     assertThatThrownBy(counter::acquire)
         .isInstanceOf(IllegalStateException.class)

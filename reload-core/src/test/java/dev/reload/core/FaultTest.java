@@ -10,6 +10,7 @@ import dev.reload.ReloadEvent;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.VersionState;
+import dev.reload.testing.Async;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.PluginDir;
@@ -130,7 +131,7 @@ class FaultTest {
     assertThat(inReload.await(5, TimeUnit.SECONDS)).isTrue();
     Set<String> threads = reloadThreads();
 
-    CompletableFuture<Void> closing = CompletableFuture.runAsync(registry::close);
+    CompletableFuture<Void> closing = Async.run(registry::close);
     await().during(Duration.ofMillis(100)).atMost(WAIT).until(() -> !closing.isDone());
     finish.countDown();
     closing.get(10, TimeUnit.SECONDS);

@@ -6,6 +6,7 @@ import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.ReloadOutcome;
+import dev.reload.testing.Async;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.HeldRestore;
@@ -48,7 +49,7 @@ class MetricsTest {
       dir.publish("counter", Sources.counter(2));
       CompletableFuture<?> reload = registry.reload("counter");
       assertThat(held.awaitEntered()).isTrue();
-      CompletableFuture<?> gatedCall = CompletableFuture.runAsync(() -> {
+      CompletableFuture<?> gatedCall = Async.run(() -> {
         try (PluginLease gated = registry.plugin("counter").acquire()) {
           gated.invokeLong("counter_next");
         }

@@ -13,6 +13,7 @@ import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.VersionState;
 import dev.reload.spi.StatePayload;
+import dev.reload.testing.Async;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.HeldRestore;
@@ -182,7 +183,7 @@ class ReloadTest {
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class,
         failed -> assertThat(failed.step()).isEqualTo(ReloadStep.RESTORE));
     assertThat(registry.plugin("counter").current().state()).isEqualTo(VersionState.ACTIVE);
-    assertThat(CompletableFuture.supplyAsync(() -> next(registry)).get(5, TimeUnit.SECONDS))
+    assertThat(Async.supply(() -> next(registry)).get(5, TimeUnit.SECONDS))
         .isEqualTo(2);
   }
 
@@ -193,7 +194,7 @@ class ReloadTest {
     lease.close();
     lease.close();
     // Closed again on another thread, after this one (ordered by the executor): still once.
-    CompletableFuture.runAsync(lease::close).get(5, TimeUnit.SECONDS);
+    Async.run(lease::close).get(5, TimeUnit.SECONDS);
 
     // A count left above zero would wait out the drain timeout, one below it fail the drain.
     dir.publish("counter", Sources.counter(2));
@@ -222,7 +223,7 @@ class ReloadTest {
 
     // The reload thread holds the plugin's reload lock and has the candidate mapped; callers of
     // both plugins take no lock of its, so they run to completion on the current versions.
-    CompletableFuture<Long> calls = CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<Long> calls = Async.supply(() -> {
       long last = 0;
       for (int i = 0; i < 1_000; i++) {
         last = next(registry);
@@ -271,7 +272,7 @@ class ReloadTest {
     start();
     next(registry);
     CountDownLatch inCall = new CountDownLatch(1);
-    CompletableFuture<Integer> slowCall = CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<Integer> slowCall = Async.supply(() -> {
       try (PluginLease lease = registry.plugin("counter").acquire()) {
         inCall.countDown();
         return lease.invokeInt("slow", 300);
@@ -294,7 +295,7 @@ class ReloadTest {
     CountDownLatch inCall = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     PluginLease old = registry.plugin("stateless").acquire();
-    CompletableFuture<Integer> oldCall = CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<Integer> oldCall = Async.supply(() -> {
       inCall.countDown();
       try {
         release.await();
@@ -348,7 +349,7 @@ class ReloadTest {
     dir.publish("counter", Sources.counter(2));
     CompletableFuture<ReloadOutcome> reload = registry.reload("counter");
     assertThat(held.awaitEntered()).isTrue();
-    CompletableFuture<Integer> caller = CompletableFuture.supplyAsync(() -> version(registry, "counter"));
+    CompletableFuture<Integer> caller = Async.supply(() -> version(registry, "counter"));
     await().during(Duration.ofMillis(50)).atMost(Duration.ofSeconds(1)).until(() -> !caller.isDone());
     held.release();
 

@@ -12,6 +12,7 @@ import dev.reload.PluginSettings;
 import dev.reload.ReloadEvent;
 import dev.reload.ReloadOutcome;
 import dev.reload.UnknownPluginException;
+import dev.reload.testing.Async;
 import dev.reload.testing.Callers;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
@@ -179,7 +180,7 @@ class RuntimePluginSetTest {
     registry.add(counter());
     CountDownLatch leased = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<Long> held = CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<Long> held = Async.supply(() -> {
       try (PluginLease lease = registry.plugin("counter").acquire()) {
         leased.countDown();
         release.await();
@@ -189,7 +190,7 @@ class RuntimePluginSetTest {
       }
     });
     assertThat(leased.await(10, TimeUnit.SECONDS)).isTrue();
-    CompletableFuture<Void> removal = CompletableFuture.runAsync(() -> registry.remove("counter"));
+    CompletableFuture<Void> removal = Async.run(() -> registry.remove("counter"));
     await().atMost(WAIT).until(() -> registry.find("counter").isEmpty());
     assertThat(removal).isNotDone();
 

@@ -11,6 +11,7 @@ import dev.reload.ReloadStep;
 import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.spi.StatePayload;
+import dev.reload.testing.Async;
 import dev.reload.testing.CounterApi;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.PluginDir;
@@ -198,7 +199,7 @@ class DirectBindingTest {
   @Test
   void boundCallPinsItsVersionUntilItReturns() throws Exception {
     CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
-    CompletableFuture<Integer> slow = CompletableFuture.supplyAsync(() -> counter.slow(200));
+    CompletableFuture<Integer> slow = Async.supply(() -> counter.slow(200));
     org.awaitility.Awaitility.await()
         .until(() -> ((DefaultPluginRegistry) registry).inFlight("counter") == 1);
     dir.publish("counter", Sources.counter(2));

@@ -14,6 +14,7 @@ import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
 import dev.reload.spi.StateSnapshot;
+import dev.reload.testing.Async;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterApi;
 import dev.reload.testing.CounterSnapshot;
@@ -99,7 +100,7 @@ class ReloadLockTest {
     start(settings(), new CounterSnapshot());
     HeldBind held = new HeldBind();
     CompletableFuture<CounterApi> binding =
-        CompletableFuture.supplyAsync(() -> registry.plugin("counter").bind(held.api()));
+        Async.supply(() -> registry.plugin("counter").bind(held.api()));
     assertThat(held.awaitEntered()).isTrue();
     dir.publish("counter", Sources.counter(2));
     CompletableFuture<ReloadOutcome> reload = registry.reload("counter");
@@ -118,7 +119,7 @@ class ReloadLockTest {
     start(settings().debounce(Duration.ZERO), new CounterSnapshot());
     HeldBind held = new HeldBind();
     CompletableFuture<CounterApi> binding =
-        CompletableFuture.supplyAsync(() -> registry.plugin("counter").bind(held.api()));
+        Async.supply(() -> registry.plugin("counter").bind(held.api()));
     assertThat(held.awaitEntered()).isTrue();
     dir.publish("counter", Sources.counter(2));
     registry.fileChanged(dir.lib("counter"));
@@ -170,7 +171,7 @@ class ReloadLockTest {
     PluginVersion first = counter.current();
     dir.publish("counter", Sources.counter(2));
     CompletableFuture<ReloadOutcome> reload = registry.reload("counter");
-    CompletableFuture<Integer> update = CompletableFuture.supplyAsync(registry::update);
+    CompletableFuture<Integer> update = Async.supply(registry::update);
     assertThat(held.awaitEntered()).isTrue();
 
     registry.close();
