@@ -193,6 +193,9 @@ class RuntimePluginSetTest {
     CompletableFuture<Void> removal = Async.run(() -> registry.remove("counter"));
     await().atMost(WAIT).until(() -> registry.find("counter").isEmpty());
     assertThat(removal).isNotDone();
+    // The name is not free until the removal ends: a re-add now would race its end.
+    assertThatThrownBy(() -> registry.add(counter())).isInstanceOf(PluginException.class)
+        .hasMessageContaining("plugin 'counter' is being added or removed");
 
     release.countDown();
     assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo(1);
@@ -202,6 +205,39 @@ class RuntimePluginSetTest {
     registry.add(counter());
     assertThat(Calls.version(registry, "counter")).isEqualTo(5);
     assertThat(Calls.next(registry, "counter")).isEqualTo(1); // a new plugin: new state
+    assertThat(meters.find("reload.generation").tag("plugin", "counter").gauge()).isNotNull();
+    assertThat(events).filteredOn(event -> event.plugin().equals("counter"))
+        .extracting(event -> event.getClass().getSimpleName())
+        .containsExactly("Added", "Removed", "Added");
+  }
+
+  @Test
+  void closeWaitsForARemovalInProgressAndLeavesNothingMapped() throws Exception {
+    start(dir.settings());
+    dir.publish("counter", Sources.counter(1));
+    registry.add(counter());
+    CountDownLatch leased = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Long> held = Async.supply(() -> {
+      try (PluginLease lease = registry.plugin("counter").acquire()) {
+        leased.countDown();
+        release.await();
+        return lease.invokeLong("counter_next");
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(leased.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Void> removal = Async.run(() -> registry.remove("counter"));
+    await().atMost(WAIT).until(() -> registry.find("counter").isEmpty());
+    CompletableFuture<Void> closing = Async.run(registry::close);
+
+    release.countDown();
+    assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    removal.get(10, TimeUnit.SECONDS);
+    closing.get(10, TimeUnit.SECONDS);
+    assertThat(PluginDir.mappedUnder(dir.shadow())).isEmpty();
+    assertThat(dir.shadowFiles()).isEmpty();
   }
 
   @Test

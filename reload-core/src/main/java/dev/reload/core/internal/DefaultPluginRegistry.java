@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -56,6 +57,8 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
   private final int id = IDS.incrementAndGet();
   private final ReloadSettings settings;
   private final PluginSet plugins = new PluginSet();
+  /** How many plugins load each watched file. Guarded by itself. */
+  private final Map<Path, Integer> watchCounts = new HashMap<>();
   /** Snapshots given at build time, by plugin name, also for plugins added later. Immutable. */
   private final Map<String, StateSnapshot> snapshots;
   private final LibraryLocator locator;
@@ -150,8 +153,10 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
         ManagedPlugin managed = registry.newPlugin(plugin, sources.get(plugin.name()),
             snapshots.get(plugin.name()));
         registry.pipeline.loadInitial(managed);
-        registry.plugins.reserve(plugin.name());
+        registry.plugins.beginAdd(plugin.name());
         registry.plugins.publish(managed);
+        registry.plugins.end(plugin.name(), false);
+        registry.watchCounts.merge(managed.sourcePath(), 1, Integer::sum);
       }
       if (settings.watchEnabled()) {
         registry.watcher = FileWatcher.start(settings, platform, baseline,
@@ -208,28 +213,32 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
   @Override
   public Plugin add(PluginSettings plugin, StateSnapshot snapshot) {
     Objects.requireNonNull(plugin, "plugin settings");
-    plugins.reserve(plugin.name());
+    String name = plugin.name();
+    plugins.beginAdd(name);
     ManagedPlugin managed = null;
+    boolean published = false;
     try {
       Path source = locator.locate(plugin);
       FileFingerprint baseline = FileFingerprint.of(source); // before loading, as at start
       managed = newPlugin(plugin, source, snapshot);
       pipeline.loadInitial(managed);
       plugins.publish(managed);
-      FileWatcher watching = watcher;
-      if (watching != null) {
-        watching.watch(source, baseline);
-      }
+      published = true;
+      watch(source, baseline);
+      listeners.fire(new ReloadEvent.Added(name, managed.current()));
+      observers.added(managed);
     } catch (RuntimeException | Error e) {
-      plugins.release(plugin.name());
-      if (managed != null && managed.currentVersion() != null) {
-        unload(managed, Duration.ZERO); // published too late: the registry closed meanwhile
+      if (published) {
+        unwatch(managed.sourcePath());
       }
+      if (managed != null && managed.currentVersion() != null) {
+        unload(managed, Duration.ZERO); // not admitted, or the registry closed meanwhile
+      }
+      plugins.end(name, true);
       throw e;
     }
-    listeners.fire(new ReloadEvent.Added(plugin.name(), managed.current()));
-    observers.added(managed);
-    log.info("plugin '{}' added from {}", plugin.name(), managed.sourcePath());
+    plugins.end(name, false);
+    log.info("plugin '{}' added from {}", name, managed.sourcePath());
     return managed;
   }
 
@@ -240,26 +249,47 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
       throw new IllegalStateException("plugin '" + name + "' cannot be removed from inside its"
           + " own reload (a listener or StateSnapshot); remove it from another thread");
     }
-    ManagedPlugin plugin = plugins.remove(name);
-    if (discovery != null) {
-      discovery.decline(plugin.sourcePath());
+    ManagedPlugin plugin = plugins.beginRemove(name);
+    try {
+      if (discovery != null) {
+        discovery.decline(plugin.sourcePath());
+      }
+      unwatch(plugin.sourcePath());
+      plugin.reloads().stop(new IllegalStateException("plugin '" + name + "' was removed"));
+      // A reload of it already running ends first; then nothing can start one any more.
+      PluginVersion last = plugin.reloads().hold(() -> {
+        PluginVersion current = plugin.current();
+        unload(plugin, settings.drainTimeout());
+        return current;
+      });
+      listeners.fire(new ReloadEvent.Removed(name, last));
+      observers.removed(name);
+      log.info("plugin '{}' removed (generation {} unmapped, copies deleted)", name,
+          last.generation());
+    } finally {
+      plugins.end(name, false);
     }
-    FileWatcher watching = watcher;
-    if (watching != null && plugins.all().stream()
-        .noneMatch(other -> other.sourcePath().equals(plugin.sourcePath()))) {
-      watching.unwatch(plugin.sourcePath());
+  }
+
+  /** Watches {@code file} for one more plugin; the watcher is told only about the first. */
+  private void watch(Path file, FileFingerprint baseline) {
+    synchronized (watchCounts) {
+      FileWatcher watching = watcher;
+      if (watchCounts.merge(file, 1, Integer::sum) == 1 && watching != null) {
+        watching.watch(file, baseline);
+      }
     }
-    plugin.reloads().stop(new IllegalStateException("plugin '" + name + "' was removed"));
-    // A reload of it already running ends first; then nothing can start one any more.
-    PluginVersion last = plugin.reloads().hold(() -> {
-      PluginVersion current = plugin.current();
-      unload(plugin, settings.drainTimeout());
-      return current;
-    });
-    listeners.fire(new ReloadEvent.Removed(name, last));
-    observers.removed(name);
-    log.info("plugin '{}' removed (generation {} unmapped, copies deleted)", name,
-        last.generation());
+  }
+
+  /** Stops watching {@code file} for one plugin; the watcher is told once no plugin uses it. */
+  private void unwatch(Path file) {
+    synchronized (watchCounts) {
+      FileWatcher watching = watcher;
+      Integer left = watchCounts.computeIfPresent(file, (any, count) -> count > 1 ? count - 1 : null);
+      if (left == null && watching != null) {
+        watching.unwatch(file);
+      }
+    }
   }
 
   /**
@@ -352,11 +382,17 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    // Adds and removes in progress end first: they use the watcher, the store and the probe.
+    List<ManagedPlugin> closing =
+        plugins.closeAll(settings.drainTimeout().plus(settings.preflightTimeout()));
+    if (!plugins.inTransition().isEmpty()) {
+      log.warn("plugin registry {}: plugins {} were still being added or removed when it closed",
+          id, plugins.inTransition());
+    }
     FileWatcher watching = watcher;
     if (watching != null) {
       watching.close();
     }
-    List<ManagedPlugin> closing = plugins.closeAll();
     scheduler.close(closing);
     if (executor != null) {
       executor.shutdown();

@@ -128,9 +128,16 @@ final class Discovery {
             continue;
           }
           declined.remove(file);
-          candidate.accept(name, file, look);
+          try {
+            candidate.accept(name, file, look);
+          } catch (RuntimeException e) {
+            // A scan runs on a schedule: whatever one file does, later scans must still run.
+            declined.put(file, look);
+            log.warn("discovering plugin '{}' from {} failed; trying again once it changes", name,
+                file, e);
+          }
         }
-      } catch (IOException e) {
+      } catch (IOException | java.nio.file.DirectoryIteratorException e) {
         log.debug("cannot scan {} for plugins: {}", dir, e.toString());
       }
     }

@@ -134,6 +134,10 @@ final class InotifyWatcher implements FileWatcher {
   private final Thread thread;
   /** Set by close(); read by the watcher thread. */
   private volatile boolean closing;
+  /** Guards {@link #descriptorsClosed}: no write may reach a descriptor number after its close. */
+  private final Object descriptors = new Object();
+  /** Guarded by {@link #descriptors}. */
+  private boolean descriptorsClosed;
 
   private InotifyWatcher(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
       Duration settleInterval, String threadName) {
@@ -341,10 +345,15 @@ final class InotifyWatcher implements FileWatcher {
   }
 
   private void wake() {
-    try {
-      libc.write(wakeWrite, new byte[] {1}, new NativeLong(1));
-    } catch (LastErrorException e) {
-      // EAGAIN: the pipe is full of wake-ups already
+    synchronized (descriptors) {
+      if (descriptorsClosed) {
+        return; // the number may belong to another file by now
+      }
+      try {
+        libc.write(wakeWrite, new byte[] {1}, new NativeLong(1));
+      } catch (LastErrorException e) {
+        // EAGAIN: the pipe is full of wake-ups already
+      }
     }
   }
 
@@ -399,6 +408,7 @@ final class InotifyWatcher implements FileWatcher {
   private void handle(int wd, int mask, String name, Batch batch) {
     if ((mask & IN_Q_OVERFLOW) != 0) {
       log.info("inotify event queue overflowed; watching again and rescanning every plugin file");
+      open.clear(); // closes may have been lost with the overflow
       batch.rearm = true;
       batch.settle.addAll(files);
       return;
@@ -414,7 +424,10 @@ final class InotifyWatcher implements FileWatcher {
                 ? "renamed away" : "removed or unmounted");
       }
       batch.rearm = true;
-      byName.values().forEach(list -> list.forEach(interest -> batch.settle.add(interest.file())));
+      byName.values().forEach(list -> list.forEach(interest -> {
+        batch.settle.add(interest.file());
+        open.remove(interest.file()); // its directory is gone: so are the opens counted in it
+      }));
       return;
     }
     List<Interest> affected = byName.get(name);
@@ -534,8 +547,11 @@ final class InotifyWatcher implements FileWatcher {
   }
 
   private void closeDescriptors() {
-    libc.close(inotify);
-    libc.close(wakeRead);
-    libc.close(wakeWrite);
+    synchronized (descriptors) {
+      descriptorsClosed = true;
+      libc.close(inotify);
+      libc.close(wakeRead);
+      libc.close(wakeWrite);
+    }
   }
 }

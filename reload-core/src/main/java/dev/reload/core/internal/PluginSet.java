@@ -2,6 +2,7 @@ package dev.reload.core.internal;
 
 import dev.reload.PluginException;
 import dev.reload.UnknownPluginException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -10,21 +11,23 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The registry's live set of plugins, by name. A name is first reserved while its plugin is being
- * admitted, so two adds of one name cannot both load, and a failed add leaves the name free;
- * then the plugin is published, or the reservation released. Once {@link #closeAll} has run,
- * nothing more can join.
+ * The registry's live set of plugins, by name. A name is <em>in transition</em> from the start of
+ * its {@code add} to the end of it (admission, publication, watching, the {@code Added} event) and
+ * from the start of its {@code remove} to the end of it (draining, unmapping, the {@code Removed}
+ * event): while it is, nothing else may add or remove that name, so the two never interleave, and
+ * a failed add leaves the name free. {@link #closeAll} waits for every transition to end, so that
+ * nothing is still being added or removed when the registry tears down what they use.
  *
  * <p>Thread-safe. Lookups ({@link #get}, {@link #all}) read a volatile immutable snapshot without
- * a lock; changes take {@code this}, which guards {@link #members}, {@link #reserved} and
- * {@link #closed}.
+ * a lock; changes take {@code this}, which guards {@link #members}, {@link #inTransition} and
+ * {@link #closed}, and is notified whenever a transition ends.
  */
 final class PluginSet {
 
   /** Guarded by {@code this}. In the order plugins joined. */
   private final Map<String, ManagedPlugin> members = new LinkedHashMap<>();
-  /** Names being admitted. Guarded by {@code this}. */
-  private final Set<String> reserved = new LinkedHashSet<>();
+  /** Names being added or removed. Guarded by {@code this}. */
+  private final Set<String> inTransition = new LinkedHashSet<>();
   /** Guarded by {@code this}. */
   private boolean closed;
   /** Immutable copy of {@link #members}, replaced on each change. */
@@ -32,57 +35,92 @@ final class PluginSet {
   private volatile List<ManagedPlugin> ordered = List.of();
 
   /**
-   * Reserves {@code name} for a plugin about to be admitted.
+   * Starts adding {@code name}.
    *
-   * @throws PluginException if a plugin of that name exists or is being added
+   * @throws PluginException if a plugin of that name exists or is being added or removed
    * @throws IllegalStateException if the registry is closed
    */
-  synchronized void reserve(String name) {
+  synchronized void beginAdd(String name) {
     requireOpen();
-    if (members.containsKey(name) || reserved.contains(name)) {
-      throw new PluginException("a plugin named '" + name + "' is already in the registry"
-          + (reserved.contains(name) ? " (being added)" : "") + "; remove it first");
+    if (inTransition.contains(name)) {
+      throw new PluginException("plugin '" + name + "' is being added or removed; try again"
+          + " once that is done");
     }
-    reserved.add(name);
-  }
-
-  /** Frees a reservation whose plugin was not admitted. */
-  synchronized void release(String name) {
-    reserved.remove(name);
+    if (members.containsKey(name)) {
+      throw new PluginException("a plugin named '" + name + "' is already in the registry;"
+          + " remove it first");
+    }
+    inTransition.add(name);
   }
 
   /**
-   * Publishes an admitted plugin under its reserved name.
+   * Publishes an admitted plugin under its name; the add is still in transition until {@link
+   * #end}.
    *
    * @throws IllegalStateException if the registry closed meanwhile (the caller unloads it)
    */
   synchronized void publish(ManagedPlugin plugin) {
-    reserved.remove(plugin.name());
     requireOpen();
     members.put(plugin.name(), plugin);
     changed();
   }
 
   /**
-   * Takes {@code name} out of the set.
+   * Starts removing {@code name}: takes it out of the set (lookups no longer find it), and keeps
+   * it in transition until {@link #end}.
    *
    * @throws UnknownPluginException if there is no such plugin
+   * @throws PluginException if it is being added or removed
    * @throws IllegalStateException if the registry is closed
    */
-  synchronized ManagedPlugin remove(String name) {
+  synchronized ManagedPlugin beginRemove(String name) {
     requireOpen();
+    if (inTransition.contains(name)) {
+      throw new PluginException("plugin '" + name + "' is being added or removed; try again"
+          + " once that is done");
+    }
     ManagedPlugin plugin = members.remove(name);
     if (plugin == null) {
       throw unknown(name);
     }
+    inTransition.add(name);
     changed();
     return plugin;
   }
 
-  /** Closes the set: nothing joins any more. Returns every member, for closing. */
-  synchronized List<ManagedPlugin> closeAll() {
+  /**
+   * Ends the add or remove of {@code name}. After a failed add, {@code unpublish} takes out a
+   * plugin published before the failure.
+   */
+  synchronized void end(String name, boolean unpublish) {
+    if (unpublish && members.remove(name) != null) {
+      changed();
+    }
+    inTransition.remove(name);
+    notifyAll();
+  }
+
+  /**
+   * Closes the set: nothing joins or leaves any more. Waits up to {@code timeout} for adds and
+   * removes in progress to end, then returns every member, for closing.
+   */
+  synchronized List<ManagedPlugin> closeAll(Duration timeout) {
     closed = true;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      for (long left = timeout.toNanos(); !inTransition.isEmpty() && left > 0;
+          left = deadline - System.nanoTime()) {
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     return ordered;
+  }
+
+  /** Names still being added or removed (after {@link #closeAll} gave up waiting). */
+  synchronized Set<String> inTransition() {
+    return Set.copyOf(inTransition);
   }
 
   /** The plugin of that name, or null. Lock-free. */
