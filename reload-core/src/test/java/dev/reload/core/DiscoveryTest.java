@@ -62,6 +62,22 @@ class DiscoveryTest {
         .build();
   }
 
+  private int canaries;
+
+  /**
+   * Waits until discovery has run at least one whole scan after this call: a library dropped now
+   * is discovered at its second sighting, so once a second one, dropped after the first was
+   * discovered, is discovered too, a scan that began after this call has ended. A positive
+   * signal, so that "nothing was discovered" is asserted after discovery really looked.
+   */
+  private void awaitAWholeScan() {
+    for (int i = 0; i < 2; i++) {
+      String canary = "canary" + ++canaries;
+      dir.publish(canary, Sources.counter(100 + canaries));
+      await().atMost(WAIT).until(() -> present(canary));
+    }
+  }
+
   /** Whether plugin {@code name} is present, running {@code update()} first in poll mode. */
   private boolean present(String name) {
     registry.update();
@@ -93,7 +109,8 @@ class DiscoveryTest {
     Calls.next(registry, "first");
 
     Files.delete(dir.lib("first"));
-    await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> present("first"));
+    awaitAWholeScan();
+    assertThat(present("first")).isTrue();
     assertThat(Calls.next(registry, "first")).isEqualTo(2);
 
     dir.publish("first", Sources.counter(3));
@@ -102,7 +119,8 @@ class DiscoveryTest {
       return Calls.version(registry, "first") == 3; // the watcher reloads it
     });
     registry.remove("first");
-    await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> !present("first"));
+    awaitAWholeScan();
+    assertThat(present("first")).isFalse();
 
     dir.publish("first", Sources.counter(4));
     await().atMost(WAIT).until(() -> present("first"));
@@ -116,7 +134,8 @@ class DiscoveryTest {
     start(mode);
     dir.publish("broken", Sources.greeter("Hello")); // lacks the required counter_next
 
-    await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> !present("broken"));
+    awaitAWholeScan();
+    assertThat(present("broken")).isFalse();
     assertThat(dir.shadowFiles()).noneMatch(file -> file.getFileName().toString().startsWith("broken"));
 
     dir.publish("broken", Sources.counter(5));
