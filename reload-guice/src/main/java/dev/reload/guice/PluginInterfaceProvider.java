@@ -109,16 +109,27 @@ final class PluginInterfaceProvider<T> implements Provider<T> {
      * @throws UnknownPluginException naming the plugin if the registry has none of that name
      */
     private Binding rebind(PluginRegistry registry) {
-      Plugin now;
-      try {
-        now = registry.plugin(plugin);
-      } catch (UnknownPluginException e) {
-        binding = null;
-        throw e;
+      while (true) {
+        Plugin now;
+        try {
+          now = registry.plugin(plugin);
+        } catch (UnknownPluginException e) {
+          binding = null;
+          throw e;
+        }
+        Object target;
+        try {
+          target = now.bind(api);
+        } catch (IllegalStateException e) {
+          if (registry.find(plugin).orElse(null) == now) {
+            throw e; // the plugin itself refused (its registry closed): not a removal
+          }
+          continue; // removed between the lookup and the bind: look again
+        }
+        Binding fresh = new Binding(registry, now, target);
+        binding = fresh;
+        return fresh;
       }
-      Binding fresh = new Binding(registry, now, now.bind(api));
-      binding = fresh;
-      return fresh;
     }
   }
 
