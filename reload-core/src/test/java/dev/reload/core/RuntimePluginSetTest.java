@@ -168,6 +168,26 @@ class RuntimePluginSetTest {
     assertThat(Calls.next(registry, "stays")).isEqualTo(1);
   }
 
+  /**
+   * Takes a lease on the counter on another thread and keeps it until {@code release}; returns
+   * once the lease is open. The future completes with the call made through it at the end, which
+   * must still reach a mapped library.
+   */
+  private CompletableFuture<Long> holdALease(CountDownLatch release) throws InterruptedException {
+    CountDownLatch leased = new CountDownLatch(1);
+    CompletableFuture<Long> held = Async.supply(() -> {
+      try (PluginLease lease = registry.plugin("counter").acquire()) {
+        leased.countDown();
+        release.await();
+        return lease.invokeLong("counter_next");
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(leased.await(10, TimeUnit.SECONDS)).isTrue();
+    return held;
+  }
+
   /** The test plugins' counter, bound as an interface. */
   public interface CounterApi {
     long counter_next();
@@ -178,18 +198,8 @@ class RuntimePluginSetTest {
     start(dir.settings());
     dir.publish("counter", Sources.counter(1));
     registry.add(counter());
-    CountDownLatch leased = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<Long> held = Async.supply(() -> {
-      try (PluginLease lease = registry.plugin("counter").acquire()) {
-        leased.countDown();
-        release.await();
-        return lease.invokeLong("counter_next"); // still mapped: remove waits for this lease
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    assertThat(leased.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Long> held = holdALease(release);
     CompletableFuture<Void> removal = Async.run(() -> registry.remove("counter"));
     await().atMost(WAIT).until(() -> registry.find("counter").isEmpty());
     assertThat(removal).isNotDone();
@@ -216,18 +226,8 @@ class RuntimePluginSetTest {
     start(dir.settings());
     dir.publish("counter", Sources.counter(1));
     registry.add(counter());
-    CountDownLatch leased = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<Long> held = Async.supply(() -> {
-      try (PluginLease lease = registry.plugin("counter").acquire()) {
-        leased.countDown();
-        release.await();
-        return lease.invokeLong("counter_next");
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    assertThat(leased.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Long> held = holdALease(release);
     CompletableFuture<Void> removal = Async.run(() -> registry.remove("counter"));
     await().atMost(WAIT).until(() -> registry.find("counter").isEmpty());
     CompletableFuture<Void> closing = Async.run(registry::close);
