@@ -307,6 +307,8 @@ final class Preflight implements AutoCloseable {
     private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
     /** The latest lines of both pipes other than answers. Guarded by itself. */
     private final Deque<String> printed = new ArrayDeque<>();
+    /** The signal of the last crash summary line since the request. Guarded by {@link #printed}. */
+    private String crashSignal;
     /** The marker of the answer waited for; written by the checking thread, read by a reader. */
     private volatile String awaited;
     private final Thread answerReader;
@@ -341,6 +343,7 @@ final class Preflight implements AutoCloseable {
       awaited = ProbeProtocol.marker(id);
       synchronized (printed) {
         printed.clear(); // a crash report tells of this request only
+        crashSignal = null;
       }
       requests.write(request);
       requests.flush();
@@ -375,7 +378,13 @@ final class Preflight implements AutoCloseable {
     }
 
     private void keep(String line) {
+      Matcher summary = CRASH_SUMMARY.matcher(line);
       synchronized (printed) {
+        if (summary.find()) {
+          // Remembered apart from the bounded lines: output arriving on the other pipe after
+          // HotSpot's summary must not push it out.
+          crashSignal = summary.group(1);
+        }
         printed.addLast(line);
         if (printed.size() > KEPT_OUTPUT_LINES) {
           printed.removeFirst();
@@ -390,16 +399,14 @@ final class Preflight implements AutoCloseable {
       }
     }
 
-    /** The signal named by HotSpot's crash summary among the latest lines, if any. */
+    /**
+     * The signal named by the last crash summary line printed since the request was sent (HotSpot's
+     * summary comes after the library's own output), or null.
+     */
     String crashSignal() {
-      String signal = null;
-      for (String line : printed()) {
-        Matcher summary = CRASH_SUMMARY.matcher(line);
-        if (summary.find()) {
-          signal = summary.group(1); // the last one: HotSpot's summary comes after the library's output
-        }
+      synchronized (printed) {
+        return crashSignal;
       }
-      return signal;
     }
 
     /** Waits briefly for the readers, which end with the probe's pipes. */
