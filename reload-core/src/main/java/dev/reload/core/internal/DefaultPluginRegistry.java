@@ -21,7 +21,6 @@ import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -79,7 +78,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private DefaultPluginRegistry(ReloadSettings settings, Platform platform,
-      Map<String, Path> sources, Map<String, StateSnapshot> snapshots,
+      LibraryLocator locator, Map<String, StateSnapshot> snapshots,
       List<ReloadListener> initialListeners, Clock clock, ShadowStore.CopyListener copies) {
     this.settings = settings;
     this.observers = new Observers();
@@ -92,14 +91,14 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     this.residents = new ResidentVersions(platform, executor);
     this.preflight = settings.preflight() ? new Preflight(platform, settings.preflightTimeout(),
         store.directory(), "reload-preflight-" + id) : null;
-    Admission admission = new Admission(store, trustPolicy(settings, sources.values(), store),
+    Admission admission = new Admission(store, trustPolicy(settings, locator, store),
         preflight, platform);
     this.pipeline = new ReloadPipeline(admission, store, platform, listeners, observers, retirer,
         settings.drainTimeout(), settings.retainPrevious(), clock, residents);
     this.scheduler = new ReloadScheduler(executor, this::runLocked);
     this.snapshots = Map.copyOf(snapshots);
-    this.locator = new LibraryLocator(settings.searchPaths(), platform);
-    this.discovery = settings.discover() ? new Discovery(settings.searchPaths(), platform,
+    this.locator = locator;
+    this.discovery = settings.discover() ? new Discovery(locator.directories(), platform,
         settings.discoverRequiredSymbols(), settings.pollInterval(),
         name -> plugins.get(name) != null, this::add) : null;
   }
@@ -144,7 +143,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
       throw new InvalidSettingsException(missing);
     }
     DefaultPluginRegistry registry =
-        new DefaultPluginRegistry(settings, platform, sources, snapshots, listeners, clock, copies);
+        new DefaultPluginRegistry(settings, platform, locator, snapshots, listeners, clock, copies);
     try {
       // Taken before loading, so a change made while loading is still seen once watching starts.
       Map<Path, FileFingerprint> baseline = new LinkedHashMap<>();
@@ -385,9 +384,10 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     // Adds and removes in progress end first: they use the watcher, the store and the probe.
     List<ManagedPlugin> closing =
         plugins.closeAll(settings.drainTimeout().plus(settings.preflightTimeout()));
-    if (!plugins.inTransition().isEmpty()) {
+    Set<String> unfinished = plugins.inTransition();
+    if (!unfinished.isEmpty()) {
       log.warn("plugin registry {}: plugins {} were still being added or removed when it closed",
-          id, plugins.inTransition());
+          id, unfinished);
     }
     FileWatcher watching = watcher;
     if (watching != null) {
@@ -453,14 +453,13 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
    * The trust rules: the configured allowed directories, or else the search paths and the
    * directory of each library given by absolute path; all absolute, resolved at each check.
    */
-  private static TrustPolicy trustPolicy(ReloadSettings settings, Collection<Path> sources,
+  private static TrustPolicy trustPolicy(ReloadSettings settings, LibraryLocator locator,
       ShadowStore store) {
     Set<Path> allowed = new LinkedHashSet<>();
     if (!settings.allowedDirs().isEmpty()) {
       settings.allowedDirs().forEach(dir -> allowed.add(absolute(dir)));
     } else {
-      (settings.searchPaths().isEmpty() ? List.of(Path.of("")) : settings.searchPaths())
-          .forEach(dir -> allowed.add(absolute(dir)));
+      locator.directories().forEach(dir -> allowed.add(absolute(dir)));
       for (PluginSettings plugin : settings.plugins().values()) {
         Path library = Path.of(plugin.library());
         if (!plugin.platformName() && library.isAbsolute()) {

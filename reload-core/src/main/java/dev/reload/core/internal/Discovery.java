@@ -48,11 +48,12 @@ final class Discovery {
   /** When {@link #scanIfDue} scans next. Guarded by {@code this}. */
   private long nextScanNanos;
 
-  Discovery(List<Path> searchPaths, Platform platform, List<String> requiredSymbols,
+  /** {@code directories} as {@link LibraryLocator#directories()} gives them. */
+  Discovery(List<Path> directories, Platform platform, List<String> requiredSymbols,
       Duration interval, Predicate<String> present, Function<PluginSettings, ?> add) {
     this.intervalNanos = interval.toNanos();
     this.nextScanNanos = System.nanoTime() + intervalNanos;
-    this.directories = searchPaths.isEmpty() ? List.of(Path.of("")) : List.copyOf(searchPaths);
+    this.directories = List.copyOf(directories);
     this.platform = platform;
     this.requiredSymbols = List.copyOf(requiredSymbols);
     this.present = present;

@@ -22,6 +22,11 @@ final class LibraryLocator {
     this.platform = platform;
   }
 
+  /** The directories searched, in order: the search paths, or the working directory if none. */
+  List<Path> directories() {
+    return searchPaths;
+  }
+
   /** The file name or relative path the plugin's library is looked up by. */
   String fileName(PluginSettings plugin) {
     return plugin.platformName() ? platform.fileName(plugin.library()) : plugin.library();

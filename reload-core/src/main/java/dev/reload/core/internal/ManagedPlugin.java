@@ -250,16 +250,6 @@ final class ManagedPlugin implements Plugin {
     }
   }
 
-  /** Whether new leases are refused for good: the plugin was removed or its registry closed. */
-  boolean isClosed() {
-    return closedBecause != null;
-  }
-
-  /** Why new leases are refused, e.g. "was removed from the registry"; null while open. */
-  String closedBecause() {
-    return closedBecause;
-  }
-
   /** This plugin's reload lock and queued reload requests. */
   ReloadQueue reloads() {
     return reloads;
