@@ -472,7 +472,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
       keys.add(Keys.parse(settings.publicKeys().get(i), "public key " + (i + 1)));
     }
     return new TrustPolicy(new ArrayList<>(allowed), settings.strictPermissions(), store.owner(),
-        keys, settings.requireSignature());
+        store.ownerUid(), keys, settings.requireSignature());
   }
 
   private static Path absolute(Path dir) {

@@ -23,7 +23,6 @@ import java.nio.file.attribute.UserPrincipal;
 import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -78,9 +77,6 @@ final class ShadowRoot {
   private static final Logger log = LoggerFactory.getLogger(ShadowRoot.class);
   private static final Pattern OWN_DIR = Pattern.compile("reload-(\\d+)-[0-9a-f]+");
   private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
-  private static final int WRITABLE_BY_OTHERS = 0022;
-  private static final int STICKY = 01000;
-  private static final int ROOT_UID = 0;
   /** Names of store directories: unguessable, so no other user can create one first. */
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -150,14 +146,13 @@ final class ShadowRoot {
    */
   private static void requirePrivate(Path configured, Path real, int self) throws IOException {
     for (Path directory = real; directory != null; directory = directory.getParent()) {
-      Map<String, Object> attributes =
-          Files.readAttributes(directory, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
-      int uid = (Integer) attributes.get("uid");
-      int mode = (Integer) attributes.get("mode");
+      DirectoryAccess access = DirectoryAccess.of(directory);
+      int uid = access.uid();
+      int mode = access.mode();
       boolean isRoot = directory.equals(real);
       String what = isRoot ? setting(configured, real)
           : "directory " + directory + " above " + setting(configured, real);
-      if (uid != self && uid != ROOT_UID) {
+      if (!access.ownedBySelfOrRoot(self)) {
         throw refusal(what + " is owned by "
             + Files.getOwner(directory, LinkOption.NOFOLLOW_LINKS).getName() + " (uid " + uid
             + "), neither this process's user (uid " + self + ") nor root, so that user could "
@@ -171,7 +166,7 @@ final class ShadowRoot {
                 + " root")
             + ", or leave it unset to use a private directory in java.io.tmpdir");
       }
-      if ((mode & WRITABLE_BY_OTHERS) != 0 && (mode & STICKY) == 0) {
+      if (access.othersMayRename()) {
         throw refusal(what + " is writable by other users (mode " + permissions(mode)
             + ") and not sticky, so they could rename or replace "
             + (isRoot ? "the library copies in it before they are loaded"
@@ -213,13 +208,12 @@ final class ShadowRoot {
       return Files.createDirectory(dir);
     }
     Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE));
-    Map<String, Object> attributes =
-        Files.readAttributes(dir, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
-    int mode = (Integer) attributes.get("mode");
-    if ((Integer) attributes.get("uid") != self || (mode & 0077) != 0) {
+    DirectoryAccess made = DirectoryAccess.of(dir);
+    int mode = made.mode();
+    if (made.uid() != self || (mode & 0077) != 0) {
       Files.deleteIfExists(dir);
       throw refusal(setting(configured, real) + ": the new directory " + dir + " came out owned"
-          + " by uid " + attributes.get("uid") + " with mode " + permissions(mode) + ", not"
+          + " by uid " + made.uid() + " with mode " + permissions(mode) + ", not"
           + " private to this process's user (uid " + self + "); does the file system"
           + " ignore owners and modes? Set reload.shadow-dir to a directory on a local POSIX file"
           + " system");

@@ -80,6 +80,15 @@ final class ShadowStore implements AutoCloseable {
     }
   }
 
+  /** The user id this process writes files as, or -1 where the file system has no user ids. */
+  int ownerUid() {
+    try {
+      return DirectoryAccess.of(dir).uid();
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return -1;
+    }
+  }
+
   /**
    * Copies {@code source} to a new unique file named after the plugin and its library file
    * {@code origin}, hashing it on the way. {@code source} is {@code origin}'s real path, or a copy

@@ -35,15 +35,18 @@ final class TrustPolicy {
   private final List<Path> allowedDirs;
   private final boolean strictPermissions;
   private final UserPrincipal self;
+  /** {@link #self}'s user id, for {@link DirectoryAccess}; -1 where there are no user ids. */
+  private final int selfUid;
   private final List<PublicKey> publicKeys;
   private final boolean requireSignature;
 
   /** {@code allowedDirs} as configured (absolute); they are resolved again at each check. */
-  TrustPolicy(List<Path> allowedDirs, boolean strictPermissions, UserPrincipal self,
+  TrustPolicy(List<Path> allowedDirs, boolean strictPermissions, UserPrincipal self, int selfUid,
       List<PublicKey> publicKeys, boolean requireSignature) {
     this.allowedDirs = List.copyOf(allowedDirs);
     this.strictPermissions = strictPermissions;
     this.self = self;
+    this.selfUid = selfUid;
     this.publicKeys = List.copyOf(publicKeys);
     this.requireSignature = requireSignature;
   }
@@ -135,31 +138,38 @@ final class TrustPolicy {
    */
   private void requireSafeAncestors(Path dir, Path source) throws StepFailure {
     for (Path ancestor = dir.getParent(); ancestor != null; ancestor = ancestor.getParent()) {
-      int mode;
-      UserPrincipal owner;
+      DirectoryAccess access;
       try {
-        mode = (Integer) Files.getAttribute(ancestor, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        owner = Files.getOwner(ancestor, LinkOption.NOFOLLOW_LINKS);
+        access = DirectoryAccess.of(ancestor);
       } catch (UnsupportedOperationException | IllegalArgumentException e) {
         return; // no unix view here: the file and directory checks are what can be done
       } catch (IOException e) {
         throw new StepFailure(ReloadStep.TRUST, "cannot read the permissions of " + ancestor
             + " above library " + source + ": " + e, e);
       }
-      boolean sticky = (mode & 01000) != 0;
-      if ((mode & 0022) != 0 && !sticky) {
+      if (access.othersMayRename()) {
         throw new StepFailure(ReloadStep.TRUST, "directory " + ancestor + " above library " + source
-            + " is writable by other users (mode " + Integer.toOctalString(mode & 07777) + "), so"
-            + " anyone could swap the library's directory; refused (chmod go-w, or set"
+            + " is writable by other users (mode " + Integer.toOctalString(access.mode() & 07777)
+            + "), so anyone could swap the library's directory; refused (chmod go-w, or set"
             + " reload.security.strict-permissions = false)");
       }
-      if (!owner.equals(self) && !owner.getName().equals("root")) {
+      if (!access.ownedBySelfOrRoot(selfUid)) {
         throw new StepFailure(ReloadStep.TRUST, "directory " + ancestor + " above library " + source
-            + " is owned by " + owner.getName() + ", neither this process's user nor root; refused"
-            + " (or set reload.security.strict-permissions = false)");
+            + " is owned by " + ownerName(ancestor) + ", neither this process's user nor root;"
+            + " refused (or set reload.security.strict-permissions = false)");
       }
     }
   }
+
+  /** The name of {@code path}'s owner, for messages. */
+  private static String ownerName(Path path) {
+    try {
+      return Files.getOwner(path, LinkOption.NOFOLLOW_LINKS).getName();
+    } catch (IOException e) {
+      return "another user";
+    }
+  }
+
 
   /**
    * Checks the bytes of {@code copy}, a private copy of {@code source}, against the plugin's
