@@ -113,6 +113,24 @@ class TrustTest {
   }
 
   @Test
+  void directoryAboveThePluginDirectoryThatOthersMayRenameInIsRefused() throws Exception {
+    dir.publish("counter", Sources.counter(1));
+    start(dir.settings());
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxrwxrwx"));
+    dir.publish("counter", Sources.counter(2));
+
+    assertRefused(ReloadStep.TRUST, "above library " + dir.lib("counter")
+        + " is writable by other users (mode 777)", () -> {
+          try {
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          dir.publish("counter", Sources.counter(3));
+        });
+  }
+
+  @Test
   void groupWritablePluginDirectoryIsRefused() throws Exception {
     dir.publish("counter", Sources.counter(1));
     start(dir.settings());
