@@ -169,6 +169,26 @@ class RuntimePluginSetTest {
   }
 
   /**
+   * A removal of the counter waiting for a lease held on another thread: counting {@code release}
+   * down lets the lease make its last call ({@code held}, which must reach a mapped library) and
+   * close, and the removal end ({@code done}).
+   */
+  private record Removal(CountDownLatch release, CompletableFuture<Long> held,
+      CompletableFuture<Void> done) {}
+
+  /** Adds the counter, opens a lease on it, and starts removing it; returns once it is gone. */
+  private Removal removeWhileALeaseIsOpen() throws InterruptedException {
+    start(dir.settings());
+    dir.publish("counter", Sources.counter(1));
+    registry.add(counter());
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Long> held = holdALease(release);
+    CompletableFuture<Void> done = Async.run(() -> registry.remove("counter"));
+    await().atMost(WAIT).until(() -> registry.find("counter").isEmpty());
+    return new Removal(release, held, done);
+  }
+
+  /**
    * Takes a lease on the counter on another thread and keeps it until {@code release}; returns
    * once the lease is open. The future completes with the call made through it at the end, which
    * must still reach a mapped library.
@@ -195,21 +215,15 @@ class RuntimePluginSetTest {
 
   @Test
   void removeWaitsForOpenLeasesAndTheNameCanBeAddedAgain() throws Exception {
-    start(dir.settings());
-    dir.publish("counter", Sources.counter(1));
-    registry.add(counter());
-    CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<Long> held = holdALease(release);
-    CompletableFuture<Void> removal = Async.run(() -> registry.remove("counter"));
-    await().atMost(WAIT).until(() -> registry.find("counter").isEmpty());
-    assertThat(removal).isNotDone();
+    Removal removal = removeWhileALeaseIsOpen();
+    assertThat(removal.done()).isNotDone();
     // The name is not free until the removal ends: a re-add now would race its end.
     assertThatThrownBy(() -> registry.add(counter())).isInstanceOf(PluginException.class)
         .hasMessageContaining("plugin 'counter' is being added or removed");
 
-    release.countDown();
-    assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo(1);
-    removal.get(10, TimeUnit.SECONDS);
+    removal.release().countDown();
+    assertThat(removal.held().get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    removal.done().get(10, TimeUnit.SECONDS);
 
     dir.publish("counter", Sources.counter(5));
     registry.add(counter());
@@ -223,18 +237,12 @@ class RuntimePluginSetTest {
 
   @Test
   void closeWaitsForARemovalInProgressAndLeavesNothingMapped() throws Exception {
-    start(dir.settings());
-    dir.publish("counter", Sources.counter(1));
-    registry.add(counter());
-    CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<Long> held = holdALease(release);
-    CompletableFuture<Void> removal = Async.run(() -> registry.remove("counter"));
-    await().atMost(WAIT).until(() -> registry.find("counter").isEmpty());
+    Removal removal = removeWhileALeaseIsOpen();
     CompletableFuture<Void> closing = Async.run(registry::close);
 
-    release.countDown();
-    assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo(1);
-    removal.get(10, TimeUnit.SECONDS);
+    removal.release().countDown();
+    assertThat(removal.held().get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    removal.done().get(10, TimeUnit.SECONDS);
     closing.get(10, TimeUnit.SECONDS);
     assertThat(PluginDir.mappedUnder(dir.shadow())).isEmpty();
     assertThat(dir.shadowFiles()).isEmpty();
