@@ -168,9 +168,7 @@ final class Admission {
       }
       Set<UnloadHazard> hazards = Set.of();
       if (checkElf) {
-        ElfCheck.check(copy.path(), origin);
-        ElfCheck.requireExports(copy.path(), origin, required);
-        hazards = ElfCheck.unloadHazards(copy.path(), origin);
+        hazards = ElfCheck.verify(copy.path(), origin, required);
       }
 
       // PREFLIGHT: its constructors and init run in the probe process, not here.

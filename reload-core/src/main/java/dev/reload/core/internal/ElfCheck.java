@@ -42,14 +42,52 @@ final class ElfCheck {
   private ElfCheck() {}
 
   /**
+   * Everything the VERIFY step asks of {@code file}, a copy of {@code source}, from one open of it:
+   * {@link #check}, {@link #requireExports} of {@code required}, then {@link #unloadHazards}, each
+   * failing as that method does, and the dynamic symbol table read once.
+   */
+  static Set<UnloadHazard> verify(Path file, Path source, List<String> required)
+      throws StepFailure {
+    return read(file, source, e -> "cannot read " + file + ": " + e.getMessage(), channel -> {
+      check(channel, Platform.elfClass(), Platform.elfData(), Platform.elfMachine());
+      List<DynamicSymbol> symbols = null;
+      if (!required.isEmpty()) {
+        symbols = dynamicSymbols(channel);
+        requireExported(symbols, required);
+      }
+      boolean nodelete = nodelete(channel);
+      return hazards(nodelete, required.isEmpty() ? dynamicSymbols(channel) : symbols);
+    });
+  }
+
+  /**
    * Throws a {@link ReloadStep#VERIFY} failure naming what is wrong with {@code file}, a copy of
    * {@code source} (the name messages give).
    */
   static void check(Path file, Path source) throws StepFailure {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+    read(file, source, e -> "cannot read " + file + ": " + e.getMessage(), channel -> {
       check(channel, Platform.elfClass(), Platform.elfData(), Platform.elfMachine());
+      return null;
+    });
+  }
+
+  /** Reads a file's ELF structures; {@link #bad} failures say what is wrong, unprefixed. */
+  private interface Reading<T> {
+    T from(FileChannel file) throws IOException, StepFailure;
+  }
+
+  /**
+   * Runs {@code reading} on {@code file} opened once, turning every failure into one at {@link
+   * ReloadStep#VERIFY} that names {@code source}: {@link #bad} ones prefixed with the library, I/O
+   * errors as {@code ioMessage} says, anything else as malformed headers.
+   */
+  private static <T> T read(Path file, Path source,
+      java.util.function.Function<IOException, String> ioMessage, Reading<T> reading)
+      throws StepFailure {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      return reading.from(channel);
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.VERIFY, "cannot read " + file + ": " + e.getMessage(), e);
+      throw new StepFailure(ReloadStep.VERIFY, ioMessage.apply(e), e);
     } catch (StepFailure e) {
       throw new StepFailure(ReloadStep.VERIFY, "library " + source + " " + e.getMessage());
     } catch (RuntimeException e) {
@@ -138,33 +176,32 @@ final class ElfCheck {
     if (required.isEmpty()) {
       return;
     }
-    Set<String> exported;
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      exported = exportedSymbols(channel);
-    } catch (IOException e) {
-      throw new StepFailure(ReloadStep.VERIFY, "cannot read the symbols of " + source + ": " + e, e);
-    } catch (StepFailure e) {
-      throw new StepFailure(ReloadStep.VERIFY, "library " + source + " " + e.getMessage());
-    } catch (RuntimeException e) {
-      throw malformed(source, e);
-    }
+    read(file, source, e -> "cannot read the symbols of " + source + ": " + e, channel -> {
+      requireExported(dynamicSymbols(channel), required);
+      return null;
+    });
+  }
+
+  /** {@link #bad} if {@code symbols} (null: no section headers, nothing to check) lacks one. */
+  private static void requireExported(List<DynamicSymbol> symbols, List<String> required)
+      throws StepFailure {
+    Set<String> exported = exportedSymbols(symbols);
     if (exported == null) {
       return;
     }
     for (String symbol : required) {
       if (!exported.contains(symbol)) {
-        throw new StepFailure(ReloadStep.VERIFY, "library " + source
-            + " does not export required symbol '" + symbol + "' (not in its dynamic symbol table)");
+        throw bad("does not export required symbol '" + symbol + "' (not in its dynamic symbol"
+            + " table)");
       }
     }
   }
 
   /**
    * Defined global, weak or unique symbols of default or protected visibility; null if the file
-   * has no section headers.
+   * has no section headers ({@code symbols} is null).
    */
-  static Set<String> exportedSymbols(FileChannel file) throws IOException, StepFailure {
-    List<DynamicSymbol> symbols = dynamicSymbols(file);
+  private static Set<String> exportedSymbols(List<DynamicSymbol> symbols) {
     if (symbols == null) {
       return null;
     }
@@ -190,24 +227,27 @@ final class ElfCheck {
    *     section or symbol table is malformed
    */
   static Set<UnloadHazard> unloadHazards(Path file, Path source) throws StepFailure {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      return unloadHazards(channel);
-    } catch (IOException e) {
-      throw new StepFailure(ReloadStep.VERIFY, "cannot read the dynamic section of " + source
-          + ": " + e, e);
-    } catch (StepFailure e) {
-      throw new StepFailure(ReloadStep.VERIFY, "library " + source + " " + e.getMessage());
-    } catch (RuntimeException e) {
-      throw malformed(source, e);
-    }
+    return read(file, source, e -> "cannot read the dynamic section of " + source + ": " + e,
+        ElfCheck::unloadHazards);
   }
 
-  static Set<UnloadHazard> unloadHazards(FileChannel file) throws IOException, StepFailure {
+  private static Set<UnloadHazard> unloadHazards(FileChannel file)
+      throws IOException, StepFailure {
+    boolean nodelete = nodelete(file);
+    return hazards(nodelete, dynamicSymbols(file));
+  }
+
+  /** Whether the dynamic section sets {@code DF_1_NODELETE}. */
+  private static boolean nodelete(FileChannel file) throws IOException, StepFailure {
+    return (dynamicEntry(file, DT_FLAGS_1) & DF_1_NODELETE) != 0;
+  }
+
+  /** The hazards of a library with that flag and those dynamic symbols (null: none readable). */
+  private static Set<UnloadHazard> hazards(boolean nodelete, List<DynamicSymbol> symbols) {
     Set<UnloadHazard> hazards = EnumSet.noneOf(UnloadHazard.class);
-    if ((dynamicEntry(file, DT_FLAGS_1) & DF_1_NODELETE) != 0) {
+    if (nodelete) {
       hazards.add(UnloadHazard.NODELETE);
     }
-    List<DynamicSymbol> symbols = dynamicSymbols(file);
     for (DynamicSymbol symbol : symbols == null ? List.<DynamicSymbol>of() : symbols) {
       if (symbol.defined() && symbol.binding() == STB_GNU_UNIQUE) {
         hazards.add(UnloadHazard.GNU_UNIQUE);
