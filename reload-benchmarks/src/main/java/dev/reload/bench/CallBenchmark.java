@@ -11,6 +11,7 @@ import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
 import java.io.IOException;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -27,8 +28,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The cost of one call of {@code int add(int, int)}: raw JNA three ways, and the same symbol
- * through the framework (a lease, a bound interface), plus a lease with no call.
+ * The cost of one call of {@code int add(int, int)}: raw JNA three ways, raw {@code
+ * java.lang.foreign} (JDK 22+), and the same symbol through the framework (a lease, a bound
+ * interface on whichever path {@code reload.binding = auto} picks), plus a lease with no call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,6 +51,12 @@ public class CallBenchmark {
   public static final class Direct {
     public static native int add(int a, int b);
   }
+
+  /**
+   * {@code add} through a {@code java.lang.foreign} downcall handle held in a constant, the
+   * platform's floor on JDK 22+ ({@link ForeignBaseline}); null on older JDKs.
+   */
+  private static final MethodHandle RAW_FFM = foreignBaseline();
 
   /** Arguments read from fields so the JIT cannot fold the call. */
   @State(Scope.Thread)
@@ -92,6 +100,31 @@ public class CallBenchmark {
     bound = plugin.bind(BenchApi.class);
   }
 
+  private static MethodHandle foreignBaseline() {
+    if (Runtime.version().feature() < 22) {
+      return null;
+    }
+    try {
+      return (MethodHandle) Class.forName("dev.reload.bench.ForeignBaseline")
+          .getDeclaredMethod("add", Path.class).invoke(null, mappedForGood());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot make the java.lang.foreign baseline (was this jar"
+          + " built with JDK 22 or newer?)", e);
+    }
+  }
+
+  /** A copy of build 0 for the baseline, which maps it until the JVM exits. */
+  private static Path mappedForGood() {
+    try {
+      Path copy = Files.createTempFile("call-benchmark-ffm", ".so");
+      copy.toFile().deleteOnExit();
+      return Files.copy(NativeDir.fromSystemProperty().build(0), copy,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @TearDown
   public void tearDown() throws IOException {
     registry.close();
@@ -122,6 +155,12 @@ public class CallBenchmark {
   @Benchmark
   public int rawDirect(Args args) {
     return Direct.add(args.x, args.y);
+  }
+
+  /** JDK 22+ only; {@link CallsMain} leaves it out on older JDKs. */
+  @Benchmark
+  public int rawFfm(Args args) throws Throwable {
+    return (int) RAW_FFM.invokeExact(args.x, args.y);
   }
 
   @Benchmark
