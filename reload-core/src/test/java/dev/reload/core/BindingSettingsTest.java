@@ -9,8 +9,8 @@ import com.sun.jna.NativeLong;
 import dev.reload.InvalidSettingsException;
 import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
-import dev.reload.Symbol;
 import dev.reload.testing.Bindings;
+import dev.reload.testing.NativeLongApi;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
 import java.nio.file.Path;
@@ -23,14 +23,6 @@ class BindingSettingsTest {
 
   @TempDir Path root;
   private PluginDir dir;
-
-  /** JNA maps NativeLong (a C long); java.lang.foreign passes no JNA type. */
-  public interface NativeLongApi {
-    void counter_set(NativeLong value);
-
-    @Symbol("counter_get")
-    long get();
-  }
 
   @BeforeEach
   void publish() {
@@ -59,6 +51,7 @@ class BindingSettingsTest {
   void autoCallsThroughJnaAnInterfaceJavaLangForeignCannotPass() {
     try (PluginRegistry registry = start(ReloadSettings.Binding.AUTO)) {
       NativeLongApi api = registry.plugin("counter").bind(NativeLongApi.class);
+      assertThat(api.getClass().getName()).contains("$$ReloadBound");
       api.counter_set(new NativeLong(41));
       assertThat(api.get()).isEqualTo(41);
     }
