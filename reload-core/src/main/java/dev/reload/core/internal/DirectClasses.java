@@ -97,49 +97,47 @@ final class DirectClasses {
    * through), which must have the method's exact type.
    */
   static byte[] constantCalls(String className, Class<?> api, List<Method> methods) {
-    String self = className.replace('.', '/');
-    ClassWriter writer = writer();
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, self, null,
-        OBJECT, new String[] {Type.getInternalName(api)});
-    constructor(writer, OBJECT, "()V", 0);
-    for (int i = 0; i < methods.size(); i++) {
-      Method method = methods.get(i);
-      String descriptor = Type.getMethodDescriptor(method);
-      MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor,
-          null, null);
-      code.visitCode();
+    return implementation(className, api, methods, (writer, code, i, method) -> {
       code.visitLdcInsn(new ConstantDynamic("_", METHOD_HANDLE_DESC, CLASS_DATA_AT, i));
       loadArguments(code, method, 1);
       code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandle", "invokeExact",
-          descriptor, false);
-      code.visitInsn(Type.getReturnType(method).getOpcode(Opcodes.IRETURN));
-      code.visitMaxs(0, 0);
-      code.visitEnd();
-    }
-    writer.visitEnd();
-    return writer.toByteArray();
+          Type.getMethodDescriptor(method), false);
+    });
   }
 
   static byte[] direct(String className, Class<?> api, List<Method> methods, List<String> symbols) {
     String self = className.replace('.', '/');
-    ClassWriter writer = writer();
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, self, null,
-        OBJECT, new String[] {Type.getInternalName(api)});
-    constructor(writer, OBJECT, "()V", 0);
-    for (int i = 0; i < methods.size(); i++) {
-      Method method = methods.get(i);
+    return implementation(className, api, methods, (writer, code, i, method) -> {
       String descriptor = Type.getMethodDescriptor(method);
       String nativeName = "m" + i + "$" + symbols.get(i);
       writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC | Opcodes.ACC_NATIVE, nativeName,
           descriptor, null, null).visitEnd();
-      MethodVisitor forward = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor,
-          null, null);
-      forward.visitCode();
-      loadArguments(forward, method, 1);
-      forward.visitMethodInsn(Opcodes.INVOKESTATIC, self, nativeName, descriptor, false);
-      forward.visitInsn(Type.getReturnType(method).getOpcode(Opcodes.IRETURN));
-      forward.visitMaxs(0, 0);
-      forward.visitEnd();
+      loadArguments(code, method, 1);
+      code.visitMethodInsn(Opcodes.INVOKESTATIC, self, nativeName, descriptor, false);
+    });
+  }
+
+  /** Writes what one method of an implementation does before it returns the value on the stack. */
+  private interface Call {
+    void write(ClassWriter writer, MethodVisitor code, int index, Method method);
+  }
+
+  /** A final class implementing {@code api}: each method does its {@code call} and returns. */
+  private static byte[] implementation(String className, Class<?> api, List<Method> methods,
+      Call call) {
+    ClassWriter writer = writer();
+    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
+        className.replace('.', '/'), null, OBJECT, new String[] {Type.getInternalName(api)});
+    constructor(writer, OBJECT, "()V", 0);
+    for (int i = 0; i < methods.size(); i++) {
+      Method method = methods.get(i);
+      MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(),
+          Type.getMethodDescriptor(method), null, null);
+      code.visitCode();
+      call.write(writer, code, i, method);
+      code.visitInsn(Type.getReturnType(method).getOpcode(Opcodes.IRETURN));
+      code.visitMaxs(0, 0);
+      code.visitEnd();
     }
     writer.visitEnd();
     return writer.toByteArray();
