@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The example server's shaded jar, started with {@code java -jar} and the settings it ships with
@@ -95,6 +96,18 @@ final class ExampleServerProcess implements AutoCloseable {
       throw new IllegalStateException("no generation in " + counterFacts());
     }
     return Long.parseLong(generation.group(1));
+  }
+
+  /** {@code GET /metrics}: Prometheus text. */
+  String metrics() {
+    return get("/metrics");
+  }
+
+  /** CPU time of the server's JVM and of its live children (the preflight probe), in seconds. */
+  double cpuSeconds() {
+    return Stream.concat(Stream.of(process.toHandle()), process.descendants())
+        .mapToLong(handle -> handle.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
+        .sum() / 1e9;
   }
 
   /** Waits until the counter serves the build with {@code sha256}. */

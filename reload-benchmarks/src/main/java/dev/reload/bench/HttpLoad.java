@@ -97,6 +97,7 @@ public final class HttpLoad {
   private HttpRun measure(ExampleServerProcess server, Wrk wrk, PluginBuilds counter,
       Runnable republish) throws IOException, InterruptedException {
     long generation = server.counterGeneration();
+    ServerCost spent = ServerCost.of(server);
     long before = server.nextCount();
     Wrk.Result result;
     int published = 0;
@@ -119,6 +120,6 @@ public final class HttpLoad {
     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
     long after = server.nextCount();
     return new HttpRun(result, connections, before, after, published,
-        server.counterGeneration() - generation);
+        server.counterGeneration() - generation, ServerCost.of(server).minus(spent));
   }
 }

@@ -79,6 +79,11 @@ record HttpReport(String command, Duration interval, HttpRun quiet, HttpRun relo
         all(run -> run.wrk().socketErrors() == 0));
     row(md, "reloads done (builds published)",
         run -> run.reloads() + " (" + run.published() + ")", "–", true);
+    row(md, "server CPU (its JVM and the preflight probe's), s", run -> format("%.2f",
+        run.server().cpuSeconds()), "–", true);
+    row(md, "reload time (sum) / callers held at the gate (sum), ms", run -> format("%.1f / %.1f"
+        + " (%d calls)", run.server().reloadSeconds() * 1e3, run.server().gatedSeconds() * 1e3,
+        run.server().gatedCalls()), "–", true);
     row(md, "counter advance − 2xx responses (requests in flight when wrk stopped)",
         run -> String.valueOf(run.uncounted()),
         "0 … " + reloading.connections() + " (one per connection)",

@@ -18,9 +18,10 @@ import java.util.Locale;
  *
  * @param published builds renamed into the plugin directory during the run
  * @param reloads reloads of the counter that swapped during the run (its generation's advance)
+ * @param server what the server spent during the run
  */
 record HttpRun(Wrk.Result wrk, int connections, long before, long after, int published,
-    long reloads) {
+    long reloads, ServerCost server) {
 
   /** Increments the run made. */
   long advance() {
@@ -44,7 +45,8 @@ record HttpRun(Wrk.Result wrk, int connections, long before, long after, int pub
   String json() {
     return String.format(Locale.ROOT, "{%s, \"published\": %d, \"reloads\": %d, \"counter\":"
         + " {\"before\": %d, \"after\": %d, \"advance\": %d, \"served2xx\": %d,"
-        + " \"inFlightAllowed\": %d, \"exact\": %s}}", wrk.json(), published, reloads, before,
-        after, advance(), wrk.served(), inFlightAllowed(), counterExact());
+        + " \"inFlightAllowed\": %d, \"exact\": %s}, \"server\": %s}", wrk.json(), published,
+        reloads, before, after, advance(), wrk.served(), inFlightAllowed(), counterExact(),
+        server.json());
   }
 }

@@ -101,7 +101,12 @@ final class PluginBuilds {
   private static void gcc(Path source, Path out) throws IOException {
     List<String> command = new ArrayList<>(GCC);
     command.addAll(List.of("-o", out.toString(), source.toString()));
-    Process gcc = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    // gcc's temporary files go next to its output, not to /tmp: the server watches every
+    // directory on its plugin directory's path, /tmp too when that is where it lies, and gcc's
+    // churn there would wake its watcher with events that have nothing to do with the plugin.
+    builder.environment().put("TMPDIR", out.getParent().toString());
+    Process gcc = builder.start();
     String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     try {
       if (!gcc.waitFor(60, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
