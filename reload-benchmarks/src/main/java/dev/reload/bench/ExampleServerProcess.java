@@ -31,13 +31,11 @@ final class ExampleServerProcess implements AutoCloseable {
       Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
   private final Process process;
-  private final Path stderr;
   private final URI base;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  private ExampleServerProcess(Process process, Path stderr, int port) {
+  private ExampleServerProcess(Process process, int port) {
     this.process = process;
-    this.stderr = stderr;
     this.base = URI.create("http://127.0.0.1:" + port);
   }
 
@@ -55,7 +53,7 @@ final class ExampleServerProcess implements AutoCloseable {
     while (process.isAlive() && System.nanoTime() < deadline) {
       Matcher listening = LISTENING.matcher(Files.readString(stderr));
       if (listening.find()) {
-        return new ExampleServerProcess(process, stderr, Integer.parseInt(listening.group(1)));
+        return new ExampleServerProcess(process, Integer.parseInt(listening.group(1)));
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
@@ -147,15 +145,6 @@ final class ExampleServerProcess implements AutoCloseable {
       throw new IllegalStateException("the example server ignored SIGTERM for 30 s");
     }
     return process.exitValue();
-  }
-
-  /** What the server logged so far. */
-  String log() {
-    try {
-      return Files.readString(stderr);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.reload.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,8 +15,9 @@ import java.util.concurrent.locks.LockSupport;
  * serving the greeter and counter plugins built with gcc from {@code native-plugins}' sources in
  * a temporary plugin directory, and drives {@code GET /count} with {@code wrk}: quiet; while the
  * counter is rebuilt with gcc and republished by atomic rename every 200 ms (the run the targets
- * judge); and while builds made beforehand are renamed in at the same pace, which tells the
- * server's own cost of reloading from that of gcc sharing the CPU. A warm-up run with
+ * judge); and, to tell the server's own cost of reloading from that of gcc sharing the CPU, while
+ * gcc builds at that pace but nothing is published, and while builds made beforehand are renamed
+ * in at that pace. A warm-up run with
  * republishing comes first and is not reported, so that every measured run meets a JIT-compiled
  * server and reload path. Writes {@code http.json} and an .md table.
  *
@@ -62,6 +64,8 @@ public final class HttpLoad {
 
   HttpReport run() throws Exception {
     Path work = Files.createTempDirectory("http-load");
+    // Kept afterwards: the server's log (server.err) has one line per reload with its timings.
+    System.err.println("HTTP load run in " + work);
     Path plugins = Files.createDirectories(work.resolve("plugins"));
     new PluginBuilds(Files.readString(sources.resolve("greeter.c")),
         work.resolve("build-greeter"), plugins.resolve("libgreeter.so")).publishNext();
@@ -74,8 +78,9 @@ public final class HttpLoad {
       measure(server, new Wrk(connections, warmup, work), counter, counter::publishNext);
       HttpRun quiet = measure(server, wrk, counter, null);
       HttpRun rebuilt = measure(server, wrk, counter, counter::publishNext);
-      // The same renames with builds made beforehand: what the server's reloads cost, without
-      // gcc competing for the CPU during the run.
+      // Its two halves apart: gcc at the same pace with nothing published (gcc's share of the
+      // CPU), and builds made beforehand renamed in (what the server's reloads cost).
+      HttpRun gccOnly = measure(server, wrk, counter, () -> delete(counter.build()));
       Deque<Path> prebuilt = new ArrayDeque<>();
       for (long i = 0; i <= duration.toMillis() / interval.toMillis() + 1; i++) {
         prebuilt.add(counter.build());
@@ -86,7 +91,15 @@ public final class HttpLoad {
         }
       });
       return new HttpReport(wrk.commandLine(server.uri("/count")), interval, quiet, rebuilt,
-          renamed, server.stop());
+          gccOnly, renamed, server.stop());
+    }
+  }
+
+  private static void delete(Path file) {
+    try {
+      Files.delete(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

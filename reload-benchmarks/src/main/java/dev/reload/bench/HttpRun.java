@@ -16,7 +16,7 @@ import java.util.Locale;
  * and that number plus the connections plus the socket errors; anything below means lost
  * increments, anything above, repeated ones.
  *
- * @param published builds renamed into the plugin directory during the run
+ * @param published steps the republisher ran during the run: builds made, renamed in, or both
  * @param reloads reloads of the counter that swapped during the run (its generation's advance)
  * @param server what the server spent during the run
  */
