@@ -4,23 +4,26 @@
 #   reload-benchmarks/run.sh           full run: JMH with 2 forks x 10 iterations, 10,000 reloads
 #   reload-benchmarks/run.sh --quick   a few minutes: 1 fork x 5 iterations, 1,000 reloads
 #
-# Writes reload-benchmarks/target/results/{calls.json,reload.json,reload-preflight.json}
+# Writes reload-benchmarks/target/results/{calls.json,reload.json,reload-preflight.json,http.json}
 # (and .md tables).
-# Needs what the build needs: JDK 17+, Maven, gcc, make; Linux for the reload harness.
+# Needs what the build needs: JDK 17+, Maven, gcc, make; Linux for the reload harness; wrk for
+# the HTTP load run (Debian's package, installed with apt-get when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=""
 reloads=10000
+http_seconds=10
 if [[ "${1:-}" == "--quick" ]]; then
   quick="--quick"
   reloads=1000
+  http_seconds=5
 elif [[ $# -gt 0 ]]; then
   echo "usage: $0 [--quick]" >&2
   exit 2
 fi
 
-mvn -B -q -DskipTests install -pl reload-benchmarks -am
+mvn -B -q -DskipTests install -pl reload-benchmarks,example-server -am
 jar=reload-benchmarks/target/benchmarks.jar
 native="$PWD/reload-benchmarks/target/native"
 out=reload-benchmarks/target/results
@@ -43,6 +46,17 @@ java $quiet "-Xlog:class+load=info,class+unload=info:file=$out/classes-preflight
   --class-log "$out/classes-preflight.log" --out "$out/reload-preflight.json" \
   --md "$out/reload-preflight.md"
 
+echo "== example server under HTTP load (wrk, quiet and with the counter republished every 200 ms)"
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo=sudo
+  $sudo apt-get install -y wrk || { $sudo apt-get update && $sudo apt-get install -y wrk; }
+fi
+java -cp "$jar" dev.reload.bench.HttpLoad --server-jar example-server/target/example-server.jar \
+  --plugin-sources native-plugins/src/main/c --seconds "$http_seconds" \
+  --out "$out/http.json" --md "$out/http.md"
+
 BENCH_MODE="${quick:+ --quick}" java -cp "$jar" dev.reload.bench.ReadmeTable README.md \
-  "$out/calls.md" "$out/reload.md" "$out/reload-preflight.md"
+  "$out/calls.md" "$out/reload.md" "$out/reload-preflight.md" "$out/http.md"
 echo "== results in $out; README.md table updated"

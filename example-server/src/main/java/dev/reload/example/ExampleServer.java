@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts the example server: the plugin registry first, then HTTP; stops them in reverse on
  * SIGTERM or SIGINT, and exits with 0 once stopped. Configured by {@code application.conf}; system properties
- * override it ({@code -Dexample.http.port=9090}).
+ * override it ({@code -Dexample.http.port=9090}). {@link #main} first applies the {@link JvmDefaults}.
  *
  * <p>Thread-safe: {@link #stop()} may be called from any thread, any number of times.
  */
@@ -37,6 +37,7 @@ public final class ExampleServer {
   }
 
   public static void main(String[] args) throws InterruptedException {
+    JvmDefaults.apply(); // before the JDK's HTTP server and Guice read their settings
     ExampleServer server;
     try {
       server = start(ConfigFactory.load());

@@ -74,7 +74,8 @@ final class HttpService extends AbstractIdleService {
     http.setExecutor(executor);
     http.start();
     server = http;
-    log.info("listening on http://{}:{}", http.getAddress().getHostString(), http.getAddress().getPort());
+    log.info("listening on http://{}:{} (TCP_NODELAY {})", http.getAddress().getHostString(),
+        http.getAddress().getPort(), Boolean.getBoolean(JvmDefaults.NO_DELAY) ? "on" : "off");
   }
 
   @Override

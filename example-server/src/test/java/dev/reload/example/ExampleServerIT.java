@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.reload.testing.NativeBuild;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -35,64 +32,37 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExampleServerIT {
 
-  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Duration WAIT = ServerProcess.WAIT;
   private static final String TOKEN = "it-admin-token-0123456789";
-  private static final Path SOURCES = Path.of("..", "native-plugins", "src", "main", "c");
   /** The greeter's entry in /plugins, up to its residentVersions value. */
   private static final String GREETER_RESIDENT = "\\{\"name\": \"greeter\", [^}]*\"residentVersions\": ";
-  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
-  private Path root;
   private Path plugins;
   private Path shadow;
   private NativeBuild build;
-  private Process server;
+  private ServerProcess server;
   private URI base;
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   void startServer() throws Exception {
-    root = Files.createTempDirectory("example-server-it");
-    plugins = Files.createDirectories(root.resolve("plugins"));
-    shadow = root.resolve("shadow");
-    build = new NativeBuild(root.resolve("build"));
-    build.publish(source("greeter.c"), plugins.resolve("libgreeter.so"));
-    build.publish(source("counter.c"), plugins.resolve("libcounter.so"));
-
-    Path stderr = root.resolve("server.err");
-    server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dexample.http.port=0",
-        "-Dexample.plugin-dir=" + plugins,
-        "-Dexample.admin.token=" + TOKEN,
-        "-Dreload.shadow-dir=" + shadow,
-        "-jar", Path.of("target", "example-server.jar").toString())
-        .redirectOutput(root.resolve("server.out").toFile())
-        .redirectError(stderr.toFile())
-        .start();
-    await().atMost(WAIT).until(() -> !server.isAlive() || LISTENING.matcher(read(stderr)).find());
-    assertThat(server.isAlive()).as(read(stderr)).isTrue();
-    Matcher port = LISTENING.matcher(read(stderr));
-    assertThat(port.find()).isTrue();
-    base = URI.create("http://127.0.0.1:" + port.group(1));
+    ServerDirs dirs = ServerDirs.create("example-server-it");
+    plugins = dirs.plugins();
+    shadow = dirs.shadow();
+    build = dirs.build();
+    server = ServerProcess.start(dirs, "-Dexample.admin.token=" + TOKEN);
+    base = server.base();
   }
 
   @AfterAll
   void killServerIfStillRunning() {
-    if (server != null && server.isAlive()) {
-      server.destroyForcibly();
+    if (server != null) {
+      server.close();
     }
   }
 
-  private static String source(String file) throws IOException {
-    return Files.readString(SOURCES.resolve(file));
-  }
-
-  private static String read(Path file) {
-    try {
-      return Files.exists(file) ? Files.readString(file) : "";
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  private static String source(String file) {
+    return ServerDirs.source(file);
   }
 
   private HttpResponse<String> get(String path) throws Exception {
@@ -285,7 +255,7 @@ class ExampleServerIT {
         .matcher(body("/plugins")).find());
     assertThat(get("/metrics").body()).contains("reload_versions_resident{plugin=\"greeter\"} 1.0")
         .contains("reload_versions_resident{plugin=\"counter\"} 0.0");
-    assertThat(read(root.resolve("server.err"))).contains("is still mapped after it was unloaded")
+    assertThat(server.stderr()).contains("is still mapped after it was unloaded")
         .contains("linked with -z nodelete");
   }
 
@@ -411,14 +381,11 @@ class ExampleServerIT {
       assertThat(copies.filter(Files::isRegularFile)).isNotEmpty();
     }
 
-    server.destroy(); // SIGTERM
-
-    assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(server.exitValue()).as(read(root.resolve("server.err"))).isZero();
+    assertThat(server.stop()).as(server.stderr()).isZero();
     try (Stream<Path> copies = Files.walk(shadow)) {
       assertThat(copies.filter(Files::isRegularFile)).isEmpty();
     }
-    assertThat(read(root.resolve("server.err"))).contains("plugin registry 1 closed")
+    assertThat(server.stderr()).contains("plugin registry 1 closed")
         .contains("closing with 1 unloaded version(s) still mapped");
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Measurements of Reload: JMH call benchmarks ({@link dev.reload.bench.CallBenchmark},
  * run by {@link dev.reload.bench.CallsMain}), the reload-under-load harness ({@link
- * dev.reload.bench.ReloadHarness}) with its C physical-limit baseline, and the README table
+ * dev.reload.bench.ReloadHarness}) with its C physical-limit baseline, the example server under
+ * {@code wrk} with and without reloads ({@link dev.reload.bench.HttpLoad}), and the README table
  * ({@link dev.reload.bench.ReadmeTable}). Run them with {@code reload-benchmarks/run.sh}.
  */
 package dev.reload.bench;
