@@ -14,8 +14,8 @@ import java.util.function.Consumer;
 
 /**
  * Watches by comparing fingerprints every interval, for platforms without inotify. A change is
- * signalled once the file looks the same at two polls in a row, so a file still being written is
- * left alone until its writer is done.
+ * signalled once the file looks the same at two polls in a row and is not empty, so a file still
+ * being written is left alone until its writer is done.
  *
  * <p>Thread-safe: its set and maps are confined to its one thread; {@link #watch} and {@link
  * #unwatch} hand their change to that thread.
@@ -53,7 +53,9 @@ final class PollingWatcher implements FileWatcher {
   private void poll() {
     for (Path file : files) {
       FileFingerprint now = FileFingerprint.of(file);
-      boolean settled = now != null && now.equals(lastPoll.get(file));
+      // An empty file is a write in progress: a linker creates its output long before it writes
+      // it, and on a busy machine that can outlast a poll interval.
+      boolean settled = now != null && now.size() > 0 && now.equals(lastPoll.get(file));
       lastPoll.put(file, now);
       if (settled) {
         changes.offer(file, now);
