@@ -33,8 +33,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A real injector over real gcc-built plugins. */
-class ReloadModuleTest {
+/**
+ * A real injector over real gcc-built plugins. Public, so that its nested interfaces are public as
+ * an application's are, and are injected through generated classes (not the proxy fallback).
+ */
+public class ReloadModuleTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
 
