@@ -1,19 +1,28 @@
 package dev.reload.bench;
 
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
 import com.sun.jna.Function;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import dev.reload.Plugin;
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
+import dev.reload.guice.ReloadModule;
+import dev.reload.guice.ReloadService;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -28,7 +37,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The cost of one call of {@code int add(int, int)}: raw JNA three ways, and the same symbol
- * through the framework (a lease, a bound interface), plus a lease with no call.
+ * through the framework (a lease, a bound interface, the interface a Guice injector gives with
+ * {@code ReloadModule.bindPlugin}), plus a lease with no call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -64,6 +74,8 @@ public class CallBenchmark {
   private PluginRegistry registry;
   private Plugin plugin;
   private BenchApi bound;
+  private ReloadService service;
+  private BenchApi injected;
 
   @Setup
   public void setUp() throws IOException {
@@ -90,10 +102,33 @@ public class CallBenchmark {
         .build();
     plugin = registry.plugin("bench");
     bound = plugin.bind(BenchApi.class);
+    injectGuice(plugins);
+  }
+
+  /** The same plugin in a registry that {@code ReloadService} starts, as a Guice application has it. */
+  private void injectGuice(Path plugins) {
+    Config config = ConfigFactory.empty()
+        .withValue("reload.search-paths", ConfigValueFactory.fromIterable(List.of(plugins.toString())))
+        .withValue("reload.shadow-dir", ConfigValueFactory.fromAnyRef(work.resolve("guice").toString()))
+        .withValue("reload.watch.enabled", ConfigValueFactory.fromAnyRef(false))
+        .withValue("reload.preflight.enabled", ConfigValueFactory.fromAnyRef(false))
+        .withValue("reload.plugins.bench.required-symbols", ConfigValueFactory.fromIterable(List.of("add")))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    Injector injector = Guice.createInjector(new ReloadModule(), new AbstractModule() {
+      @Override
+      protected void configure() {
+        bind(Config.class).toInstance(config);
+        ReloadModule.bindPlugin(binder(), BenchApi.class, "bench");
+      }
+    });
+    service = injector.getInstance(ReloadService.class);
+    service.startAsync().awaitRunning();
+    injected = injector.getInstance(BenchApi.class);
   }
 
   @TearDown
   public void tearDown() throws IOException {
+    service.stopAsync().awaitTerminated();
     registry.close();
     Native.unregister(Direct.class);
     raw.close();
@@ -127,6 +162,11 @@ public class CallBenchmark {
   @Benchmark
   public int boundInterface(Args args) {
     return bound.add(args.x, args.y);
+  }
+
+  @Benchmark
+  public int guiceInjected(Args args) {
+    return injected.add(args.x, args.y);
   }
 
   @Benchmark

@@ -27,7 +27,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class CallsMain {
 
   private static final String[] METHODS = {"rawFunction", "leasedFunction", "rawInterface",
-      "rawDirect", "boundInterface", "acquireRelease"};
+      "rawDirect", "boundInterface", "guiceInjected", "acquireRelease"};
 
   private CallsMain() {}
 
@@ -87,6 +87,8 @@ public final class CallsMain {
         ratio(scores, "boundInterface", "rawDirect", 0), 1.10);
     target(md, "`boundInterface` ≤ 1.10 × `rawDirect` (2 threads)",
         ratio(scores, "boundInterface", "rawDirect", 1), 1.10);
+    target(md, "`guiceInjected` ≤ 1.10 × `boundInterface` (1 thread)",
+        ratio(scores, "guiceInjected", "boundInterface", 0), 1.10);
     double acquire1 = scores.get("acquireRelease")[0];
     double acquire2 = scores.get("acquireRelease")[1];
     md.append(String.format(Locale.ROOT, "| `acquireRelease` ≤ 10 ns (1 thread) | %.1f ns | %s |%n",

@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -242,15 +243,20 @@ public class ReloadModuleTest {
   void defaultMethodsOfTheInterfaceRunOnThePluginServingAtTheTime() {
     Counter counter = injector.getInstance(Counter.class);
     service.startAsync().awaitRunning();
-    PluginRegistry registry = injector.getInstance(PluginRegistry.class);
     assertThat(counter.nextTwice()).isEqualTo(2);
 
+    removeCounterAndAddItBack(counter::nextTwice);
+
+    assertThat(counter.nextTwice()).isEqualTo(2);
+  }
+
+  /** Removes the counter plugin, checks that {@code call} fails naming it, and adds it again. */
+  private void removeCounterAndAddItBack(ThrowingCallable call) {
+    PluginRegistry registry = injector.getInstance(PluginRegistry.class);
     registry.remove("counter");
-    assertThatThrownBy(counter::nextTwice).isInstanceOf(UnknownPluginException.class)
+    assertThatThrownBy(call).isInstanceOf(UnknownPluginException.class)
         .hasMessageContaining("no plugin named 'counter'");
     registry.add(PluginSettings.builder("counter").build());
-
-    assertThat(counter.nextTwice()).isEqualTo(2);
   }
 
   @Test
@@ -268,13 +274,9 @@ public class ReloadModuleTest {
   void nonPublicInterfaceIsInjectedAsAProxyThatFollowsItsPluginAlike() {
     HiddenCounter counter = injector.getInstance(HiddenCounter.class);
     service.startAsync().awaitRunning();
-    PluginRegistry registry = injector.getInstance(PluginRegistry.class);
     assertThat(counter.next()).isEqualTo(1);
 
-    registry.remove("counter");
-    assertThatThrownBy(counter::next).isInstanceOf(UnknownPluginException.class)
-        .hasMessageContaining("no plugin named 'counter'");
-    registry.add(PluginSettings.builder("counter").build());
+    removeCounterAndAddItBack(counter::next);
 
     assertThat(counter.next()).isEqualTo(1);
     assertThat(Proxy.isProxyClass(counter.getClass())).isTrue();
