@@ -379,6 +379,18 @@ public class ReloadModuleTest {
   }
 
   @Test
+  void injectedInterfaceCalledAfterTheServiceStoppedSaysItIsNotRunning() {
+    Counter counter = injector.getInstance(Counter.class);
+    service.startAsync().awaitRunning();
+    assertThat(counter.next()).isEqualTo(1); // bound to the registry that stops
+
+    service.stopAsync().awaitTerminated();
+
+    assertThatThrownBy(counter::next).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("the plugin registry is not running (ReloadService is TERMINATED)");
+  }
+
+  @Test
   void registryUsedBeforeStartSaysHowToStartIt() {
     assertThatThrownBy(() -> injector.getInstance(Counter.class).next())
         .isInstanceOf(IllegalStateException.class)

@@ -11,7 +11,7 @@ import java.util.function.Supplier;
  * {@link ForwarderClasses} generates (one per interface); each generated method does
  *
  * <pre>{@code
- * Object binding = binding();
+ * Object binding = binding();   // a volatile read
  * while (true) {
  *   try {
  *     return ((Api) target(binding)).method(arguments);   // invokeinterface, no reflection
@@ -22,16 +22,17 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p>Re-resolution. A forwarder keeps one binding: the registry, the {@link Plugin} object and the
- * interface bound on it. A call reads the running registry and the binding (two volatile reads)
- * and compares the registry by identity, so a registry started anew (a new {@code
- * ReloadService}) is bound on its first call; nothing else is added to a call that succeeds. A
- * removed plugin refuses leases with an {@link IllegalStateException} before its native code runs;
- * only then does {@link #retry} ask the registry whether the name now holds another {@link Plugin}
- * object (one map lookup): if it does, it binds that one and the call is made there; if the name
- * is gone, the call fails with the registry's {@link UnknownPluginException} naming the plugin,
- * and so does each later call (without touching the old plugin) until a plugin of that name is
- * added again. An {@code IllegalStateException} of a plugin still registered (its own reload
- * calling it, an interrupt, a closed registry) is rethrown as it is.
+ * interface bound on it. A call that succeeds reads the binding (one volatile read) and calls the
+ * bound interface; nothing else. A removed plugin, and every plugin of a closed registry, refuses
+ * leases with an {@link IllegalStateException} before its native code runs; only then does {@link
+ * #retry} look at the running registry: if it is another one (the service stopped and a registry
+ * started instead), or if the name now holds another {@link Plugin} object (one map lookup), it
+ * binds that and the call is made there; if no registry runs, the call fails with the supplier's
+ * {@link IllegalStateException} saying how to start it; if the name is gone, with the registry's
+ * {@link UnknownPluginException} naming the plugin, and so does each later call (without touching
+ * the old plugin) until a plugin of that name is added again. An {@code IllegalStateException} of
+ * a plugin still registered in the running registry (its own reload calling it, an interrupt) is
+ * rethrown as it is.
  *
  * <p>{@code equals} and {@code hashCode} are identity, {@code toString} names the interface and
  * the plugin.
@@ -59,11 +60,14 @@ public abstract class PluginForwarder {
     this.running = running;
   }
 
-  /** The binding on the running registry, made now if there is none on it. */
+  /**
+   * The binding calls go to, made now on the running registry if there is none. It is not checked
+   * against the running registry here: that costs every call, and the plugins of a stopped
+   * registry refuse every call, which sends it to {@link #retry}.
+   */
   protected final Object binding() {
-    PluginRegistry registry = running.get();
     Binding current = binding;
-    return current != null && current.registry == registry ? current : rebind(registry);
+    return current != null ? current : rebind(running.get());
   }
 
   /** The implementation of the interface a binding holds: what {@code plugin.bind(api)} returned. */
@@ -72,19 +76,21 @@ public abstract class PluginForwarder {
   }
 
   /**
-   * The binding to retry a refused call on: the plugin that now holds the name, if the registry
-   * replaced the one {@code refusedOn} was made on. Each retry needs a replacement, so a call is
-   * retried at most once per plugin object.
+   * The binding to retry a refused call on: the plugin that now holds the name in the running
+   * registry, if that is not the plugin {@code refusedOn} was made on. Each retry needs a
+   * replacement, so a call is retried at most once per plugin object.
    *
-   * @throws IllegalStateException {@code refused} itself, if the plugin is still registered
+   * @throws IllegalStateException {@code refused} itself, if the plugin is still registered in the
+   *     running registry; the supplier's, if no registry runs
    * @throws UnknownPluginException naming the plugin, if the registry has none of that name
    */
   protected final Object retry(Object refusedOn, IllegalStateException refused) {
     Binding stale = (Binding) refusedOn;
-    if (stale.registry.find(plugin).orElse(null) == stale.plugin) {
+    PluginRegistry registry = running.get();
+    if (registry == stale.registry && registry.find(plugin).orElse(null) == stale.plugin) {
       throw refused;
     }
-    return rebind(stale.registry);
+    return rebind(registry);
   }
 
   /**

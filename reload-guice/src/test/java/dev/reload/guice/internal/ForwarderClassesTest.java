@@ -11,6 +11,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
@@ -225,16 +226,42 @@ public class ForwarderClassesTest {
   }
 
   @Test
-  void aRegistryRunningInsteadOfTheBoundOneIsBoundOnItsFirstCall() {
-    AtomicReference<PluginRegistry> running =
-        new AtomicReference<>(registry(new AtomicReference<>(plugin((Adder) (a, b) -> a + b))));
+  void aRegistryRunningInsteadOfAClosedOneIsBoundWhenTheClosedOneRefuses() {
+    AtomicBoolean closed = new AtomicBoolean();
+    AtomicReference<PluginRegistry> running = new AtomicReference<>(closable(closed));
     Adder adder = ForwarderClasses.forwarder(Adder.class, "adder", running::get);
     assertThat(adder.add(2, 3)).isEqualTo(5);
 
+    closed.set(true);
     running.set(registry(new AtomicReference<>(plugin((Adder) (a, b) -> a * b))));
 
     assertThat(adder.add(2, 3)).isEqualTo(6);
     assertThat(binds).hasValue(2);
+  }
+
+  @Test
+  void aCallRefusedByAClosedRegistryWithNoneRunningFailsAsTheSupplierDoes() {
+    AtomicBoolean closed = new AtomicBoolean();
+    AtomicReference<PluginRegistry> running = new AtomicReference<>(closable(closed));
+    Adder adder = ForwarderClasses.forwarder(Adder.class, "adder", () -> Optional.ofNullable(
+        running.get()).orElseThrow(() -> new IllegalStateException("no registry is running")));
+    assertThat(adder.add(2, 3)).isEqualTo(5);
+
+    closed.set(true);
+    running.set(null);
+
+    assertThatThrownBy(() -> adder.add(2, 3)).isInstanceOf(IllegalStateException.class)
+        .hasMessage("no registry is running");
+  }
+
+  /** A registry whose adder adds until {@code closed} is set, then refuses as closed plugins do. */
+  private PluginRegistry closable(AtomicBoolean closed) {
+    return registry(new AtomicReference<>(plugin((Adder) (a, b) -> {
+      if (closed.get()) {
+        throw new IllegalStateException("plugin 'adder' is closed");
+      }
+      return a + b;
+    })));
   }
 
   @Test
