@@ -33,12 +33,12 @@ java $quiet -cp "$jar" dev.reload.bench.CallsMain --native "$native" \
 
 echo "== reload under load ($reloads reloads)"
 # The class-load log lets the harness name any class loaded between its leak snapshots.
-java $quiet "-Xlog:class+load=info:file=$out/classes.log:uptimemillis" -cp "$jar" \
+java $quiet "-Xlog:class+load=info,class+unload=info:file=$out/classes.log:uptimemillis" -cp "$jar" \
   dev.reload.bench.ReloadHarness --native "$native" --reloads "$reloads" \
   --class-log "$out/classes.log" --out "$out/reload.json" --md "$out/reload.md"
 
 echo "== reload under load with the crash-safe preflight on ($((reloads / 10)) reloads)"
-java $quiet "-Xlog:class+load=info:file=$out/classes-preflight.log:uptimemillis" -cp "$jar" \
+java $quiet "-Xlog:class+load=info,class+unload=info:file=$out/classes-preflight.log:uptimemillis" -cp "$jar" \
   dev.reload.bench.ReloadHarness --native "$native" --preflight --reloads "$((reloads / 10))" \
   --class-log "$out/classes-preflight.log" --out "$out/reload-preflight.json" \
   --md "$out/reload-preflight.md"

@@ -19,6 +19,7 @@ import dev.reload.core.ReloadSettings;
 import dev.reload.guice.ReloadModule;
 import dev.reload.guice.ReloadService;
 import java.io.IOException;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -36,9 +37,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The cost of one call of {@code int add(int, int)}: raw JNA three ways, and the same symbol
- * through the framework (a lease, a bound interface, the interface a Guice injector gives with
- * {@code ReloadModule.bindPlugin}), plus a lease with no call.
+ * The cost of one call of {@code int add(int, int)}: raw JNA three ways, raw {@code
+ * java.lang.foreign} (JDK 22+), and the same symbol through the framework (a lease, a bound
+ * interface on whichever path {@code reload.binding = auto} picks, the interface a Guice injector
+ * gives with {@code ReloadModule.bindPlugin}), plus a lease with no call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -59,6 +61,12 @@ public class CallBenchmark {
   public static final class Direct {
     public static native int add(int a, int b);
   }
+
+  /**
+   * {@code add} through a {@code java.lang.foreign} downcall handle held in a constant, the
+   * platform's floor on JDK 22+ ({@link ForeignBaseline}); null on older JDKs.
+   */
+  private static final MethodHandle RAW_FFM = foreignBaseline();
 
   /** Arguments read from fields so the JIT cannot fold the call. */
   @State(Scope.Thread)
@@ -126,6 +134,31 @@ public class CallBenchmark {
     injected = injector.getInstance(BenchApi.class);
   }
 
+  private static MethodHandle foreignBaseline() {
+    if (Runtime.version().feature() < 22) {
+      return null;
+    }
+    try {
+      return (MethodHandle) Class.forName("dev.reload.bench.ForeignBaseline")
+          .getDeclaredMethod("add", Path.class).invoke(null, mappedForGood());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot make the java.lang.foreign baseline (was this jar"
+          + " built with JDK 22 or newer?)", e);
+    }
+  }
+
+  /** A copy of build 0 for the baseline, which maps it until the JVM exits. */
+  private static Path mappedForGood() {
+    try {
+      Path copy = Files.createTempFile("call-benchmark-ffm", ".so");
+      copy.toFile().deleteOnExit();
+      return Files.copy(NativeDir.fromSystemProperty().build(0), copy,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @TearDown
   public void tearDown() throws IOException {
     service.stopAsync().awaitTerminated();
@@ -157,6 +190,12 @@ public class CallBenchmark {
   @Benchmark
   public int rawDirect(Args args) {
     return Direct.add(args.x, args.y);
+  }
+
+  /** JDK 22+ only; {@link CallsMain} leaves it out on older JDKs. */
+  @Benchmark
+  public int rawFfm(Args args) throws Throwable {
+    return (int) RAW_FFM.invokeExact(args.x, args.y);
   }
 
   @Benchmark

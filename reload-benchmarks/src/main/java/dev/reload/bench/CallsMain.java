@@ -27,7 +27,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class CallsMain {
 
   private static final String[] METHODS = {"rawFunction", "leasedFunction", "rawInterface",
-      "rawDirect", "boundInterface", "guiceInjected", "acquireRelease"};
+      "rawDirect", "rawFfm", "boundInterface", "guiceInjected", "acquireRelease"};
+  /** Whether this JVM runs {@code rawFfm} and reload-core's java.lang.foreign path. */
+  private static final boolean FOREIGN = Runtime.version().feature() >= 22;
 
   private CallsMain() {}
 
@@ -38,7 +40,11 @@ public final class CallsMain {
     Files.createDirectories(out.toAbsolutePath().getParent());
     List<RunResult> results = new ArrayList<>();
     for (int threads : new int[] {1, 2}) {
-      Options options = new OptionsBuilder()
+      OptionsBuilder builder = new OptionsBuilder();
+      if (!FOREIGN) {
+        builder.exclude(CallBenchmark.class.getName() + "\\.rawFfm");
+      }
+      Options options = builder
           .include(CallBenchmark.class.getName() + "\\.")
           .forks(quick ? 1 : 2)
           .warmupIterations(quick ? 3 : 5)
@@ -46,7 +52,7 @@ public final class CallsMain {
           .measurementIterations(quick ? 5 : 10)
           .measurementTime(TimeValue.seconds(1))
           .threads(threads)
-          .jvmArgsAppend("-Dbench.native=" + args.path("native").toAbsolutePath())
+          .jvmArgsAppend(jvmArgs(args.path("native")))
           .build();
       results.addAll(new Runner(options).run());
     }
@@ -54,6 +60,13 @@ public final class CallsMain {
       ResultFormatFactory.getInstance(ResultFormatType.JSON, json).writeOut(results);
     }
     Files.writeString(args.path("md"), markdown(results));
+  }
+
+  private static String[] jvmArgs(Path natives) {
+    String property = "-Dbench.native=" + natives.toAbsolutePath();
+    // JDK 24+ warns about JNA's and java.lang.foreign's native access unless it is granted.
+    return FOREIGN ? new String[] {property, "--enable-native-access=ALL-UNNAMED"}
+        : new String[] {property};
   }
 
   static String markdown(List<RunResult> results) {
@@ -89,6 +102,15 @@ public final class CallsMain {
         ratio(scores, "boundInterface", "rawDirect", 1), 1.10);
     target(md, "`guiceInjected` ≤ 1.10 × `boundInterface` (1 thread)",
         ratio(scores, "guiceInjected", "boundInterface", 0), 1.10);
+    double bound1 = scores.get("boundInterface")[0];
+    if (!Double.isNaN(scores.get("rawFfm")[0])) {
+      target(md, "`boundInterface` ≤ 2.0 × `rawFfm` (1 thread)",
+          ratio(scores, "boundInterface", "rawFfm", 0), 2.0);
+      md.append(String.format(Locale.ROOT, "| `boundInterface` ≤ 15 ns (1 thread) | %.1f ns | %s |%n",
+          bound1, bound1 <= 15 ? "yes" : "**no**"));
+      target(md, "`boundInterface` ≤ 0.25 × `rawDirect` (1 thread)",
+          ratio(scores, "boundInterface", "rawDirect", 0), 0.25);
+    }
     double acquire1 = scores.get("acquireRelease")[0];
     double acquire2 = scores.get("acquireRelease")[1];
     md.append(String.format(Locale.ROOT, "| `acquireRelease` ≤ 10 ns (1 thread) | %.1f ns | %s |%n",

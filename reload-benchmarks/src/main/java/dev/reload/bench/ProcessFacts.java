@@ -26,6 +26,15 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
   }
 
   /**
+   * As {@link #now()}, after a full GC: classes already unreachable (the hidden class of each
+   * unmapped version on the java.lang.foreign path) are unloaded first, not counted.
+   */
+  static ProcessFacts afterFullGc() {
+    System.gc();
+    return now();
+  }
+
+  /**
    * What each open descriptor refers to, sorted, leaving out files under {@code /proc}: this
    * listing's own, and the engine's brief reads of {@code /proc/self/maps} after each unload,
    * which may be open at the moment of a snapshot without being held.
@@ -45,26 +54,37 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
   }
 
   /**
-   * The classes a {@code -Xlog:class+load=info:file=F:uptimemillis} log says were loaded between
-   * two snapshots, so a growing class count can be told apart from a leak: the JIT loads a few JDK
-   * internals lazily.
+   * The classes a {@code -Xlog:class+load=info,class+unload=info:file=F:uptimemillis} log says
+   * were loaded between two snapshots and not unloaded before the second, so a growing class count
+   * can be told apart from a leak: the JIT loads a few JDK internals lazily, and each version's
+   * hidden class on the java.lang.foreign path is loaded, then unloaded after the version.
    */
   static java.util.List<String> classesLoadedBetween(Path log, ProcessFacts before,
       ProcessFacts after) {
-    java.util.regex.Pattern line =
+    java.util.regex.Pattern loaded =
         java.util.regex.Pattern.compile("\\[(\\d+)ms\\] (\\S+) source: (.*)");
+    java.util.regex.Pattern unloaded =
+        java.util.regex.Pattern.compile("\\[(\\d+)ms\\] unloading class (\\S+) .*");
+    java.util.Map<String, String> kept = new java.util.LinkedHashMap<>();
     try (Stream<String> lines = Files.lines(log)) {
-      return lines.map(line::matcher)
-          .filter(java.util.regex.Matcher::matches)
-          .filter(m -> {
-            long at = Long.parseLong(m.group(1));
-            return at > before.uptimeMillis() && at < after.uptimeMillis();
-          })
-          .map(m -> m.group(2) + " (" + m.group(3) + ")")
-          .toList();
+      lines.forEach(line -> {
+        java.util.regex.Matcher load = loaded.matcher(line);
+        java.util.regex.Matcher unload = unloaded.matcher(line);
+        if (load.matches() && within(load.group(1), before, after)) {
+          kept.put(load.group(2), load.group(2) + " (" + load.group(3) + ")");
+        } else if (unload.matches() && within(unload.group(1), before, after)) {
+          kept.remove(unload.group(2));
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return java.util.List.copyOf(kept.values());
+  }
+
+  private static boolean within(String uptimeMillis, ProcessFacts before, ProcessFacts after) {
+    long at = Long.parseLong(uptimeMillis);
+    return at > before.uptimeMillis() && at < after.uptimeMillis();
   }
 
   /** Distinct shared objects mapped into this process. */

@@ -29,7 +29,7 @@ final class ConfigReader {
   private static final String ROOT = "reload";
   private static final Set<String> KEYS = Set.of(
       "search-paths", "shadow-dir", "drain-timeout", "retain-previous", "preflight", "security",
-      "scheduler", "watch", "discover", "plugins");
+      "scheduler", "watch", "discover", "binding", "plugins");
   private static final Set<String> PREFLIGHT_KEYS = Set.of("enabled", "timeout");
   private static final Set<String> SECURITY_KEYS =
       Set.of("allowed-dirs", "strict-permissions", "public-keys", "require-signature");
@@ -123,6 +123,8 @@ final class ConfigReader {
         key -> builder.pollInterval(config.getDuration(key)));
     read("watch.debounce", "a duration of zero or more such as 50ms",
         key -> builder.debounce(config.getDuration(key)));
+    read("binding", "auto, jna or ffm", key -> builder.binding(
+        ReloadSettings.Binding.valueOf(config.getString(key).toUpperCase(Locale.ROOT))));
     read("plugins", "an object with one entry per plugin", key -> readPlugins(key, builder));
 
     if (!problems.isEmpty()) {

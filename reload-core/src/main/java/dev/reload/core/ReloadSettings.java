@@ -36,6 +36,19 @@ public final class ReloadSettings {
     POLL
   }
 
+  /** How calls through {@link dev.reload.Plugin#bind} reach native code. */
+  public enum Binding {
+    /** {@code java.lang.foreign} on JDK 22 and newer where the interface's types allow, JNA else. */
+    AUTO,
+    /** JNA direct mapping on every JDK. */
+    JNA,
+    /**
+     * {@code java.lang.foreign} only: start fails below JDK 22, and binding an interface whose
+     * types it cannot pass fails.
+     */
+    FFM
+  }
+
   private final List<Path> searchPaths;
   private final Path shadowDir;
   private final Duration drainTimeout;
@@ -53,6 +66,7 @@ public final class ReloadSettings {
   private final WatchMode watchMode;
   private final Duration pollInterval;
   private final Duration debounce;
+  private final Binding binding;
   private final Map<String, PluginSettings> plugins;
 
   private ReloadSettings(Builder builder) {
@@ -73,6 +87,7 @@ public final class ReloadSettings {
     this.watchMode = builder.watchMode;
     this.pollInterval = builder.pollInterval;
     this.debounce = builder.debounce;
+    this.binding = builder.binding;
     this.plugins = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.plugins));
   }
 
@@ -110,7 +125,8 @@ public final class ReloadSettings {
         .watchEnabled(watchEnabled)
         .watchMode(watchMode)
         .pollInterval(pollInterval)
-        .debounce(debounce);
+        .debounce(debounce)
+        .binding(binding);
     plugins.values().forEach(builder::plugin);
     return builder;
   }
@@ -188,6 +204,10 @@ public final class ReloadSettings {
     return debounce;
   }
 
+  public Binding binding() {
+    return binding;
+  }
+
   /** The plugins by name, in the order they were added. */
   public Map<String, PluginSettings> plugins() {
     return plugins;
@@ -202,7 +222,7 @@ public final class ReloadSettings {
         + ", allowedDirs=" + allowedDirs + ", strictPermissions=" + strictPermissions
         + ", publicKeys=" + publicKeys.size() + ", requireSignature=" + requireSignature
         + ", scheduler=" + schedulerMode + ", watch=" + (watchEnabled ? watchMode : "off")
-        + ", pollInterval=" + pollInterval + ", debounce=" + debounce
+        + ", pollInterval=" + pollInterval + ", debounce=" + debounce + ", binding=" + binding
         + ", plugins=" + plugins.values() + "]";
   }
 
@@ -226,6 +246,7 @@ public final class ReloadSettings {
     private WatchMode watchMode = WatchMode.AUTO;
     private Duration pollInterval = Duration.ofMillis(250);
     private Duration debounce = Duration.ofMillis(50);
+    private Binding binding = Binding.AUTO;
     private final Map<String, PluginSettings> plugins = new LinkedHashMap<>();
 
     private Builder() {}
@@ -370,6 +391,12 @@ public final class ReloadSettings {
         throw new IllegalArgumentException("debounce must not be negative, was " + debounce);
       }
       this.debounce = debounce;
+      return this;
+    }
+
+    /** How bound interfaces call native code; {@link Binding#AUTO} by default. */
+    public Builder binding(Binding binding) {
+      this.binding = Objects.requireNonNull(binding, "binding");
       return this;
     }
 

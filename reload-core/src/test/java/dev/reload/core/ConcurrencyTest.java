@@ -50,12 +50,7 @@ class ConcurrencyTest {
         .stateSnapshot("counter", new CounterSnapshot()).build()) {
       Callers stateful = Callers.start(registry, "counter", CALLERS);
       Callers stateless = Callers.start(registry, "stateless", CALLERS);
-      for (int build = 2; build <= RELOADS + 1; build++) {
-        dir.publish("counter", Sources.counter(build));
-        dir.publish("stateless", Sources.counter(build));
-        assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
-        assertThat(registry.reload("stateless").join()).isInstanceOf(ReloadOutcome.Swapped.class);
-      }
+      dir.reloadCountersThrough(registry, RELOADS + 1, "counter", "stateless");
       stateful.stop();
       stateless.stop();
 

@@ -54,6 +54,7 @@ class SettingsTest {
           scheduler.mode = poll
           discover { enabled = true, required-symbols = [greet] }
           watch { enabled = false, mode = poll, poll-interval = 2s, debounce = 0 }
+          binding = jna
           plugins {
             greeter { required-symbols = [greet] }
             counter { library = "custom/libcount.so", platform-name = false }
@@ -72,6 +73,7 @@ class SettingsTest {
     assertThat(settings.watchMode()).isEqualTo(ReloadSettings.WatchMode.POLL);
     assertThat(settings.pollInterval()).isEqualTo(Duration.ofSeconds(2));
     assertThat(settings.debounce()).isZero();
+    assertThat(settings.binding()).isEqualTo(ReloadSettings.Binding.JNA);
     assertThat(settings.plugins()).containsOnlyKeys("greeter", "counter");
     PluginSettings greeter = settings.plugins().get("greeter");
     assertThat(greeter.library()).isEqualTo("greeter");
@@ -90,6 +92,7 @@ class SettingsTest {
           watch.debounce = -5ms
           retain-previous = maybe
           scheduler.mode = sometimes
+          binding = fast
           search-paths = ["%s"]
           colour = blue
           plugins.greeter { library = greeter, symbols = [greet] }
@@ -98,8 +101,8 @@ class SettingsTest {
         }
         """.formatted(root.resolve("missing")))))
         .isInstanceOfSatisfying(InvalidSettingsException.class, e -> {
-          assertThat(e.problems()).hasSize(9);
-          assertThat(e.getMessage()).startsWith("invalid reload settings (9 problems):");
+          assertThat(e.problems()).hasSize(10);
+          assertThat(e.getMessage()).startsWith("invalid reload settings (10 problems):");
         })
         .hasMessageContaining("reload.drain-timeout must be a positive duration such as 5s,"
             + " was \"soon\"")
@@ -109,13 +112,14 @@ class SettingsTest {
         .hasMessageContaining("reload.retain-previous must be true or false, was \"maybe\""
             + " (application.conf: 4)")
         .hasMessageContaining("reload.scheduler.mode must be background or poll, was \"sometimes\"")
+        .hasMessageContaining("reload.binding must be auto, jna or ffm, was \"fast\"")
         .hasMessageContaining("reload.search-paths lists a directory that does not exist: '"
             + root.resolve("missing") + "'")
         .hasMessageContaining("reload.colour is not a known setting")
         .hasMessageContaining("reload.plugins.greeter.symbols is not a known setting (known:"
-            + " [library, platform-name, required-symbols, sha256]) (application.conf: 8)")
+            + " [library, platform-name, required-symbols, sha256]) (application.conf: 9)")
         .hasMessageContaining("reload.plugins.\"bad/name\": a plugin name must be letters, digits,"
-            + " '.', '_' or '-' (no path separators), was 'bad/name' (application.conf: 9)")
+            + " '.', '_' or '-' (no path separators), was 'bad/name' (application.conf: 10)")
         .hasMessageContaining("reload.plugins.counter: library must be a bare name when"
             + " platform-name = true, was 'lib/counter.so'");
   }

@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Threads that call {@code counter_next} of a {@link Sources#counter} plugin in leases, back to
- * back, until stopped; each call checks that its lease stays on one live version.
+ * Threads that call {@code counter_next} of a {@link Sources#counter} plugin back to back until
+ * stopped: in leases (each checking that its lease stays on one live version) or through a bound
+ * {@link CounterApi}.
  */
 public final class Callers {
 
@@ -24,13 +25,28 @@ public final class Callers {
 
   private Callers() {}
 
-  /** Starts {@code count} callers and returns once each has begun calling. */
+  /** Starts {@code count} callers using leases; returns once each has begun calling. */
   public static Callers start(PluginRegistry registry, String plugin, int count)
+      throws InterruptedException {
+    return start(plugin, count, () -> callInLease(registry, plugin));
+  }
+
+  /**
+   * Starts {@code count} callers of {@link CounterApi#next()} bound once by {@code
+   * Plugin.bind}; returns once each has begun calling.
+   */
+  public static Callers startBound(PluginRegistry registry, String plugin, int count)
+      throws InterruptedException {
+    CounterApi counter = registry.plugin(plugin).bind(CounterApi.class);
+    return start(plugin, count, counter::next);
+  }
+
+  private static Callers start(String plugin, int count, Runnable call)
       throws InterruptedException {
     Callers callers = new Callers();
     CountDownLatch started = new CountDownLatch(count);
     for (int i = 0; i < count; i++) {
-      Thread thread = new Thread(() -> callers.call(registry, plugin, started), plugin + "-caller-" + i);
+      Thread thread = new Thread(() -> callers.loop(call, started), plugin + "-caller-" + i);
       thread.setDaemon(true);
       thread.start();
       callers.threads.add(thread);
@@ -41,22 +57,28 @@ public final class Callers {
     return callers;
   }
 
-  private void call(PluginRegistry registry, String plugin, CountDownLatch started) {
+  private void loop(Runnable call, CountDownLatch started) {
     started.countDown();
     while (running.get()) {
-      try (PluginLease lease = registry.plugin(plugin).acquire()) {
-        VersionState state = lease.version().state();
-        if (state != VersionState.ACTIVE && state != VersionState.DRAINING) {
-          throw new AssertionError("leased a version in state " + state);
-        }
-        int version = lease.invokeInt("version");
-        lease.invokeLong("counter_next");
+      try {
+        call.run();
         increments.incrementAndGet();
-        if (lease.invokeInt("version") != version) {
-          throw new AssertionError("one lease's calls reached two versions");
-        }
       } catch (Throwable e) {
         failures.add(e);
+      }
+    }
+  }
+
+  private static void callInLease(PluginRegistry registry, String plugin) {
+    try (PluginLease lease = registry.plugin(plugin).acquire()) {
+      VersionState state = lease.version().state();
+      if (state != VersionState.ACTIVE && state != VersionState.DRAINING) {
+        throw new AssertionError("leased a version in state " + state);
+      }
+      int version = lease.invokeInt("version");
+      lease.invokeLong("counter_next");
+      if (lease.invokeInt("version") != version) {
+        throw new AssertionError("one lease's calls reached two versions");
       }
     }
   }

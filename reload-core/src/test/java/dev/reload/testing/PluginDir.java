@@ -1,7 +1,10 @@
 package dev.reload.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
+import dev.reload.ReloadOutcome;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
 import dev.reload.spi.StateSnapshot;
@@ -56,6 +59,21 @@ public final class PluginDir {
   /** Builds {@code source} and renames it into place as plugin {@code name}'s library. */
   public Path publish(String name, String source) {
     return build.publish(source, lib(name));
+  }
+
+  /**
+   * Publishes counter builds 2 to {@code lastBuild} as each of {@code plugins} in turn and reloads
+   * them one by one, checking that every reload swaps.
+   */
+  public void reloadCountersThrough(PluginRegistry registry, int lastBuild, String... plugins) {
+    for (int build = 2; build <= lastBuild; build++) {
+      for (String plugin : plugins) {
+        publish(plugin, Sources.counter(build));
+      }
+      for (String plugin : plugins) {
+        assertThat(registry.reload(plugin).join()).isInstanceOf(ReloadOutcome.Swapped.class);
+      }
+    }
   }
 
   /**

@@ -25,6 +25,30 @@ public final class Sources {
         """.formatted(version, version);
   }
 
+  /** The functions of {@link TypesApi}, one per type a bound interface can pass. */
+  public static String types() {
+    return """
+        #include <string.h>
+        signed char negateByte(signed char v) { return -v; }
+        short negateShort(short v) { return -v; }
+        long addLongs(long a, long b) { return a + b; }
+        float halveFloat(float v) { return v / 2; }
+        double halveDouble(double v) { return v / 2; }
+        int not(int v) { return !v; }
+        int length(const char *text) { return text == NULL ? -1 : (int) strlen(text); }
+        const char *nameOf(int number) { return number == 1 ? "one" : NULL; }
+        int fill(char *out, int cap, char fill) { memset(out, fill, (size_t) cap); return cap; }
+        long sumInts(const int *values, int count) {
+          long sum = 0;
+          for (int i = 0; i < count; i++) sum += values[i];
+          return sum;
+        }
+        void doubleAll(double *values, int count) {
+          for (int i = 0; i < count; i++) values[i] *= 2;
+        }
+        """;
+  }
+
   /** The counter plugin without {@code counter_set}: a build missing a required symbol. */
   public static String counterWithoutSet(int version) {
     return counter(version).replace("void counter_set(long value)", "static void unused_set(long value)")

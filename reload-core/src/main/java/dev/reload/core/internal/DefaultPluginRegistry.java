@@ -77,7 +77,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
   private volatile FileWatcher watcher;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private DefaultPluginRegistry(ReloadSettings settings, Platform platform,
+  private DefaultPluginRegistry(ReloadSettings settings, Platform platform, CallPath calls,
       LibraryLocator locator, Map<String, StateSnapshot> snapshots,
       List<ReloadListener> initialListeners, Clock clock, ShadowStore.CopyListener copies) {
     this.settings = settings;
@@ -94,7 +94,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     Admission admission = new Admission(store, trustPolicy(settings, locator, store),
         preflight, platform);
     this.pipeline = new ReloadPipeline(admission, store, platform, listeners, observers, retirer,
-        settings.drainTimeout(), settings.retainPrevious(), clock, residents);
+        settings.drainTimeout(), settings.retainPrevious(), clock, residents, calls);
     this.scheduler = new ReloadScheduler(executor, this::runLocked);
     this.snapshots = Map.copyOf(snapshots);
     this.locator = locator;
@@ -128,6 +128,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
             + " when a plugin of that name is added", name);
       }
     }
+    CallPath calls = CallPath.of(settings.binding());
     Platform platform = Platform.current();
     LibraryLocator locator = new LibraryLocator(settings.searchPaths(), platform);
     Map<String, Path> sources = new LinkedHashMap<>();
@@ -143,7 +144,8 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
       throw new InvalidSettingsException(missing);
     }
     DefaultPluginRegistry registry =
-        new DefaultPluginRegistry(settings, platform, locator, snapshots, listeners, clock, copies);
+        new DefaultPluginRegistry(settings, platform, calls, locator, snapshots, listeners, clock,
+            copies);
     try {
       // Taken before loading, so a change made while loading is still seen once watching starts.
       Map<Path, FileFingerprint> baseline = new LinkedHashMap<>();
@@ -166,10 +168,10 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
       registry.close();
       throw e;
     }
-    log.info("plugin registry {} started: {} plugin(s) {}, scheduler {}, watch {}, shadow copies in {}",
-        registry.id, registry.plugins.all().size(), settings.plugins().keySet(),
-        settings.schedulerMode(),
-        settings.watchEnabled() ? settings.watchMode() : "off", registry.store.directory());
+    log.info("plugin registry {} started: {} plugin(s) {}, scheduler {}, watch {}, bound calls"
+        + " through {}, shadow copies in {}", registry.id, registry.plugins.all().size(),
+        settings.plugins().keySet(), settings.schedulerMode(),
+        settings.watchEnabled() ? settings.watchMode() : "off", calls, registry.store.directory());
     return registry;
   }
 

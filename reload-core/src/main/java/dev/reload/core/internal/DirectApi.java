@@ -3,6 +3,7 @@ package dev.reload.core.internal;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import dev.reload.PluginException;
+import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -13,18 +14,28 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The generated classes of one interface bound with {@link dev.reload.Plugin#bind}: one bound
- * class, and a pool of direct classes, each registered (JNA direct mapping) to one loaded version
- * at a time. JNA keeps every registered class reachable from a static map even after {@code
- * unregister}, so classes return to the pool when their version is unmapped and are reused: the
- * number defined is the most versions ever loaded at once, not the number of reloads, failed
- * ones included.
+ * class, and per loaded version an implementation of the interface.
+ *
+ * <ul>
+ *   <li>On the {@code java.lang.foreign} path ({@link ForeignCalls}), a hidden class of the
+ *       version's own, unloaded once the version is unmapped.
+ *   <li>On the JNA path, a direct class registered (JNA direct mapping) to one version at a time.
+ *       JNA keeps every registered class reachable from a static map even after {@code
+ *       unregister}, so classes return to a pool when their version is unmapped and are reused:
+ *       the number defined is the most versions ever loaded at once, not the number of reloads,
+ *       failed ones included.
+ * </ul>
  *
  * <p>One instance per interface for the whole JVM (a {@link ClassValue}); thread-safe.
  */
 final class DirectApi {
+
+  private static final Logger log = LoggerFactory.getLogger(DirectApi.class);
 
   private static final ClassValue<DirectApi> APIS = new ClassValue<>() {
     @Override
@@ -42,6 +53,12 @@ final class DirectApi {
   private final Deque<Class<?>> free = new ConcurrentLinkedDeque<>();
   /** How many direct classes were defined; thread-safe. */
   private final AtomicInteger defined = new AtomicInteger();
+  /** The java.lang.foreign path, made at its first use; written once under this object's lock. */
+  private volatile ForeignCalls foreign;
+  /** Defines the hidden classes of that path; made at its first use, guarded by this object. */
+  private MethodHandles.Lookup host;
+  /** Whether the fallback of an interface java.lang.foreign cannot pass to JNA was logged. */
+  private volatile boolean toldJnaFallback;
 
   private DirectApi(Class<?> api) {
     this.api = api;
@@ -97,12 +114,39 @@ final class DirectApi {
   }
 
   /**
-   * Registers a direct class of this interface to {@code library}: a pooled one, or a new one if
-   * none is free.
+   * An implementation of this interface calling {@code library}'s exports, made the way {@code
+   * path} says: a hidden class holding {@code java.lang.foreign} handles, or a JNA direct class
+   * (a pooled one, or a new one if none is free).
    *
-   * @throws PluginException if the library lacks a symbol of the interface or JNA cannot map a type
+   * @throws PluginException if the library lacks a symbol of the interface, or the path cannot
+   *     pass one of its types
    */
-  Registration register(NativeLibrary library, String plugin, long generation) {
+  Registration register(NativeLibrary library, String plugin, long generation, CallPath path) {
+    if (path.foreign()) {
+      ForeignCalls foreign = foreign();
+      String unsupported = foreign.unsupported();
+      if (unsupported == null) {
+        try {
+          return new Registration(foreign.implement(host(), library, plugin, generation), null);
+        } catch (PluginException e) {
+          throw cannotServe(plugin, generation, e);
+        }
+      }
+      if (path == CallPath.FOREIGN_ONLY) {
+        throw new PluginException("plugin '" + plugin + "' generation " + generation
+            + " cannot serve " + api.getName() + " with reload.binding = ffm: " + unsupported
+            + "; set reload.binding = auto to call this interface through JNA");
+      }
+      if (!toldJnaFallback) {
+        toldJnaFallback = true;
+        log.info("{} is called through JNA direct mapping, not java.lang.foreign: {}",
+            api.getName(), unsupported);
+      }
+    }
+    return registerDirect(library, plugin, generation);
+  }
+
+  private Registration registerDirect(NativeLibrary library, String plugin, long generation) {
     Class<?> direct = free.poll();
     if (direct == null) {
       String name = DirectClasses.directName(api, defined.incrementAndGet());
@@ -110,16 +154,20 @@ final class DirectApi {
     }
     try {
       Native.register(direct, library);
-      return new Registration(direct, direct.getConstructor().newInstance());
+      return new Registration(direct.getConstructor().newInstance(), direct);
     } catch (RuntimeException | LinkageError | ReflectiveOperationException e) {
       // Pooled like any released class: JNA keeps it reachable whatever we do, so a new class per
       // failure would leak one per failed reload. JNA may have bound some of its natives to this
       // library before failing; no instance of it exists, and the next register() binds every
       // native again before making one.
       release(direct);
-      throw new PluginException("plugin '" + plugin + "' generation " + generation + " cannot serve "
-          + api.getName() + ": " + e.getMessage(), e);
+      throw cannotServe(plugin, generation, e);
     }
+  }
+
+  private PluginException cannotServe(String plugin, long generation, Throwable e) {
+    return new PluginException("plugin '" + plugin + "' generation " + generation
+        + " cannot serve " + api.getName() + ": " + e.getMessage(), e);
   }
 
   /** Unregisters {@code direct} (a stale call now throws instead of crashing) and pools it. */
@@ -128,23 +176,56 @@ final class DirectApi {
     free.push(direct);
   }
 
-  /** A direct class registered to one version, and its instance. */
-  final class Registration {
-    private final Class<?> direct;
-    private final Object implementation;
+  private ForeignCalls foreign() {
+    ForeignCalls calls = foreign;
+    if (calls == null) {
+      synchronized (this) {
+        calls = foreign;
+        if (calls == null) {
+          calls = ForeignCalls.of(api, methods, symbols);
+          foreign = calls;
+        }
+      }
+    }
+    return calls;
+  }
 
-    private Registration(Class<?> direct, Object implementation) {
-      this.direct = direct;
+  /** A full-privilege lookup in the generated classes' loader and package. */
+  private synchronized MethodHandles.Lookup host() {
+    if (host == null) {
+      String name = DirectClasses.hostName(api);
+      try {
+        host = (MethodHandles.Lookup) loader.define(name, DirectClasses.host(name))
+            .getMethod("lookup").invoke(null);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("cannot use the generated " + name, e);
+      }
+    }
+    return host;
+  }
+
+  /**
+   * One version's implementation of the interface, and the JNA direct class behind it (null on the
+   * {@code java.lang.foreign} path, where the implementation's hidden class goes with it).
+   */
+  final class Registration {
+    private final Object implementation;
+    private final Class<?> direct;
+
+    private Registration(Object implementation, Class<?> direct) {
       this.implementation = implementation;
+      this.direct = direct;
     }
 
     Object implementation() {
       return implementation;
     }
 
-    /** Returns the class to the pool, unregistered. */
+    /** Returns a direct class to the pool, unregistered. */
     void release() {
-      DirectApi.this.release(direct);
+      if (direct != null) {
+        DirectApi.this.release(direct);
+      }
     }
   }
 

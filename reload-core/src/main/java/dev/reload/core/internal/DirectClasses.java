@@ -3,13 +3,15 @@ package dev.reload.core.internal;
 import java.lang.reflect.Method;
 import java.util.List;
 import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.ConstantDynamic;
+import org.objectweb.asm.Handle;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 
 /**
- * Writes the bytecode of the two classes behind a bound interface:
+ * Writes the bytecode of the classes behind a bound interface:
  *
  * <ul>
  *   <li>a <em>direct</em> class: one {@code static native} method per interface method, named
@@ -17,7 +19,10 @@ import org.objectweb.asm.Type;
  *       with JNA's direct mapping against one loaded version, plus the interface's methods
  *       forwarding to them;
  *   <li>a <em>bound</em> class extending {@link DirectBound}: each method pins the current version,
- *       calls its direct class and unpins, in a try/finally.
+ *       calls its direct class and unpins, in a try/finally;
+ *   <li>on the {@code java.lang.foreign} path, instead of direct classes, a hidden class per
+ *       version calling method handles held as constants ({@link #constantCalls}), defined through
+ *       a {@link #host} class.
  * </ul>
  *
  * Stateless and thread-safe.
@@ -35,6 +40,13 @@ final class DirectClasses {
     return isDirect(method.getDeclaringClass()) && dollar > 0 ? name.substring(dollar + 1) : name;
   };
 
+  private static final String LOOKUP_DESC = "Ljava/lang/invoke/MethodHandles$Lookup;";
+  private static final String METHOD_HANDLE_DESC = "Ljava/lang/invoke/MethodHandle;";
+  /** {@code MethodHandles.classDataAt(Lookup, String, Class, int)}, the bootstrap of a constant. */
+  private static final Handle CLASS_DATA_AT = new Handle(Opcodes.H_INVOKESTATIC,
+      "java/lang/invoke/MethodHandles", "classDataAt",
+      "(" + LOOKUP_DESC + "Ljava/lang/String;Ljava/lang/Class;I)Ljava/lang/Object;", false);
+
   private static final String DIRECT_MARK = "$$ReloadDirect";
 
   private DirectClasses() {}
@@ -51,26 +63,81 @@ final class DirectClasses {
     return "dev.reload.core.generated." + api.getName().replace('.', '_') + "$$ReloadBound";
   }
 
+  static String foreignName(Class<?> api) {
+    return "dev.reload.core.generated." + api.getName().replace('.', '_') + "$$ReloadForeign";
+  }
+
+  static String hostName(Class<?> api) {
+    return "dev.reload.core.generated." + api.getName().replace('.', '_') + "$$ReloadHost";
+  }
+
+  /**
+   * A class whose {@code lookup()} returns a full-privilege lookup on itself: what defining hidden
+   * classes next to the bound class (same loader and package) takes.
+   */
+  static byte[] host(String className) {
+    ClassWriter writer = writer();
+    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
+        className.replace('.', '/'), null, OBJECT, null);
+    MethodVisitor lookup = writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "lookup",
+        "()" + LOOKUP_DESC, null, null);
+    lookup.visitCode();
+    lookup.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup",
+        "()" + LOOKUP_DESC, false);
+    lookup.visitInsn(Opcodes.ARETURN);
+    lookup.visitMaxs(0, 0);
+    lookup.visitEnd();
+    writer.visitEnd();
+    return writer.toByteArray();
+  }
+
+  /**
+   * A class implementing {@code api} whose method {@code i} calls method handle {@code i} of the
+   * class data it is defined with ({@code MethodHandles.classDataAt}, a constant the JIT inlines
+   * through), which must have the method's exact type.
+   */
+  static byte[] constantCalls(String className, Class<?> api, List<Method> methods) {
+    return implementation(className, api, methods, (writer, code, i, method) -> {
+      code.visitLdcInsn(new ConstantDynamic("_", METHOD_HANDLE_DESC, CLASS_DATA_AT, i));
+      loadArguments(code, method, 1);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandle", "invokeExact",
+          Type.getMethodDescriptor(method), false);
+    });
+  }
+
   static byte[] direct(String className, Class<?> api, List<Method> methods, List<String> symbols) {
     String self = className.replace('.', '/');
-    ClassWriter writer = writer();
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, self, null,
-        OBJECT, new String[] {Type.getInternalName(api)});
-    constructor(writer, OBJECT, "()V", 0);
-    for (int i = 0; i < methods.size(); i++) {
-      Method method = methods.get(i);
+    return implementation(className, api, methods, (writer, code, i, method) -> {
       String descriptor = Type.getMethodDescriptor(method);
       String nativeName = "m" + i + "$" + symbols.get(i);
       writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC | Opcodes.ACC_NATIVE, nativeName,
           descriptor, null, null).visitEnd();
-      MethodVisitor forward = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor,
-          null, null);
-      forward.visitCode();
-      loadArguments(forward, method, 1);
-      forward.visitMethodInsn(Opcodes.INVOKESTATIC, self, nativeName, descriptor, false);
-      forward.visitInsn(Type.getReturnType(method).getOpcode(Opcodes.IRETURN));
-      forward.visitMaxs(0, 0);
-      forward.visitEnd();
+      loadArguments(code, method, 1);
+      code.visitMethodInsn(Opcodes.INVOKESTATIC, self, nativeName, descriptor, false);
+    });
+  }
+
+  /** Writes what one method of an implementation does before it returns the value on the stack. */
+  private interface Call {
+    void write(ClassWriter writer, MethodVisitor code, int index, Method method);
+  }
+
+  /** A final class implementing {@code api}: each method does its {@code call} and returns. */
+  private static byte[] implementation(String className, Class<?> api, List<Method> methods,
+      Call call) {
+    ClassWriter writer = writer();
+    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
+        className.replace('.', '/'), null, OBJECT, new String[] {Type.getInternalName(api)});
+    constructor(writer, OBJECT, "()V", 0);
+    for (int i = 0; i < methods.size(); i++) {
+      Method method = methods.get(i);
+      MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(),
+          Type.getMethodDescriptor(method), null, null);
+      code.visitCode();
+      call.write(writer, code, i, method);
+      code.visitInsn(Type.getReturnType(method).getOpcode(Opcodes.IRETURN));
+      code.visitMaxs(0, 0);
+      code.visitEnd();
     }
     writer.visitEnd();
     return writer.toByteArray();

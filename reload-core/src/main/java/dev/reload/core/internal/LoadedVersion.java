@@ -22,7 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One loaded copy of a plugin's library: its facts, its JNA handles and its lease count.
+ * One loaded copy of a plugin's library: its facts, its JNA handles and its lease count. Its JNA
+ * {@link NativeLibrary} is the one owner of the mapping: by-name calls use its functions, and
+ * bound interfaces call addresses resolved through it, whichever path they take.
  *
  * <p><b>Concurrency.</b> Callers pin the version with {@link #tryPin()}: increment the lease count,
  * then read the state; if it is not {@code ACTIVE} they unpin and retry elsewhere. The reload
@@ -51,6 +53,8 @@ final class LoadedVersion implements PluginVersion {
   private final String sha256;
   private final Instant loadedAt;
   private final Set<UnloadHazard> unloadHazards;
+  /** How bound interfaces call this version. */
+  private final CallPath calls;
   /** Told after the library is unmapped, to check that the OS really let it go. */
   private final ResidentVersions residents;
   /** Strong reference: JNA's cleaner would dlclose an unreachable library behind our back. */
@@ -77,7 +81,7 @@ final class LoadedVersion implements PluginVersion {
   private volatile boolean keepFile;
 
   private LoadedVersion(String pluginName, long generation, Admission.Admitted copy,
-      NativeLibrary library, Instant loadedAt, ResidentVersions residents) {
+      NativeLibrary library, CallPath calls, Instant loadedAt, ResidentVersions residents) {
     this.pluginName = pluginName;
     this.generation = generation;
     this.sourcePath = copy.source();
@@ -85,6 +89,7 @@ final class LoadedVersion implements PluginVersion {
     this.sha256 = copy.sha256();
     this.unloadHazards = copy.unloadHazards();
     this.library = library;
+    this.calls = calls;
     this.loadedAt = loadedAt;
     this.residents = residents;
   }
@@ -97,8 +102,8 @@ final class LoadedVersion implements PluginVersion {
    * @throws StepFailure at {@link ReloadStep#LOAD}, saying what is missing or failed
    */
   static LoadedVersion load(String pluginName, long generation, Admission.Admitted copy,
-      Platform platform, List<String> requiredSymbols, DirectApi[] bound, Instant now,
-      ResidentVersions residents) throws StepFailure {
+      Platform platform, List<String> requiredSymbols, DirectApi[] bound, CallPath calls,
+      Instant now, ResidentVersions residents) throws StepFailure {
     NativeLibrary library;
     try {
       library = NativeLibrary.getInstance(copy.path().toString(), Map.of(
@@ -109,7 +114,7 @@ final class LoadedVersion implements PluginVersion {
           + ": " + firstLine(e.getMessage()), e);
     }
     LoadedVersion version =
-        new LoadedVersion(pluginName, generation, copy, library, now, residents);
+        new LoadedVersion(pluginName, generation, copy, library, calls, now, residents);
     try {
       for (String symbol : requiredSymbols) {
         if (!version.hasSymbol(symbol)) {
@@ -184,13 +189,13 @@ final class LoadedVersion implements PluginVersion {
   }
 
   /**
-   * Registers a direct class of {@code api} to this version, callable through {@link
-   * #direct(int)}. Caller holds the plugin's reload lock.
+   * Makes this version's implementation of {@code api}, callable through {@link #direct(int)}.
+   * Caller holds the plugin's reload lock.
    *
    * @throws PluginException if this version cannot serve {@code api}
    */
   void attach(DirectApi api, int slot) {
-    DirectApi.Registration registration = api.register(library, pluginName, generation);
+    DirectApi.Registration registration = api.register(library, pluginName, generation, calls);
     registrations.add(registration);
     Object[] grown = Arrays.copyOf(directs, Math.max(directs.length, slot + 1));
     grown[slot] = registration.implementation();

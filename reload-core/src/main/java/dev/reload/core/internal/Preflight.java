@@ -15,6 +15,7 @@ import java.security.CodeSource;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -192,14 +193,17 @@ final class Preflight implements AutoCloseable {
     }
     stop(); // reaps a probe that died between checks
     String readyId = newId();
-    List<String> command = List.of(
+    List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx32m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
         "-XX:-CreateCoredumpOnCrash",
         "-XX:ErrorFile=" + workDir.resolve("probe-crash-%p.log"),
-        "-Djava.awt.headless=true",
-        "-cp", classPath(),
-        ProbeMain.class.getName(), readyId);
+        "-Djava.awt.headless=true"));
+    if (Runtime.version().feature() >= 22) {
+      // JNA's System.load is a restricted method: without this, JDK 24+ warns on the probe's stderr.
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    command.addAll(List.of("-cp", classPath(), ProbeMain.class.getName(), readyId));
     long begin = System.nanoTime();
     Process started;
     try {

@@ -37,10 +37,11 @@ final class ReloadPipeline {
   private final boolean retainPrevious;
   private final Clock clock;
   private final ResidentVersions residents;
+  private final CallPath calls;
 
   ReloadPipeline(Admission admission, ShadowStore store, Platform platform, Listeners listeners,
       ReloadObserver observer, Retirer retirer, Duration drainTimeout, boolean retainPrevious,
-      Clock clock, ResidentVersions residents) {
+      Clock clock, ResidentVersions residents, CallPath calls) {
     this.admission = admission;
     this.store = store;
     this.platform = platform;
@@ -51,6 +52,7 @@ final class ReloadPipeline {
     this.retainPrevious = retainPrevious;
     this.clock = clock;
     this.residents = residents;
+    this.calls = calls;
   }
 
   /**
@@ -128,7 +130,8 @@ final class ReloadPipeline {
   private LoadedVersion load(ManagedPlugin plugin, Admission.Admitted copy, long generation)
       throws StepFailure {
     return LoadedVersion.load(plugin.name(), generation, copy, platform,
-        plugin.settings().requiredSymbols(), plugin.boundApis(), clock.instant(), residents);
+        plugin.settings().requiredSymbols(), plugin.boundApis(), calls, clock.instant(),
+        residents);
   }
 
   /** Steps 4 and 5: gate, drain, capture, restore. */

@@ -2,6 +2,7 @@ package dev.reload.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
@@ -10,14 +11,22 @@ import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
+import dev.reload.core.ReloadSettings;
 import dev.reload.spi.StatePayload;
 import dev.reload.testing.Async;
+import dev.reload.testing.Callers;
 import dev.reload.testing.CounterApi;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
+import dev.reload.testing.TypesApi;
 import dev.reload.testing.UnmappableApi;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,10 +34,20 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** bind() of a public interface: generated direct-mapped classes, one per loaded version. */
-class DirectBindingTest {
+/**
+ * bind() of a public interface, on each call path this JVM has (JNA direct mapping; {@code
+ * java.lang.foreign} on JDK 22+): a generated bound class, and one implementation per loaded
+ * version.
+ */
+@ParameterizedClass(name = "{0}")
+@MethodSource("dev.reload.testing.Bindings#all")
+class BindingTest {
 
+  @Parameter ReloadSettings.Binding binding;
   @TempDir Path root;
   private PluginDir dir;
   private PluginRegistry registry;
@@ -39,8 +58,12 @@ class DirectBindingTest {
   void start() {
     dir = new PluginDir(root);
     dir.publish("counter", Sources.counter(1));
-    registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
-            .plugin(PluginSettings.builder("counter").build()).build())
+    dir.publish("stateless", Sources.counter(1));
+    dir.publish("types", Sources.types());
+    registry = RegistryBuilder.of(dir.settings().watchEnabled(false).binding(binding)
+            .plugin(PluginSettings.builder("counter").build())
+            .plugin(PluginSettings.builder("stateless").build())
+            .plugin(PluginSettings.builder("types").build()).build())
         .stateSnapshot("counter", new CounterSnapshot() {
           @Override
           public void restore(PluginLease incoming, StatePayload payload) {
@@ -60,10 +83,17 @@ class DirectBindingTest {
   }
 
   @Test
-  void publicInterfacesAreBoundByGeneratedDirectClasses() {
+  void publicInterfacesAreBoundByGeneratedClasses() {
     CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
 
     assertThat(counter.getClass().getName()).contains("$$ReloadBound");
+    Class<?> implementation = implementation("counter").getClass();
+    if (binding == ReloadSettings.Binding.FFM) {
+      assertThat(implementation.getName()).contains("$$ReloadForeign");
+      assertThat(implementation.isHidden()).isTrue();
+    } else {
+      assertThat(implementation.getName()).contains("$$ReloadDirect");
+    }
     assertThat(counter.add(40, 2)).isEqualTo(42);
     counter.counter_set(9);
     assertThat(counter.next()).isEqualTo(10);
@@ -86,16 +116,100 @@ class DirectBindingTest {
   }
 
   @Test
-  void directClassesAreReusedRatherThanDefinedPerReload() {
+  void implementationClassesDoNotAccumulateOverReloads() {
     CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
     int definedBefore = DirectApi.of(CounterApi.class).defined();
-    for (int build = 2; build <= 12; build++) {
+    List<WeakReference<Class<?>>> classes = new ArrayList<>();
+    for (int build = 2; build <= 21; build++) {
       dir.publish("counter", Sources.counter(build));
       registry.reload("counter").join();
       assertThat(counter.version()).isEqualTo(build);
+      classes.add(new WeakReference<>(implementation("counter").getClass()));
     }
-    // At most two versions are mapped at once (current and outgoing): two classes serve them all.
+    // JNA: at most two versions are mapped at once (current and outgoing), so two pooled classes
+    // serve them all. java.lang.foreign: each version's hidden class is unloaded after it.
     assertThat(DirectApi.of(CounterApi.class).defined()).isLessThanOrEqualTo(definedBefore + 2);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      System.gc();
+      assertThat(classes.stream().map(WeakReference::get).filter(Objects::nonNull).distinct())
+          .hasSizeLessThanOrEqualTo(2);
+    });
+  }
+
+  @Test
+  void everyTypeAnInterfaceCanTakePassesBothWays() {
+    TypesApi types = registry.plugin("types").bind(TypesApi.class);
+
+    assertThat(types.negateByte((byte) 7)).isEqualTo((byte) -7);
+    assertThat(types.negateShort((short) -300)).isEqualTo((short) 300);
+    assertThat(types.addLongs(1L << 40, 2)).isEqualTo((1L << 40) + 2);
+    assertThat(types.halveFloat(3f)).isEqualTo(1.5f);
+    assertThat(types.halveDouble(5d)).isEqualTo(2.5d);
+    assertThat(types.not(false)).isTrue();
+    assertThat(types.not(true)).isFalse();
+    assertThat(types.length("hello")).isEqualTo(5);
+    assertThat(types.length(null)).isEqualTo(-1);
+    assertThat(types.nameOf(1)).isEqualTo("one");
+    assertThat(types.nameOf(2)).isNull();
+    byte[] out = new byte[4];
+    assertThat(types.fill(out, 3, (byte) 'x')).isEqualTo(3);
+    assertThat(out).containsExactly('x', 'x', 'x', 0);
+    assertThat(types.sumInts(new int[] {1, 2, 3, Integer.MAX_VALUE}, 4))
+        .isEqualTo(6L + Integer.MAX_VALUE);
+    double[] values = {1.5, -2};
+    types.doubleAll(values, 2);
+    assertThat(values).containsExactly(3, -4);
+    assertThat(types.sumInts(new int[0], 0)).isZero();
+    assertThat(((DefaultPluginRegistry) registry).inFlight("types")).isZero();
+  }
+
+  @Test
+  void boundCallsNeverRunOnAnUnmappedVersionAndEveryIncrementCountsOnce() throws Exception {
+    Callers stateful = Callers.startBound(registry, "counter", 2);
+    Callers stateless = Callers.startBound(registry, "stateless", 2);
+    dir.reloadCountersThrough(registry, 7, "counter", "stateless");
+    stateful.stop();
+    stateless.stop();
+
+    assertThat(stateful.failures()).isEmpty();
+    assertThat(stateless.failures()).isEmpty();
+    assertThat(stateless.increments()).isPositive();
+    CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
+    assertThat(counter.version()).isEqualTo(7);
+    // Moved by the snapshot at each reload: none lost, repeated or reset.
+    assertThat(counter.get()).isEqualTo(stateful.increments()).isPositive();
+  }
+
+  @Test
+  void statelessSwapDoesNotWaitForBoundCallsInFlight() throws Exception {
+    CounterApi stateless = registry.plugin("stateless").bind(CounterApi.class);
+    CompletableFuture<Integer> slow = Async.supply(() -> stateless.slow(4_000));
+    await().until(() -> ((DefaultPluginRegistry) registry).inFlight("stateless") == 1);
+    dir.publish("stateless", Sources.counter(2));
+
+    // Well before the call in flight can return: the swap did not wait for it.
+    assertThat(registry.reload("stateless").get(3, TimeUnit.SECONDS))
+        .isInstanceOf(ReloadOutcome.Swapped.class);
+
+    assertThat(slow).isNotDone();
+    assertThat(stateless.version()).isEqualTo(2);
+    // The outgoing version stays mapped under its call, which returns from it.
+    assertThat(slow.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+  }
+
+  @Test
+  void boundCallsOfARemovedPluginOrAClosedRegistryFailCleanly() {
+    CounterApi stateless = registry.plugin("stateless").bind(CounterApi.class);
+    CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
+    assertThat(stateless.add(1, 2)).isEqualTo(3);
+
+    registry.remove("stateless");
+    assertThatThrownBy(() -> stateless.add(1, 2))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("'stateless'");
+
+    registry.close();
+    assertThatThrownBy(counter::next)
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("'counter'");
   }
 
   @Test
@@ -200,8 +314,7 @@ class DirectBindingTest {
   void boundCallPinsItsVersionUntilItReturns() throws Exception {
     CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
     CompletableFuture<Integer> slow = Async.supply(() -> counter.slow(200));
-    org.awaitility.Awaitility.await()
-        .until(() -> ((DefaultPluginRegistry) registry).inFlight("counter") == 1);
+    await().until(() -> ((DefaultPluginRegistry) registry).inFlight("counter") == 1);
     dir.publish("counter", Sources.counter(2));
 
     assertThat(registry.reload("counter").get(5, TimeUnit.SECONDS))
@@ -219,6 +332,11 @@ class DirectBindingTest {
 
   interface Hidden {
     int add(int a, int b);
+  }
+
+  /** The implementation of the interface bound first on {@code plugin}'s current version. */
+  private Object implementation(String plugin) {
+    return ((ManagedPlugin) registry.plugin(plugin)).currentVersion().direct(0);
   }
 
   @Test

@@ -1,0 +1,167 @@
+package dev.reload.core.internal;
+
+import static java.lang.invoke.MethodType.methodType;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import dev.reload.PluginException;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code java.lang.foreign} path of one bound interface (the JDK 22+ class of the
+ * multi-release jar).
+ *
+ * <p>Each interface method gets, once, a downcall handle adapted to the method's exact Java type:
+ * {@code boolean} passes as a C {@code int} (as JNA passes it), a {@code String} as a
+ * NUL-terminated copy in JNA's encoding, a primitive array as a native copy written back after the
+ * call (as JNA's direct mapping does), each in a confined arena closed when the call returns. Per
+ * loaded version, {@link #implement} binds those handles to the version's function addresses and
+ * defines a hidden class that holds them as constants ({@code ldc} of its class data), so the JIT
+ * inlines each call down to the native call. The hidden class is not strongly tied to its loader:
+ * it is unloaded with the version's implementation once the version is unmapped.
+ *
+ * <p>Addresses come from the version's JNA {@link NativeLibrary}, the one owner of the mapping:
+ * nothing here opens the library a second time, so nothing can keep it mapped behind the lease
+ * count. Immutable and thread-safe.
+ */
+final class ForeignCalls {
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final String UNAVAILABLE = probe();
+
+  private final String className;
+  private final List<Method> methods;
+  private final List<String> symbols;
+  /** Why the interface cannot pass through here, or null. */
+  private final String unsupported;
+  /** Per method: its adapted downcall handle, taking the function's address first; or null. */
+  private final List<MethodHandle> unbound;
+  /** The hidden class's bytes, the same for every version. */
+  private final byte[] hiddenClass;
+
+  private ForeignCalls(Class<?> api, List<Method> methods, List<String> symbols) {
+    this.className = DirectClasses.foreignName(api);
+    this.methods = methods;
+    this.symbols = symbols;
+    this.unsupported = unsupportedMethod(methods);
+    this.unbound = unsupported == null ? adaptAll(methods) : null;
+    this.hiddenClass = DirectClasses.constantCalls(className, api, methods);
+  }
+
+  /** Why this JVM cannot call through {@code java.lang.foreign}, or null if it can. */
+  static String unavailable() {
+    return UNAVAILABLE;
+  }
+
+  static ForeignCalls of(Class<?> api, List<Method> methods, List<String> symbols) {
+    return new ForeignCalls(api, methods, symbols);
+  }
+
+  /** Why this interface cannot be called through {@code java.lang.foreign}, or null. */
+  String unsupported() {
+    return unsupported;
+  }
+
+  /**
+   * An implementation of the interface calling {@code library}'s exports, in a hidden class
+   * defined by {@code host}.
+   *
+   * @throws PluginException if the library lacks one of the interface's symbols
+   */
+  Object implement(MethodHandles.Lookup host, NativeLibrary library, String plugin,
+      long generation) {
+    List<MethodHandle> bound = new ArrayList<>(methods.size());
+    for (int i = 0; i < methods.size(); i++) {
+      MemorySegment address = MemorySegment.ofAddress(address(library, symbols.get(i), plugin,
+          generation));
+      bound.add(MethodHandles.insertArguments(unbound.get(i), 0, address));
+    }
+    try {
+      MethodHandles.Lookup hidden = host.defineHiddenClassWithClassData(hiddenClass, bound, true);
+      return hidden.findConstructor(hidden.lookupClass(), methodType(void.class)).invoke();
+    } catch (Throwable e) {
+      throw new IllegalStateException("cannot define the java.lang.foreign implementation "
+          + className, e);
+    }
+  }
+
+  private static long address(NativeLibrary library, String symbol, String plugin,
+      long generation) {
+    try {
+      return Pointer.nativeValue(library.getFunction(symbol));
+    } catch (UnsatisfiedLinkError e) {
+      throw new PluginException("plugin '" + plugin + "' generation " + generation
+          + " does not export '" + symbol + "'", e);
+    }
+  }
+
+  /** The first method whose types cannot pass, and why; null if all can. */
+  private static String unsupportedMethod(List<Method> methods) {
+    for (Method method : methods) {
+      Class<?>[] parameters = method.getParameterTypes();
+      for (int i = 0; i < parameters.length; i++) {
+        if (!CallArena.passes(parameters[i])) {
+          return "parameter " + (i + 1) + " of " + method.getName() + " is "
+              + parameters[i].getTypeName() + ", not a supported native type of java.lang.foreign"
+              + " calls (" + CallArena.SUPPORTED + ")";
+        }
+      }
+      Class<?> returns = method.getReturnType();
+      if (returns != void.class && !CallArena.returns(returns)) {
+        return method.getName() + " returns " + returns.getTypeName() + ", not a supported"
+            + " native type of java.lang.foreign calls (" + CallArena.SUPPORTED_RETURNS + ")";
+      }
+    }
+    return null;
+  }
+
+  private static List<MethodHandle> adaptAll(List<Method> methods) {
+    List<MethodHandle> handles = new ArrayList<>(methods.size());
+    for (Method method : methods) {
+      handles.add(adapt(method));
+    }
+    return handles;
+  }
+
+  /**
+   * The downcall handle of {@code method}: type {@code (MemorySegment address, <method's
+   * parameters>) <method's return>}.
+   */
+  private static MethodHandle adapt(Method method) {
+    Class<?>[] parameters = method.getParameterTypes();
+    MemoryLayout[] layouts = new MemoryLayout[parameters.length];
+    for (int i = 0; i < parameters.length; i++) {
+      layouts[i] = CallArena.layoutOf(parameters[i]);
+    }
+    Class<?> returns = method.getReturnType();
+    FunctionDescriptor descriptor = returns == void.class
+        ? FunctionDescriptor.ofVoid(layouts)
+        : FunctionDescriptor.of(CallArena.layoutOf(returns), layouts);
+    MethodHandle handle = CallArena.adaptReturn(LINKER.downcallHandle(descriptor), returns);
+    return CallArena.adaptArguments(handle, parameters)
+        .asType(methodType(returns, MemorySegment.class).appendParameterTypes(parameters));
+  }
+
+  /** Null if a downcall handle can be made here; else why not (native access denied). */
+  private static String probe() {
+    try {
+      LINKER.downcallHandle(LINKER.defaultLookup().find("getpid").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_INT));
+      return null;
+    } catch (IllegalCallerException e) {
+      return "native access is denied to " + ForeignCalls.class.getModule() + " (" + e.getMessage()
+          + "); run with --enable-native-access=ALL-UNNAMED, or the module's name on the module"
+          + " path";
+    }
+  }
+}
