@@ -1,20 +1,29 @@
 package dev.reload.bench;
 
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
 import com.sun.jna.Function;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import dev.reload.Plugin;
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
+import dev.reload.guice.ReloadModule;
+import dev.reload.guice.ReloadService;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -30,7 +39,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * The cost of one call of {@code int add(int, int)}: raw JNA three ways, raw {@code
  * java.lang.foreign} (JDK 22+), and the same symbol through the framework (a lease, a bound
- * interface on whichever path {@code reload.binding = auto} picks), plus a lease with no call.
+ * interface on whichever path {@code reload.binding = auto} picks, the interface a Guice injector
+ * gives with {@code ReloadModule.bindPlugin}), plus a lease with no call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -72,6 +82,8 @@ public class CallBenchmark {
   private PluginRegistry registry;
   private Plugin plugin;
   private BenchApi bound;
+  private ReloadService service;
+  private BenchApi injected;
 
   @Setup
   public void setUp() throws IOException {
@@ -98,6 +110,28 @@ public class CallBenchmark {
         .build();
     plugin = registry.plugin("bench");
     bound = plugin.bind(BenchApi.class);
+    injectGuice(plugins);
+  }
+
+  /** The same plugin in a registry that {@code ReloadService} starts, as a Guice application has it. */
+  private void injectGuice(Path plugins) {
+    Config config = ConfigFactory.empty()
+        .withValue("reload.search-paths", ConfigValueFactory.fromIterable(List.of(plugins.toString())))
+        .withValue("reload.shadow-dir", ConfigValueFactory.fromAnyRef(work.resolve("guice").toString()))
+        .withValue("reload.watch.enabled", ConfigValueFactory.fromAnyRef(false))
+        .withValue("reload.preflight.enabled", ConfigValueFactory.fromAnyRef(false))
+        .withValue("reload.plugins.bench.required-symbols", ConfigValueFactory.fromIterable(List.of("add")))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    Injector injector = Guice.createInjector(new ReloadModule(), new AbstractModule() {
+      @Override
+      protected void configure() {
+        bind(Config.class).toInstance(config);
+        ReloadModule.bindPlugin(binder(), BenchApi.class, "bench");
+      }
+    });
+    service = injector.getInstance(ReloadService.class);
+    service.startAsync().awaitRunning();
+    injected = injector.getInstance(BenchApi.class);
   }
 
   private static MethodHandle foreignBaseline() {
@@ -127,6 +161,7 @@ public class CallBenchmark {
 
   @TearDown
   public void tearDown() throws IOException {
+    service.stopAsync().awaitTerminated();
     registry.close();
     Native.unregister(Direct.class);
     raw.close();
@@ -166,6 +201,11 @@ public class CallBenchmark {
   @Benchmark
   public int boundInterface(Args args) {
     return bound.add(args.x, args.y);
+  }
+
+  @Benchmark
+  public int guiceInjected(Args args) {
+    return injected.add(args.x, args.y);
   }
 
   @Benchmark

@@ -27,7 +27,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class CallsMain {
 
   private static final String[] METHODS = {"rawFunction", "leasedFunction", "rawInterface",
-      "rawDirect", "rawFfm", "boundInterface", "acquireRelease"};
+      "rawDirect", "rawFfm", "boundInterface", "guiceInjected", "acquireRelease"};
   /** Whether this JVM runs {@code rawFfm} and reload-core's java.lang.foreign path. */
   private static final boolean FOREIGN = Runtime.version().feature() >= 22;
 
@@ -100,6 +100,8 @@ public final class CallsMain {
         ratio(scores, "boundInterface", "rawDirect", 0), 1.10);
     target(md, "`boundInterface` ≤ 1.10 × `rawDirect` (2 threads)",
         ratio(scores, "boundInterface", "rawDirect", 1), 1.10);
+    target(md, "`guiceInjected` ≤ 1.10 × `boundInterface` (1 thread)",
+        ratio(scores, "guiceInjected", "boundInterface", 0), 1.10);
     double bound1 = scores.get("boundInterface")[0];
     if (!Double.isNaN(scores.get("rawFfm")[0])) {
       target(md, "`boundInterface` ≤ 2.0 × `rawFfm` (1 thread)",

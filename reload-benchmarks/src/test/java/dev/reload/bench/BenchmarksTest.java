@@ -32,6 +32,7 @@ class BenchmarksTest {
       assertThat(benchmark.rawInterface(args)).isEqualTo(42);
       assertThat(benchmark.rawDirect(args)).isEqualTo(42);
       assertThat(benchmark.boundInterface(args)).isEqualTo(42);
+      assertThat(benchmark.guiceInjected(args)).isEqualTo(42);
       assertThat(benchmark.acquireRelease()).isEqualTo(1);
     } finally {
       benchmark.tearDown();

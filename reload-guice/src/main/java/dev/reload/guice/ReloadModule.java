@@ -68,6 +68,15 @@ public final class ReloadModule extends AbstractModule {
    * dev.reload.UnknownPluginException} naming it; once a plugin of that name is {@linkplain
    * PluginRegistry#add added} (again), calls run on it. A call that succeeds costs nothing more for
    * this: the new plugin is looked up only when the old one refuses the call.
+   *
+   * <p>The injected object is an instance of a class generated once per interface that calls
+   * what {@code plugin.bind(api)} returned directly, with no reflection per call; default methods
+   * run on that implementation too. An interface that a generated class cannot implement (not
+   * public, nested in a non-public type, or in a package its module does not export) is served
+   * the same way by a JDK proxy with {@code Method.invoke} per call, as {@code bind()} serves it:
+   * make it public for the fast path. A sealed interface cannot be bound.
+   *
+   * @throws IllegalArgumentException if {@code api} is not an interface, or is sealed
    */
   public static <T> void bindPlugin(Binder binder, Class<T> api, String plugin) {
     binder.bind(api).toProvider(new PluginInterfaceProvider<>(api, plugin)).in(Scopes.SINGLETON);

@@ -17,24 +17,32 @@ import dev.reload.ReloadEvent;
 import dev.reload.ReloadListener;
 import dev.reload.Symbol;
 import dev.reload.UnknownPluginException;
+import dev.reload.core.RegistryBuilder;
+import dev.reload.guice.internal.ForwarderClasses;
 import dev.reload.testing.CounterSnapshot;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A real injector over real gcc-built plugins. */
-class ReloadModuleTest {
+/**
+ * A real injector over real gcc-built plugins. Public, so that its nested interfaces are public as
+ * an application's are, and are injected through generated classes (not the proxy fallback).
+ */
+public class ReloadModuleTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
 
@@ -44,6 +52,35 @@ class ReloadModuleTest {
     long next();
 
     int version();
+
+    /** Runs on the bound implementation: the frames below it are the call's way there. */
+    default StackTraceElement[] stackOfACall() {
+      return new Throwable().getStackTrace();
+    }
+
+    default long nextTwice() {
+      next();
+      return next();
+    }
+  }
+
+  /** Not public: injected through the proxy fallback. */
+  interface HiddenCounter {
+    @Symbol("counter_next")
+    long next();
+  }
+
+  /** No class outside its permits may implement it, so none can be injected. */
+  public sealed interface SealedCounter permits SealedCounterImplementation {
+    long counter_next();
+  }
+
+  /** The only implementation {@link SealedCounter} permits. */
+  static final class SealedCounterImplementation implements SealedCounter {
+    @Override
+    public long counter_next() {
+      return 0;
+    }
   }
 
   /** A plugin the configuration does not name, added while the registry runs. */
@@ -76,6 +113,12 @@ class ReloadModuleTest {
     dir.publish("counter", Sources.counter(1));
     dir.publish("greeter", Sources.greeter("Hello"));
     CountingSnapshot.CALLS.clear();
+    injector = injector();
+    service = injector.getInstance(ReloadService.class);
+  }
+
+  /** An injector of the test's plugins, with its own {@link ReloadService}. */
+  private Injector injector() {
     Config config = ConfigFactory.parseString("""
             reload {
               search-paths = ["%s"]
@@ -88,18 +131,18 @@ class ReloadModuleTest {
             }
             """.formatted(dir.libs(), dir.shadow()))
         .withFallback(ConfigFactory.defaultReference()).resolve();
-    injector = Guice.createInjector(new ReloadModule(), new AbstractModule() {
+    return Guice.createInjector(new ReloadModule(), new AbstractModule() {
       @Override
       protected void configure() {
         bind(Config.class).toInstance(config);
         bind(MeterRegistry.class).toInstance(meters);
         ReloadModule.bindStateSnapshot(binder(), "counter").to(CountingSnapshot.class);
         ReloadModule.bindPlugin(binder(), Counter.class, "counter");
+        ReloadModule.bindPlugin(binder(), HiddenCounter.class, "counter");
         ReloadModule.bindPlugin(binder(), LateCounter.class, "late");
         ReloadModule.bindListener(binder()).toInstance(events::add);
       }
     });
-    service = injector.getInstance(ReloadService.class);
   }
 
   @AfterEach
@@ -183,6 +226,94 @@ class ReloadModuleTest {
   }
 
   @Test
+  void injectedInterfaceCallsTheBoundImplementationWithNoProxyAndNoReflectionBetween() {
+    Counter counter = injector.getInstance(Counter.class);
+    service.startAsync().awaitRunning();
+
+    StackTraceElement[] stack = counter.stackOfACall();
+
+    assertThat(Proxy.isProxyClass(counter.getClass())).isFalse();
+    assertThat(stack[0].getMethodName()).isEqualTo("stackOfACall"); // on the bound implementation
+    assertThat(stack[1].getClassName()).isEqualTo(counter.getClass().getName());
+    assertThat(stack[2].getClassName()).isEqualTo(ReloadModuleTest.class.getName());
+    assertThat(counter.next()).isEqualTo(1);
+  }
+
+  @Test
+  void defaultMethodsOfTheInterfaceRunOnThePluginServingAtTheTime() {
+    Counter counter = injector.getInstance(Counter.class);
+    service.startAsync().awaitRunning();
+    assertThat(counter.nextTwice()).isEqualTo(2);
+
+    removeCounterAndAddItBack(counter::nextTwice);
+
+    assertThat(counter.nextTwice()).isEqualTo(2);
+  }
+
+  /** Removes the counter plugin, checks that {@code call} fails naming it, and adds it again. */
+  private void removeCounterAndAddItBack(ThrowingCallable call) {
+    PluginRegistry registry = injector.getInstance(PluginRegistry.class);
+    registry.remove("counter");
+    assertThatThrownBy(call).isInstanceOf(UnknownPluginException.class)
+        .hasMessageContaining("no plugin named 'counter'");
+    registry.add(PluginSettings.builder("counter").build());
+  }
+
+  @Test
+  void everyInjectorHasItsOwnInjectedObjectOfTheOneClassOfItsInterface() {
+    Counter counter = injector.getInstance(Counter.class);
+    Counter another = injector().getInstance(Counter.class);
+
+    assertThat(injector.getInstance(Counter.class)).isSameAs(counter);
+    assertThat(another.getClass()).isSameAs(counter.getClass());
+    assertThat(counter).isEqualTo(counter).isNotEqualTo(another);
+    assertThat(counter.hashCode()).isEqualTo(System.identityHashCode(counter));
+  }
+
+  @Test
+  void nonPublicInterfaceIsInjectedAsAProxyThatFollowsItsPluginAlike() {
+    HiddenCounter counter = injector.getInstance(HiddenCounter.class);
+    service.startAsync().awaitRunning();
+    assertThat(counter.next()).isEqualTo(1);
+
+    removeCounterAndAddItBack(counter::next);
+
+    assertThat(counter.next()).isEqualTo(1);
+    assertThat(Proxy.isProxyClass(counter.getClass())).isTrue();
+    assertThat(counter.toString()).isEqualTo("HiddenCounter bound to plugin 'counter'");
+    assertThat(counter).isEqualTo(counter);
+    assertThat(counter.hashCode()).isEqualTo(System.identityHashCode(counter));
+  }
+
+  @Test
+  void sealedInterfaceIsRefusedWhenBound() {
+    assertThatThrownBy(() -> Guice.createInjector(binder -> ReloadModule.bindPlugin(binder,
+            SealedCounter.class, "counter")))
+        .hasMessageContaining("bindPlugin() needs an interface other classes may implement, ")
+        .hasMessageContaining("SealedCounter is sealed");
+  }
+
+  @Test
+  void injectedInterfaceMovesToARegistryStartedInsteadOfItsOwn() {
+    AtomicReference<PluginRegistry> running = new AtomicReference<>(
+        RegistryBuilder.of(dir.settings().watchEnabled(false).plugin(PluginSettings.builder(
+            "counter").build()).build()).build());
+    Counter counter = ForwarderClasses.forwarder(Counter.class, "counter", running::get);
+    assertThat(counter.version()).isEqualTo(1);
+    running.get().close();
+    assertThatThrownBy(counter::version).isInstanceOf(IllegalStateException.class);
+
+    dir.publish("counter", Sources.counter(2));
+    running.set(RegistryBuilder.of(dir.settings().watchEnabled(false).plugin(
+        PluginSettings.builder("counter").build()).build()).build());
+    try {
+      assertThat(counter.version()).isEqualTo(2);
+    } finally {
+      running.get().close();
+    }
+  }
+
+  @Test
   void pluginAddedThroughTheInjectedRegistryServesItsInjectedInterface() {
     LateCounter late = injector.getInstance(LateCounter.class);
     service.startAsync().awaitRunning();
@@ -245,6 +376,18 @@ class ReloadModuleTest {
     assertThatThrownBy(() -> injector.getInstance(PluginRegistry.class).plugin("counter"))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("ReloadService is TERMINATED");
+  }
+
+  @Test
+  void injectedInterfaceCalledAfterTheServiceStoppedSaysItIsNotRunning() {
+    Counter counter = injector.getInstance(Counter.class);
+    service.startAsync().awaitRunning();
+    assertThat(counter.next()).isEqualTo(1); // bound to the registry that stops
+
+    service.stopAsync().awaitTerminated();
+
+    assertThatThrownBy(counter::next).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("the plugin registry is not running (ReloadService is TERMINATED)");
   }
 
   @Test
