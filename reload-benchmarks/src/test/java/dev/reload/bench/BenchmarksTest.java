@@ -68,6 +68,27 @@ class BenchmarksTest {
   }
 
   @Test
+  @EnabledOnOs(OS.LINUX)
+  void coldStartIsMeasuredInAFreshJvmWhoseFirstReloadLosesNothing() throws Exception {
+    // measure() fails unless the fresh JVM's reload swapped with no increment lost or repeated.
+    ColdStarts coldStart = ColdStarts.measure(NativeDir.fromSystemProperty(), 1);
+
+    assertThat(coldStart.pauseMicros()).hasSize(1).allSatisfy(micros -> assertThat(micros).isPositive());
+    assertThat(coldStart.medianMicros()).isEqualTo(coldStart.pauseMicros().get(0));
+    assertThat(coldStart.json()).startsWith("{\"pauseMicros\": ").contains("\"jvms\": 1",
+        "\"pauseMicrosEach\": [", "\"jvmsWithoutPause\": ");
+  }
+
+  @Test
+  void coldStartMedianIsTheMiddleFigure() {
+    ColdStarts coldStart = new ColdStarts(List.of(900.0, 300.0, 2000.0, 500.0, 700.0), 0);
+
+    assertThat(coldStart.medianMicros()).isEqualTo(700.0);
+    assertThat(coldStart.measured()).isEqualTo("700 (900, 300, 2000, 500, 700)");
+    assertThat(new ColdStarts(List.of(400.0, 100.0), 1).medianMicros()).isEqualTo(250.0);
+  }
+
+  @Test
   void readmeSectionIsReplacedBetweenItsMarkers() throws Exception {
     Path readme = Files.writeString(root.resolve("README.md"),
         "# Title\n\n" + ReadmeTable.START + "\nold table\n" + ReadmeTable.END + "\n\nafter\n");
