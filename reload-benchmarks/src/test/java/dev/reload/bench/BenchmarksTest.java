@@ -102,6 +102,24 @@ class BenchmarksTest {
   }
 
   @Test
+  void readmeSectionHeadsEachJdksTablesWithTheJvmThatMeasuredThem() throws Exception {
+    Path readme = Files.writeString(root.resolve("README.md"),
+        "# Title\n\n" + ReadmeTable.START + "\nold table\n" + ReadmeTable.END + "\n");
+    Path calls17 = Files.writeString(root.resolve("calls.md"), "| calls | 17 |\n");
+    Path reload17 = Files.writeString(root.resolve("reload.md"), "| reload | 17 |\n");
+    Path calls25 = Files.writeString(root.resolve("calls-jdk25.md"), "| calls | 25 |\n");
+
+    ReadmeTable.main(new String[] {readme.toString(), "--jdk", "JVM 17.0.15", calls17.toString(),
+        reload17.toString(), "--jdk", "JVM 25.0.1", calls25.toString()});
+
+    String text = Files.readString(readme);
+    assertThat(text).doesNotContain("old table", ReadmeTable.jvm())
+        .containsSubsequence(ReadmeTable.START + "\nMeasured on ", "**JVM 17.0.15**\n\n",
+            "| calls | 17 |", "| reload | 17 |", "**JVM 25.0.1**\n\n", "| calls | 25 |",
+            ReadmeTable.END);
+  }
+
+  @Test
   void gatePausesHandsOnEverySampleOfTheGateTimerAndNoOther() {
     List<String> samples = new ArrayList<>();
     GatePauses meters = new GatePauses((plugin, nanos) -> samples.add(plugin + "=" + nanos));
