@@ -85,7 +85,9 @@ class BenchmarksTest {
 
     assertThat(coldStart.medianMicros()).isEqualTo(700.0);
     assertThat(coldStart.measured()).isEqualTo("700 (900, 300, 2000, 500, 700)");
-    assertThat(new ColdStarts(List.of(400.0, 100.0), 1).medianMicros()).isEqualTo(250.0);
+    assertThat(new ColdStarts(List.of(400.0, 100.0), 3).medianMicros()).isEqualTo(250.0);
+    assertThat(new ColdStarts(List.of(400.0, 100.0), 3).measured())
+        .isEqualTo("250 (400, 100); 3 more JVMs: no caller reached the gate");
   }
 
   @Test
