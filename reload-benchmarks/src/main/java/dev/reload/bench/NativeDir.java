@@ -8,7 +8,7 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * The native parts {@code make} built into {@code reload-benchmarks/target/native}: the
- * benchmark plugin in numbered builds and the baseline program. Immutable.
+ * benchmark plugin in numbered builds, its source and the baseline program. Immutable.
  */
 record NativeDir(Path dir) {
 
@@ -26,6 +26,11 @@ record NativeDir(Path dir) {
           + " (mvn -pl reload-benchmarks -am package, or reload-benchmarks/run.sh)");
     }
     return library;
+  }
+
+  /** The benchmark plugin's C source, for a rebuild with gcc. */
+  Path source() {
+    return dir.resolve("bench.c");
   }
 
   Path baseline() {

@@ -37,7 +37,9 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
   /**
    * What each open descriptor refers to, sorted, leaving out files under {@code /proc}: this
    * listing's own, and the engine's brief reads of {@code /proc/self/maps} after each unload,
-   * which may be open at the moment of a snapshot without being held.
+   * which may be open at the moment of a snapshot without being held; and the container limits
+   * under {@code /sys/fs/cgroup}, which the JVM itself reads now and then (JDK 17 before adding a
+   * JIT compiler thread: a busy machine made the count flaky, 47 -> 46).
    */
   private static java.util.List<String> openDescriptors() {
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
@@ -47,7 +49,8 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
         } catch (IOException e) {
           return "?"; // closed between listing and reading: not held
         }
-      }).filter(target -> !target.startsWith("/proc/") && !target.equals("?")).sorted().toList();
+      }).filter(target -> !target.startsWith("/proc/") && !target.startsWith("/sys/fs/cgroup/")
+          && !target.equals("?")).sorted().toList();
     } catch (IOException e) {
       return java.util.List.of();
     }

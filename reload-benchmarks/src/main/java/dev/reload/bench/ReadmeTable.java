@@ -8,27 +8,49 @@ import java.util.stream.Stream;
 
 /**
  * Replaces the benchmark section of README.md (between {@code <!-- benchmarks:start -->} and
- * {@code <!-- benchmarks:end -->}) with the machine, the JDK, the date and the given tables.
+ * {@code <!-- benchmarks:end -->}) with the machine, the date and the given tables.
  *
- * <pre>ReadmeTable README.md calls.md reload.md</pre>
+ * <pre>
+ * ReadmeTable README.md calls.md reload.md                     tables measured on this JVM
+ * ReadmeTable README.md --jdk LABEL calls.md reload.md --jdk LABEL calls-jdk25.md ...
+ * ReadmeTable --jvm                                            prints this JVM's LABEL
+ * </pre>
+ *
+ * <p>With {@code --jdk}, each group of tables is headed by the label of the JVM that measured
+ * them ({@code run.sh} asks each JVM for its own with {@code --jvm}); without, the header names the
+ * JVM running this. The environment's {@code BENCH_MODE} is appended to the command named
+ * ({@code " --quick"}), and {@code BENCH_BUILT_WITH} names the JDK that built the jars.
  */
 public final class ReadmeTable {
 
   static final String START = "<!-- benchmarks:start -->";
   static final String END = "<!-- benchmarks:end -->";
+  private static final String JDK = "--jdk";
 
   private ReadmeTable() {}
 
   public static void main(String[] args) throws IOException {
+    if (args.length == 1 && args[0].equals("--jvm")) {
+      System.out.println(jvm());
+      return;
+    }
     Path readme = Path.of(args[0]);
+    boolean grouped = args.length > 1 && args[1].equals(JDK);
     StringBuilder section = new StringBuilder(START).append("\n")
         .append("Measured on ").append(machine()).append(", ")
-        .append(System.getProperty("java.vm.name")).append(' ')
-        .append(System.getProperty("java.runtime.version")).append(", ")
+        .append(grouped ? "" : jvm() + ", ")
         .append(LocalDate.now()).append(" (`reload-benchmarks/run.sh")
-        .append(System.getenv().getOrDefault("BENCH_MODE", "")).append("`).\n\n");
+        .append(System.getenv().getOrDefault("BENCH_MODE", "")).append("`")
+        .append(builtWith()).append(").\n\n");
     for (int i = 1; i < args.length; i++) {
-      section.append(Files.readString(Path.of(args[i]))).append('\n');
+      if (args[i].equals(JDK)) {
+        if (i + 1 == args.length) {
+          throw new IllegalArgumentException(JDK + " needs a label");
+        }
+        section.append("**").append(args[++i]).append("**\n\n");
+      } else {
+        section.append(Files.readString(Path.of(args[i]))).append('\n');
+      }
     }
     section.append(END);
     String text = Files.readString(readme);
@@ -38,6 +60,16 @@ public final class ReadmeTable {
       throw new IllegalStateException(readme + " has no " + START + " ... " + END + " section");
     }
     Files.writeString(readme, text.substring(0, start) + section + text.substring(end + END.length()));
+  }
+
+  /** This JVM, as the section names it: {@code OpenJDK 64-Bit Server VM 17.0.15+6-...}. */
+  static String jvm() {
+    return System.getProperty("java.vm.name") + ' ' + System.getProperty("java.runtime.version");
+  }
+
+  private static String builtWith() {
+    String jdk = System.getenv("BENCH_BUILT_WITH");
+    return jdk == null || jdk.isBlank() ? "" : "; jars built with " + jdk;
   }
 
   private static String machine() throws IOException {

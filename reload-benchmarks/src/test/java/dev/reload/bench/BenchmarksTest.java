@@ -69,6 +69,29 @@ class BenchmarksTest {
   }
 
   @Test
+  @EnabledOnOs(OS.LINUX)
+  void coldStartIsMeasuredInAFreshJvmWhoseFirstReloadLosesNothing() throws Exception {
+    // measure() fails unless the fresh JVM's reload swapped with no increment lost or repeated.
+    ColdStarts coldStart = ColdStarts.measure(NativeDir.fromSystemProperty(), 1);
+
+    assertThat(coldStart.pauseMicros()).hasSize(1).allSatisfy(micros -> assertThat(micros).isPositive());
+    assertThat(coldStart.medianMicros()).isEqualTo(coldStart.pauseMicros().get(0));
+    assertThat(coldStart.json()).startsWith("{\"pauseMicros\": ").contains("\"jvms\": 1",
+        "\"pauseMicrosEach\": [", "\"jvmsWithoutPause\": ");
+  }
+
+  @Test
+  void coldStartMedianIsTheMiddleFigure() {
+    ColdStarts coldStart = new ColdStarts(List.of(900.0, 300.0, 2000.0, 500.0, 700.0), 0);
+
+    assertThat(coldStart.medianMicros()).isEqualTo(700.0);
+    assertThat(coldStart.measured()).isEqualTo("700 (900, 300, 2000, 500, 700)");
+    assertThat(new ColdStarts(List.of(400.0, 100.0), 3).medianMicros()).isEqualTo(250.0);
+    assertThat(new ColdStarts(List.of(400.0, 100.0), 3).measured())
+        .isEqualTo("250 (400, 100); 3 more JVMs: no caller reached the gate");
+  }
+
+  @Test
   void readmeSectionIsReplacedBetweenItsMarkers() throws Exception {
     Path readme = Files.writeString(root.resolve("README.md"),
         "# Title\n\n" + ReadmeTable.START + "\nold table\n" + ReadmeTable.END + "\n\nafter\n");
@@ -79,6 +102,24 @@ class BenchmarksTest {
     String text = Files.readString(readme);
     assertThat(text).startsWith("# Title\n\n" + ReadmeTable.START + "\nMeasured on ")
         .contains("| new | table |").doesNotContain("old table").endsWith(ReadmeTable.END + "\n\nafter\n");
+  }
+
+  @Test
+  void readmeSectionHeadsEachJdksTablesWithTheJvmThatMeasuredThem() throws Exception {
+    Path readme = Files.writeString(root.resolve("README.md"),
+        "# Title\n\n" + ReadmeTable.START + "\nold table\n" + ReadmeTable.END + "\n");
+    Path calls17 = Files.writeString(root.resolve("calls.md"), "| calls | 17 |\n");
+    Path reload17 = Files.writeString(root.resolve("reload.md"), "| reload | 17 |\n");
+    Path calls25 = Files.writeString(root.resolve("calls-jdk25.md"), "| calls | 25 |\n");
+
+    ReadmeTable.main(new String[] {readme.toString(), "--jdk", "JVM 17.0.15", calls17.toString(),
+        reload17.toString(), "--jdk", "JVM 25.0.1", calls25.toString()});
+
+    String text = Files.readString(readme);
+    assertThat(text).doesNotContain("old table", ReadmeTable.jvm())
+        .containsSubsequence(ReadmeTable.START + "\nMeasured on ", "**JVM 17.0.15**\n\n",
+            "| calls | 17 |", "| reload | 17 |", "**JVM 25.0.1**\n\n", "| calls | 25 |",
+            ReadmeTable.END);
   }
 
   @Test

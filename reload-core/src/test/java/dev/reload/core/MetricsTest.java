@@ -9,6 +9,7 @@ import dev.reload.ReloadOutcome;
 import dev.reload.testing.Async;
 import dev.reload.testing.Calls;
 import dev.reload.testing.CounterSnapshot;
+import dev.reload.testing.GateWaiters;
 import dev.reload.testing.HeldRestore;
 import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
@@ -54,7 +55,7 @@ class MetricsTest {
           gated.invokeLong("counter_next");
         }
       });
-      org.awaitility.Awaitility.await().until(() -> hasWaiter(registry));
+      org.awaitility.Awaitility.await().until(() -> GateWaiters.count() > 0);
       held.release();
       reload.get(5, TimeUnit.SECONDS);
       gatedCall.get(5, TimeUnit.SECONDS);
@@ -83,14 +84,6 @@ class MetricsTest {
         assertThat(meter.getId().getDescription()).isNotBlank();
       }
     }
-  }
-
-  /** Whether a caller is parked at the counter plugin's closed gate. */
-  private static boolean hasWaiter(PluginRegistry registry) {
-    return Thread.getAllStackTraces().entrySet().stream().anyMatch(entry ->
-        entry.getKey().getState() == Thread.State.WAITING
-            && java.util.Arrays.stream(entry.getValue())
-                .anyMatch(frame -> frame.getMethodName().equals("pinAfterGate")));
   }
 
   @Test

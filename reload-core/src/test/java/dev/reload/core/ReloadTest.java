@@ -498,7 +498,11 @@ class ReloadTest {
       @Override
       protected Timer newTimer(Meter.Id id, DistributionStatisticConfig config,
           PauseDetector pauseDetector) {
-        throw new NoClassDefFoundError("a meter class missing at run time");
+        // The gate's timers are registered when bound; this one is first made by the reload.
+        if (id.getName().equals("reload.duration")) {
+          throw new NoClassDefFoundError("a meter class missing at run time");
+        }
+        return super.newTimer(id, config, pauseDetector);
       }
     });
     registry.addListener(event -> {

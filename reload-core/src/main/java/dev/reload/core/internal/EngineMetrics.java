@@ -36,9 +36,18 @@ final class EngineMetrics implements ReloadMetrics {
     }
   }
 
-  /** The gauges of one plugin; registering one twice (a plugin added meanwhile) is harmless. */
+  /**
+   * The gauges of one plugin, and a stateful plugin's gate timers; registering one twice (a plugin
+   * added meanwhile) is harmless. The timers exist before the first reload, so its first caller
+   * to pass the gate only records (the first timer of a JVM takes milliseconds to create), and
+   * they read zero until then.
+   */
   private void bindPlugin(MeterRegistry meters, Plugin plugin) {
     Tags pluginTags = tags.and("plugin", plugin.name());
+    if (plugin.stateful()) {
+      drainTimer(meters, plugin.name());
+      pauseTimer(meters, plugin.name());
+    }
     Gauge.builder("reload.leases.in.flight", registry, r -> r.inFlight(plugin.name()))
         .description("Open leases on the plugin's current version")
         .baseUnit("leases")
@@ -52,6 +61,20 @@ final class EngineMetrics implements ReloadMetrics {
         .description("Versions the registry unloaded (dlclose) that the OS still keeps mapped;"
             + " the WARN log names the cause")
         .tags(pluginTags)
+        .register(meters);
+  }
+
+  private Timer drainTimer(MeterRegistry meters, String plugin) {
+    return Timer.builder("reload.drain")
+        .description("Time the outgoing version of a stateful plugin took to drain")
+        .tags(tags.and("plugin", plugin))
+        .register(meters);
+  }
+
+  private Timer pauseTimer(MeterRegistry meters, String plugin) {
+    return Timer.builder("reload.gate.pause")
+        .description("Time a caller waited at the closed gate of a stateful plugin")
+        .tags(tags.and("plugin", plugin))
         .register(meters);
   }
 
@@ -91,22 +114,12 @@ final class EngineMetrics implements ReloadMetrics {
 
     @Override
     public void drained(String plugin, long nanos) {
-      record("reload.drain", "Time the outgoing version of a stateful plugin took to drain",
-          plugin, nanos);
+      drainTimer(meters, plugin).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void callerPaused(String plugin, long nanos) {
-      record("reload.gate.pause", "Time a caller waited at the closed gate of a stateful plugin",
-          plugin, nanos);
-    }
-
-    private void record(String name, String description, String plugin, long nanos) {
-      Timer.builder(name)
-          .description(description)
-          .tags(tags.and("plugin", plugin))
-          .register(meters)
-          .record(nanos, TimeUnit.NANOSECONDS);
+      pauseTimer(meters, plugin).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -165,19 +165,18 @@ final class ManagedPlugin implements Plugin {
   private LoadedVersion pinAfterGate() {
     long start = System.nanoTime();
     boolean waited = false;
+    LoadedVersion pinned = null;
+    long pinnedAt = 0;
     synchronized (gate) {
-      while (true) {
+      while (pinned == null) {
         if (closedBecause != null) {
           throw closedException();
         }
         LoadedVersion version = current;
         if (version.tryPin()) {
-          if (waited) {
-            observer.callerPaused(name(), System.nanoTime() - start);
-          }
-          return version;
-        }
-        if (version == current && version.state() == VersionState.DRAINING) {
+          pinned = version;
+          pinnedAt = System.nanoTime();
+        } else if (version == current && version.state() == VersionState.DRAINING) {
           if (reloads.isHeldByCurrentThread()) {
             throw new IllegalStateException("plugin '" + name() + "' is called from its own"
                 + " reload while its gate is closed; a StateSnapshot or listener must use the lease"
@@ -194,6 +193,11 @@ final class ManagedPlugin implements Plugin {
         }
       }
     }
+    // Recorded off the gate's monitor: the callers woken with this one need it to get going.
+    if (waited) {
+      observer.callerPaused(name(), pinnedAt - start);
+    }
+    return pinned;
   }
 
   /** Closes the gate: new callers wait, in-flight leases drain. Caller holds the reload lock. */

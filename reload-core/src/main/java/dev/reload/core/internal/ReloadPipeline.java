@@ -7,6 +7,7 @@ import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.spi.StatePayload;
 import dev.reload.spi.StateSnapshot;
+import java.lang.invoke.MethodHandles;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -26,6 +27,16 @@ import org.slf4j.LoggerFactory;
 final class ReloadPipeline {
 
   private static final Logger log = LoggerFactory.getLogger(ReloadPipeline.class);
+
+  static {
+    // Every capture makes one: loaded with the engine, not by the first reload of the JVM with
+    // callers waiting at its gate (from the jar, that took a few hundred microseconds).
+    try {
+      MethodHandles.lookup().ensureInitialized(StatePayload.class);
+    } catch (IllegalAccessException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final Admission admission;
   private final ShadowStore store;
@@ -134,9 +145,17 @@ final class ReloadPipeline {
         residents);
   }
 
-  /** Steps 4 and 5: gate, drain, capture, restore. */
+  /**
+   * Steps 4 and 5: gate, drain, capture, restore. Callers wait from {@code closeGate} until the
+   * swap, so only the work that needs the gate runs in between: the leases are made before it
+   * closes and the drain time is reported after it opens ({@link #reportDrain}); on the first
+   * reload of a JVM either would load classes, or register a meter, with callers waiting.
+   */
   private void moveState(ManagedPlugin plugin, LoadedVersion from, Attempt attempt)
       throws StepFailure {
+    StateSnapshot snapshot = plugin.snapshot();
+    Lease outgoing = new Lease(from, false);
+    Lease incoming = new Lease(attempt.candidate, false);
     attempt.step = ReloadStep.DRAIN;
     plugin.closeGate();
     attempt.gated = true;
@@ -145,12 +164,11 @@ final class ReloadPipeline {
       throw new StepFailure(ReloadStep.DRAIN, from.undrained(drainTimeout));
     }
     attempt.drained = System.nanoTime();
-    observer.drained(plugin.name(), attempt.drained - drainStart);
+    attempt.drainNanos = attempt.drained - drainStart;
 
-    StateSnapshot snapshot = plugin.snapshot();
     attempt.step = ReloadStep.SNAPSHOT;
     StatePayload payload;
-    try (Lease outgoing = new Lease(from, false)) {
+    try (outgoing) {
       payload = snapshot.capture(outgoing);
     } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
       throw new StepFailure(ReloadStep.SNAPSHOT, snapshot.getClass().getName()
@@ -161,7 +179,7 @@ final class ReloadPipeline {
           + ".capture returned null");
     }
     attempt.step = ReloadStep.RESTORE;
-    try (Lease incoming = new Lease(attempt.candidate, false)) {
+    try (incoming) {
       snapshot.restore(incoming, payload);
     } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
       throw new StepFailure(ReloadStep.RESTORE, snapshot.getClass().getName()
@@ -169,7 +187,15 @@ final class ReloadPipeline {
     }
   }
 
+  /** Reports how long the outgoing version took to drain, if it did; call once the gate is open. */
+  private void reportDrain(Attempt attempt) {
+    if (attempt.drainNanos >= 0) {
+      observer.drained(attempt.plugin.name(), attempt.drainNanos);
+    }
+  }
+
   private ReloadOutcome swapped(ManagedPlugin plugin, LoadedVersion from, Attempt attempt) {
+    reportDrain(attempt);
     boolean rollback = attempt.kind == ReloadKind.ROLLBACK;
     LoadedVersion to = attempt.candidate;
     long end = System.nanoTime();
@@ -211,6 +237,10 @@ final class ReloadPipeline {
 
   private ReloadOutcome fail(Attempt attempt, StepFailure failure) {
     ManagedPlugin plugin = attempt.plugin;
+    // First, so callers wait for nothing more: the candidate never served, so none can reach it.
+    if (attempt.gated) {
+      plugin.reopenGate();
+    }
     if (attempt.candidate != null) {
       try {
         attempt.candidate.dispose();
@@ -221,9 +251,7 @@ final class ReloadPipeline {
     if (attempt.copy != null) {
       store.delete(attempt.copy.path());
     }
-    if (attempt.gated) {
-      plugin.reopenGate();
-    }
+    reportDrain(attempt);
     LoadedVersion current = plugin.currentVersion();
     Duration duration = Duration.ofNanos(System.nanoTime() - attempt.start);
     PluginException cause = new PluginException(failure.getMessage(), failure.getCause());
@@ -253,6 +281,8 @@ final class ReloadPipeline {
     long admitted;
     long loaded;
     long drained;
+    /** How long the outgoing version took to drain; negative until it has drained. */
+    long drainNanos = -1;
     /** Admission names its own steps; this one is where the pipeline is after it. */
     ReloadStep step = ReloadStep.LOAD;
     Admission.Admitted copy;
