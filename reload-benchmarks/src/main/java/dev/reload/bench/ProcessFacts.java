@@ -26,8 +26,8 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
   }
 
   /**
-   * As {@link #now()}, after a full GC: classes already unreachable (the hidden class of each
-   * unmapped version on the java.lang.foreign path) are unloaded first, not counted.
+   * As {@link #now()}, after a full GC: classes already unreachable are unloaded first, not
+   * counted.
    */
   static ProcessFacts afterFullGc() {
     System.gc();
@@ -59,8 +59,8 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
   /**
    * The classes a {@code -Xlog:class+load=info,class+unload=info:file=F:uptimemillis} log says
    * were loaded between two snapshots and not unloaded before the second, so a growing class count
-   * can be told apart from a leak: the JIT loads a few JDK internals lazily, and each version's
-   * hidden class on the java.lang.foreign path is loaded, then unloaded after the version.
+   * can be told apart from a leak: the JIT loads a few JDK internals lazily, and a class that
+   * came and went is not held.
    */
   static java.util.List<String> classesLoadedBetween(Path log, ProcessFacts before,
       ProcessFacts after) {

@@ -340,9 +340,8 @@ public final class ReloadHarness {
      * loaded after them, the JDK's own (the JIT loads some lazily) and lambda forms are loaded once
      * per shape, and every other class's family (its name without a trailing number or hidden-class
      * suffix, so that numbered generated classes count together) appears at most once: a class a
-     * library loads on first use, or the hidden class of the version serving now on the
-     * java.lang.foreign path (one per mapped version, unloaded after it). A class generated per
-     * reload and kept would appear once per reload.
+     * library loads on first use, or a generated class that serves the versions mapped now. A
+     * class generated per reload and kept would appear once per reload.
      */
     boolean onlyOneTimeClassesLoaded() {
       return classesLoaded != null && classesLoaded.stream()

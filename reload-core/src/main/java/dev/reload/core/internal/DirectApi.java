@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * class, and per loaded version an implementation of the interface.
  *
  * <ul>
- *   <li>On the {@code java.lang.foreign} path ({@link ForeignCalls}), a hidden class of the
- *       version's own, unloaded once the version is unmapped.
+ *   <li>On the {@code java.lang.foreign} path ({@link ForeignCalls}), an instance of the
+ *       interface's one hidden class, holding the version's function addresses.
  *   <li>On the JNA path, a direct class registered (JNA direct mapping) to one version at a time.
  *       JNA keeps every registered class reachable from a static map even after {@code
  *       unregister}, so classes return to a pool when their version is unmapped and are reused:
@@ -55,7 +55,7 @@ final class DirectApi {
   private final AtomicInteger defined = new AtomicInteger();
   /** The java.lang.foreign path, made at its first use; written once under this object's lock. */
   private volatile ForeignCalls foreign;
-  /** Defines the hidden classes of that path; made at its first use, guarded by this object. */
+  /** Defines the hidden class of that path; made at its first use, guarded by this object. */
   private MethodHandles.Lookup host;
   /** Whether the fallback of an interface java.lang.foreign cannot pass to JNA was logged. */
   private volatile boolean toldJnaFallback;
@@ -115,7 +115,7 @@ final class DirectApi {
 
   /**
    * An implementation of this interface calling {@code library}'s exports, made the way {@code
-   * path} says: a hidden class holding {@code java.lang.foreign} handles, or a JNA direct class
+   * path} says: an instance holding the addresses, for {@code java.lang.foreign}, or a JNA direct class
    * (a pooled one, or a new one if none is free).
    *
    * @throws PluginException if the library lacks a symbol of the interface, or the path cannot
@@ -206,7 +206,7 @@ final class DirectApi {
 
   /**
    * One version's implementation of the interface, and the JNA direct class behind it (null on the
-   * {@code java.lang.foreign} path, where the implementation's hidden class goes with it).
+   * {@code java.lang.foreign} path, where nothing but the instance is made per version).
    */
   final class Registration {
     private final Object implementation;

@@ -20,8 +20,9 @@ import org.objectweb.asm.Type;
  *       forwarding to them;
  *   <li>a <em>bound</em> class extending {@link DirectBound}: each method pins the current version,
  *       calls its direct class and unpins, in a try/finally;
- *   <li>on the {@code java.lang.foreign} path, instead of direct classes, a hidden class per
- *       version calling method handles held as constants ({@link #constantCalls}), defined through
+ *   <li>on the {@code java.lang.foreign} path, instead of direct classes, one hidden class per
+ *       interface calling method handles held as constants with the addresses of the version it
+ *       was made for ({@link #addressedCalls}), defined through
  *       a {@link #host} class.
  * </ul>
  *
@@ -42,6 +43,9 @@ final class DirectClasses {
 
   private static final String LOOKUP_DESC = "Ljava/lang/invoke/MethodHandles$Lookup;";
   private static final String METHOD_HANDLE_DESC = "Ljava/lang/invoke/MethodHandle;";
+  /** Named, not linked: the classes that use it are defined on JDK 22+ only. */
+  private static final String SEGMENT_DESC = "Ljava/lang/foreign/MemorySegment;";
+  private static final String SEGMENTS_DESC = "[" + SEGMENT_DESC;
   /** {@code MethodHandles.classDataAt(Lookup, String, Class, int)}, the bootstrap of a constant. */
   private static final Handle CLASS_DATA_AT = new Handle(Opcodes.H_INVOKESTATIC,
       "java/lang/invoke/MethodHandles", "classDataAt",
@@ -92,22 +96,45 @@ final class DirectClasses {
   }
 
   /**
-   * A class implementing {@code api} whose method {@code i} calls method handle {@code i} of the
-   * class data it is defined with ({@code MethodHandles.classDataAt}, a constant the JIT inlines
-   * through), which must have the method's exact type.
+   * A class implementing {@code api} for one version at a time: its constructor takes the
+   * version's function addresses ({@code MemorySegment[]}, one per method), and its method {@code
+   * i} calls method handle {@code i} of the class data it is defined with ({@code
+   * MethodHandles.classDataAt}, a constant the JIT inlines through) with address {@code i} first.
+   * Each handle must have the type {@code (MemorySegment, <method's parameters>)<method's
+   * return>}. One class serves every version, so a reload compiles nothing new.
    */
-  static byte[] constantCalls(String className, Class<?> api, List<Method> methods) {
-    return implementation(className, api, methods, (writer, code, i, method) -> {
+  static byte[] addressedCalls(String className, Class<?> api, List<Method> methods) {
+    String self = className.replace('.', '/');
+    return implementation(className, api, methods, writer -> {
+      writer.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_FINAL, "addresses", SEGMENTS_DESC, null,
+          null).visitEnd();
+      MethodVisitor init = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>",
+          "(" + SEGMENTS_DESC + ")V", null, null);
+      init.visitCode();
+      init.visitVarInsn(Opcodes.ALOAD, 0);
+      init.visitMethodInsn(Opcodes.INVOKESPECIAL, OBJECT, "<init>", "()V", false);
+      init.visitVarInsn(Opcodes.ALOAD, 0);
+      init.visitVarInsn(Opcodes.ALOAD, 1);
+      init.visitFieldInsn(Opcodes.PUTFIELD, self, "addresses", SEGMENTS_DESC);
+      init.visitInsn(Opcodes.RETURN);
+      init.visitMaxs(0, 0);
+      init.visitEnd();
+    }, (writer, code, i, method) -> {
       code.visitLdcInsn(new ConstantDynamic("_", METHOD_HANDLE_DESC, CLASS_DATA_AT, i));
+      code.visitVarInsn(Opcodes.ALOAD, 0);
+      code.visitFieldInsn(Opcodes.GETFIELD, self, "addresses", SEGMENTS_DESC);
+      code.visitLdcInsn(i);
+      code.visitInsn(Opcodes.AALOAD);
       loadArguments(code, method, 1);
       code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandle", "invokeExact",
-          Type.getMethodDescriptor(method), false);
+          "(" + SEGMENT_DESC + Type.getMethodDescriptor(method).substring(1), false);
     });
   }
 
   static byte[] direct(String className, Class<?> api, List<Method> methods, List<String> symbols) {
     String self = className.replace('.', '/');
-    return implementation(className, api, methods, (writer, code, i, method) -> {
+    return implementation(className, api, methods,
+        writer -> constructor(writer, OBJECT, "()V", 0), (writer, code, i, method) -> {
       String descriptor = Type.getMethodDescriptor(method);
       String nativeName = "m" + i + "$" + symbols.get(i);
       writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC | Opcodes.ACC_NATIVE, nativeName,
@@ -122,13 +149,16 @@ final class DirectClasses {
     void write(ClassWriter writer, MethodVisitor code, int index, Method method);
   }
 
-  /** A final class implementing {@code api}: each method does its {@code call} and returns. */
+  /**
+   * A final class implementing {@code api}, with the fields and constructor {@code members}
+   * writes: each method does its {@code call} and returns.
+   */
   private static byte[] implementation(String className, Class<?> api, List<Method> methods,
-      Call call) {
+      java.util.function.Consumer<ClassWriter> members, Call call) {
     ClassWriter writer = writer();
     writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
         className.replace('.', '/'), null, OBJECT, new String[] {Type.getInternalName(api)});
-    constructor(writer, OBJECT, "()V", 0);
+    members.accept(writer);
     for (int i = 0; i < methods.size(); i++) {
       Method method = methods.get(i);
       MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(),

@@ -21,14 +21,17 @@ import java.util.List;
  * The {@code java.lang.foreign} path of one bound interface (the JDK 22+ class of the
  * multi-release jar).
  *
- * <p>Each interface method gets, once, a downcall handle adapted to the method's exact Java type:
+ * <p>Each interface method gets, once, a downcall handle taking the function's address first,
+ * then the method's parameters in their exact Java types:
  * {@code boolean} passes as a C {@code int} (as JNA passes it), a {@code String} as a
  * NUL-terminated copy in JNA's encoding, a primitive array as a native copy written back after the
- * call (as JNA's direct mapping does), each in a confined arena closed when the call returns. Per
- * loaded version, {@link #implement} binds those handles to the version's function addresses and
- * defines a hidden class that holds them as constants ({@code ldc} of its class data), so the JIT
- * inlines each call down to the native call. The hidden class is not strongly tied to its loader:
- * it is unloaded with the version's implementation once the version is unmapped.
+ * call (as JNA's direct mapping does), each in a confined arena closed when the call returns. One
+ * hidden class per interface holds those handles as constants ({@code ldc} of its class data), so
+ * the JIT inlines each call down to the native call; per loaded version, {@link #implement} makes
+ * an instance of it holding that version's function addresses. A reload therefore defines and
+ * compiles nothing: the call site keeps one receiver class, and its compiled code serves every
+ * version (a class per version cost each reload its own JIT work, which on 2 cores held callers at
+ * the gate of the stateful plugin for milliseconds).
  *
  * <p>Addresses come from the version's JNA {@link NativeLibrary}, the one owner of the mapping:
  * nothing here opens the library a second time, so nothing can keep it mapped behind the lease
@@ -46,8 +49,13 @@ final class ForeignCalls {
   private final String unsupported;
   /** Per method: its adapted downcall handle, taking the function's address first; or null. */
   private final List<MethodHandle> unbound;
-  /** The hidden class's bytes, the same for every version. */
+  /** The hidden class's bytes. */
   private final byte[] hiddenClass;
+  /**
+   * The constructor of the hidden class, taking a version's addresses; made at the first {@link
+   * #implement}, then read-only. Guarded by this object.
+   */
+  private MethodHandle constructor;
 
   private ForeignCalls(Class<?> api, List<Method> methods, List<String> symbols) {
     this.className = DirectClasses.foreignName(api);
@@ -55,7 +63,7 @@ final class ForeignCalls {
     this.symbols = symbols;
     this.unsupported = unsupportedMethod(methods);
     this.unbound = unsupported == null ? adaptAll(methods) : null;
-    this.hiddenClass = DirectClasses.constantCalls(className, api, methods);
+    this.hiddenClass = DirectClasses.addressedCalls(className, api, methods);
   }
 
   /** Why this JVM cannot call through {@code java.lang.foreign}, or null if it can. */
@@ -73,26 +81,35 @@ final class ForeignCalls {
   }
 
   /**
-   * An implementation of the interface calling {@code library}'s exports, in a hidden class
-   * defined by {@code host}.
+   * An implementation of the interface calling {@code library}'s exports: an instance of the
+   * interface's hidden class (defined by {@code host} at the first call) holding their addresses.
    *
    * @throws PluginException if the library lacks one of the interface's symbols
    */
   Object implement(MethodHandles.Lookup host, NativeLibrary library, String plugin,
       long generation) {
-    List<MethodHandle> bound = new ArrayList<>(methods.size());
-    for (int i = 0; i < methods.size(); i++) {
-      MemorySegment address = MemorySegment.ofAddress(address(library, symbols.get(i), plugin,
+    MemorySegment[] addresses = new MemorySegment[methods.size()];
+    for (int i = 0; i < addresses.length; i++) {
+      addresses[i] = MemorySegment.ofAddress(address(library, symbols.get(i), plugin,
           generation));
-      bound.add(MethodHandles.insertArguments(unbound.get(i), 0, address));
     }
     try {
-      MethodHandles.Lookup hidden = host.defineHiddenClassWithClassData(hiddenClass, bound, true);
-      return hidden.findConstructor(hidden.lookupClass(), methodType(void.class)).invoke();
+      return constructor(host).invoke(addresses);
     } catch (Throwable e) {
-      throw new IllegalStateException("cannot define the java.lang.foreign implementation "
+      throw new IllegalStateException("cannot make the java.lang.foreign implementation "
           + className, e);
     }
+  }
+
+  private synchronized MethodHandle constructor(MethodHandles.Lookup host)
+      throws IllegalAccessException, NoSuchMethodException {
+    if (constructor == null) {
+      MethodHandles.Lookup hidden =
+          host.defineHiddenClassWithClassData(hiddenClass, unbound, true);
+      constructor = hidden.findConstructor(hidden.lookupClass(),
+          methodType(void.class, MemorySegment[].class));
+    }
+    return constructor;
   }
 
   private static long address(NativeLibrary library, String symbol, String plugin,
