@@ -60,19 +60,24 @@ final class DirectClasses {
   }
 
   static String directName(Class<?> api, int number) {
-    return "dev.reload.core.generated." + api.getName().replace('.', '_') + DIRECT_MARK + number;
+    return generatedName(api, DIRECT_MARK + number);
   }
 
   static String boundName(Class<?> api) {
-    return "dev.reload.core.generated." + api.getName().replace('.', '_') + "$$ReloadBound";
+    return generatedName(api, "$$ReloadBound");
   }
 
   static String foreignName(Class<?> api) {
-    return "dev.reload.core.generated." + api.getName().replace('.', '_') + "$$ReloadForeign";
+    return generatedName(api, "$$ReloadForeign");
   }
 
   static String hostName(Class<?> api) {
-    return "dev.reload.core.generated." + api.getName().replace('.', '_') + "$$ReloadHost";
+    return generatedName(api, "$$ReloadHost");
+  }
+
+  /** The name of a class generated for {@code api}, in the generated classes' own package. */
+  private static String generatedName(Class<?> api, String suffix) {
+    return "dev.reload.core.generated." + api.getName().replace('.', '_') + suffix;
   }
 
   /**

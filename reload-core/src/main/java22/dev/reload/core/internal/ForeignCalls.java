@@ -42,6 +42,7 @@ final class ForeignCalls {
   private static final Linker LINKER = Linker.nativeLinker();
   private static final String UNAVAILABLE = probe();
 
+  private final Class<?> api;
   private final String className;
   private final List<Method> methods;
   private final List<String> symbols;
@@ -49,8 +50,6 @@ final class ForeignCalls {
   private final String unsupported;
   /** Per method: its adapted downcall handle, taking the function's address first; or null. */
   private final List<MethodHandle> unbound;
-  /** The hidden class's bytes. */
-  private final byte[] hiddenClass;
   /**
    * The constructor of the hidden class, taking a version's addresses; made at the first {@link
    * #implement}, then read-only. Guarded by this object.
@@ -58,12 +57,12 @@ final class ForeignCalls {
   private MethodHandle constructor;
 
   private ForeignCalls(Class<?> api, List<Method> methods, List<String> symbols) {
+    this.api = api;
     this.className = DirectClasses.foreignName(api);
     this.methods = methods;
     this.symbols = symbols;
     this.unsupported = unsupportedMethod(methods);
     this.unbound = unsupported == null ? adaptAll(methods) : null;
-    this.hiddenClass = DirectClasses.addressedCalls(className, api, methods);
   }
 
   /** Why this JVM cannot call through {@code java.lang.foreign}, or null if it can. */
@@ -104,8 +103,8 @@ final class ForeignCalls {
   private synchronized MethodHandle constructor(MethodHandles.Lookup host)
       throws IllegalAccessException, NoSuchMethodException {
     if (constructor == null) {
-      MethodHandles.Lookup hidden =
-          host.defineHiddenClassWithClassData(hiddenClass, unbound, true);
+      MethodHandles.Lookup hidden = host.defineHiddenClassWithClassData(
+          DirectClasses.addressedCalls(className, api, methods), unbound, true);
       constructor = hidden.findConstructor(hidden.lookupClass(),
           methodType(void.class, MemorySegment[].class));
     }
