@@ -62,9 +62,12 @@ public class CallBenchmark {
     public static native int add(int a, int b);
   }
 
+  /** Whether this JVM runs {@code rawFfm} and reload-core's java.lang.foreign path. */
+  static final boolean FOREIGN = Runtime.version().feature() >= 22;
   /**
    * {@code add} through a {@code java.lang.foreign} downcall handle held in a constant, the
-   * platform's floor on JDK 22+ ({@link ForeignBaseline}); null on older JDKs.
+   * platform's floor on JDK 22+ ({@link ForeignBaseline}); null on older JDKs. Made after {@link
+   * #FOREIGN}, which it reads.
    */
   private static final MethodHandle RAW_FFM = foreignBaseline();
 
@@ -135,7 +138,7 @@ public class CallBenchmark {
   }
 
   private static MethodHandle foreignBaseline() {
-    if (Runtime.version().feature() < 22) {
+    if (!FOREIGN) {
       return null;
     }
     try {

@@ -28,8 +28,6 @@ public final class CallsMain {
 
   private static final String[] METHODS = {"rawFunction", "leasedFunction", "rawInterface",
       "rawDirect", "rawFfm", "boundInterface", "guiceInjected", "acquireRelease"};
-  /** Whether this JVM runs {@code rawFfm} and reload-core's java.lang.foreign path. */
-  private static final boolean FOREIGN = Runtime.version().feature() >= 22;
 
   private CallsMain() {}
 
@@ -41,7 +39,7 @@ public final class CallsMain {
     List<RunResult> results = new ArrayList<>();
     for (int threads : new int[] {1, 2}) {
       OptionsBuilder builder = new OptionsBuilder();
-      if (!FOREIGN) {
+      if (!CallBenchmark.FOREIGN) {
         builder.exclude(CallBenchmark.class.getName() + "\\.rawFfm");
       }
       Options options = builder
@@ -65,7 +63,7 @@ public final class CallsMain {
   private static String[] jvmArgs(Path natives) {
     String property = "-Dbench.native=" + natives.toAbsolutePath();
     // JDK 24+ warns about JNA's and java.lang.foreign's native access unless it is granted.
-    return FOREIGN ? new String[] {property, "--enable-native-access=ALL-UNNAMED"}
+    return CallBenchmark.FOREIGN ? new String[] {property, "--enable-native-access=ALL-UNNAMED"}
         : new String[] {property};
   }
 

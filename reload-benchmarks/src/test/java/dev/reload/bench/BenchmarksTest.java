@@ -22,7 +22,7 @@ class BenchmarksTest {
   @TempDir Path root;
 
   @Test
-  void everyCallBenchmarkReachesTheNativeFunction() throws Exception {
+  void everyCallBenchmarkReachesTheNativeFunction() throws Throwable {
     CallBenchmark benchmark = new CallBenchmark();
     CallBenchmark.Args args = new CallBenchmark.Args();
     benchmark.setUp();
@@ -31,6 +31,9 @@ class BenchmarksTest {
       assertThat(benchmark.leasedFunction(args)).isEqualTo(42);
       assertThat(benchmark.rawInterface(args)).isEqualTo(42);
       assertThat(benchmark.rawDirect(args)).isEqualTo(42);
+      if (CallBenchmark.FOREIGN) {
+        assertThat(benchmark.rawFfm(args)).isEqualTo(42);
+      }
       assertThat(benchmark.boundInterface(args)).isEqualTo(42);
       assertThat(benchmark.guiceInjected(args)).isEqualTo(42);
       assertThat(benchmark.acquireRelease()).isEqualTo(1);
