@@ -3,7 +3,7 @@ package dev.reload.example;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.reload.testing.NativeBuild;
+import dev.reload.testkit.NativeBuild;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

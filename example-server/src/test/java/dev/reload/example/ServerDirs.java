@@ -1,6 +1,6 @@
 package dev.reload.example;
 
-import dev.reload.testing.NativeBuild;
+import dev.reload.testkit.NativeBuild;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -9,24 +9,27 @@ import com.google.inject.Guice;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.reload.InvalidSettingsException;
-import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
+import dev.reload.testkit.PluginDir;
+import dev.reload.testkit.ReloadExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Bad application.conf files: the service refuses to start and says key, value and origin. */
+@ExtendWith(ReloadExtension.class)
 class ConfigErrorsTest {
 
-  @TempDir Path root;
+  private Path root;
   private PluginDir dir;
 
   @BeforeEach
-  void publishPlugins() {
-    dir = new PluginDir(root);
+  void publishPlugins(PluginDir dir) {
+    this.dir = dir;
+    this.root = dir.root();
     dir.publish("counter", Sources.counter(1));
   }
 

@@ -2,8 +2,8 @@ package dev.reload.guice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
+import dev.reload.testkit.PluginDir;
 import java.io.File;
 import java.io.IOException;
 import java.io.StringWriter;

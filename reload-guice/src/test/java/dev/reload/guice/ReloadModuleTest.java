@@ -20,12 +20,12 @@ import dev.reload.UnknownPluginException;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.guice.internal.ForwarderClasses;
 import dev.reload.testing.CounterSnapshot;
-import dev.reload.testing.PluginDir;
 import dev.reload.testing.Sources;
+import dev.reload.testkit.PluginDir;
+import dev.reload.testkit.ReloadExtension;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Proxy;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -36,12 +36,13 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A real injector over real gcc-built plugins. Public, so that its nested interfaces are public as
  * an application's are, and are injected through generated classes (not the proxy fallback).
  */
+@ExtendWith(ReloadExtension.class)
 public class ReloadModuleTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -99,8 +100,6 @@ public class ReloadModuleTest {
       return super.capture(outgoing);
     }
   }
-
-  @TempDir Path root;
   private PluginDir dir;
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
@@ -108,8 +107,8 @@ public class ReloadModuleTest {
   private ReloadService service;
 
   @BeforeEach
-  void buildInjector() {
-    dir = new PluginDir(root);
+  void buildInjector(PluginDir dir) {
+    this.dir = dir;
     dir.publish("counter", Sources.counter(1));
     dir.publish("greeter", Sources.greeter("Hello"));
     CountingSnapshot.CALLS.clear();
