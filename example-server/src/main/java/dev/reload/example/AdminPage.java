@@ -79,7 +79,11 @@ final class AdminPage implements HttpHandler {
   @Override
   public void handle(HttpExchange exchange) {
     File file = files.get(exchange.getRequestURI().getPath());
-    Exchanges.answer(exchange, "GET", file == null ? Exchanges::notFound : e -> send(e, file));
+    if (file == null) {
+      Exchanges.answer(exchange, exchange.getRequestMethod(), Exchanges::notFound);
+    } else {
+      Exchanges.answer(exchange, "GET", e -> send(e, file));
+    }
   }
 
   private static void send(HttpExchange exchange, File file) throws IOException {

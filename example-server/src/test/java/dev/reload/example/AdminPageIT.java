@@ -105,6 +105,9 @@ class AdminPageIT {
     String etag = page.headers().firstValue("ETag").orElseThrow();
     assertThat(get("/", etag).statusCode()).as("revalidated by ETag").isEqualTo(304);
     assertThat(get("/nowhere", null).statusCode()).isEqualTo(404);
+    assertThat(http.send(HttpRequest.newBuilder(server.base().resolve("/")).POST(
+        HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString())
+        .statusCode()).isEqualTo(405);
     assertThat(get("/reloads", null).headers().firstValue("Content-Type"))
         .hasValue(Exchanges.JSON);
   }
@@ -126,6 +129,11 @@ class AdminPageIT {
     assertThat(browser.findElement(By.id("status")).getText()).startsWith("live");
     assertThat(consoleErrors()).as("errors in the browser's console, such as CSP violations")
         .isEmpty();
+    @SuppressWarnings("unchecked")
+    List<String> loaded = (List<String>) browser.executeScript(
+        "return performance.getEntriesByType('resource').map(entry => entry.name)");
+    assertThat(loaded).as("everything the page loaded").isNotEmpty()
+        .allMatch(url -> url.startsWith(server.base() + "/"));
   }
 
   @Test
