@@ -34,13 +34,7 @@ final class HeadlessChromium {
    *     its driver is not installed
    */
   static ChromeDriver start() {
-    List<Path> missing = List.of(CHROMIUM, CHROMEDRIVER).stream()
-        .filter(file -> !Files.isExecutable(file)).toList();
-    if (!missing.isEmpty()) {
-      throw new IllegalStateException("the admin page's browser test needs headless Chromium,"
-          + " but " + missing + " is missing: install the Debian packages 'chromium' and"
-          + " 'chromium-driver' (.ci/run installs them when missing: .ci/install-chromium)");
-    }
+    requireInstalled(CHROMIUM, CHROMEDRIVER);
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(CHROMEDRIVER.toFile())
         .usingAnyFreePort()
@@ -58,5 +52,22 @@ final class HeadlessChromium {
     logs.enable(LogType.BROWSER, Level.ALL);
     options.setCapability("goog:loggingPrefs", logs);
     return new ChromeDriver(service, options);
+  }
+
+  /**
+   * Checks that the browser and its driver are installed, so that a machine without them fails
+   * the test saying what to install rather than skipping it.
+   *
+   * @throws IllegalStateException naming what is missing, the Debian packages and {@code .ci/run}
+   */
+  static void requireInstalled(Path browser, Path driver) {
+    List<Path> missing = List.of(browser, driver).stream()
+        .filter(file -> !Files.isExecutable(file)).toList();
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException("the admin page's browser test needs headless Chromium,"
+          + " but " + missing + " is not installed: install the Debian packages 'chromium' and"
+          + " 'chromium-driver' (.ci/run installs them when missing, through"
+          + " .ci/install-chromium)");
+    }
   }
 }
