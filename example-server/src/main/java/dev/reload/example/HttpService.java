@@ -30,13 +30,15 @@ final class HttpService extends AbstractIdleService {
   private final PrometheusMeterRegistry prometheus;
   private final AdminToken token;
   private final AddRequests addRequests;
+  private final RecentReloads recentReloads;
   /** Set by startUp, read by shutDown and address(); both run after startUp. */
   private volatile HttpServer server;
   private volatile ExecutorService executor;
 
   @Inject
   HttpService(ServerSettings settings, PluginRegistry registry, Greeter greeter, Counter counter,
-      PrometheusMeterRegistry prometheus, AdminToken token, AddRequests addRequests) {
+      PrometheusMeterRegistry prometheus, AdminToken token, AddRequests addRequests,
+      RecentReloads recentReloads) {
     this.settings = settings;
     this.registry = registry;
     this.greeter = greeter;
@@ -44,6 +46,7 @@ final class HttpService extends AbstractIdleService {
     this.prometheus = prometheus;
     this.token = token;
     this.addRequests = addRequests;
+    this.recentReloads = recentReloads;
   }
 
   @Override
@@ -56,6 +59,8 @@ final class HttpService extends AbstractIdleService {
         Exchanges.needsPlugin("counter", exchange ->
             Exchanges.send(exchange, 200, Exchanges.TEXT, counter.counter_next() + "\n"))));
     http.createContext("/plugins", new PluginsHandler(registry, token, addRequests));
+    http.createContext("/reloads", Exchanges.endpoint("/reloads", "GET", exchange ->
+        Exchanges.send(exchange, 200, Exchanges.JSON, recentReloads.json())));
     http.createContext("/metrics", Exchanges.endpoint("/metrics", "GET", exchange ->
         Exchanges.send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
             prometheus.scrape())));
@@ -63,8 +68,8 @@ final class HttpService extends AbstractIdleService {
       registry.plugins(); // throws while the registry is not running: a 500, not "ok"
       Exchanges.send(exchange, 200, Exchanges.TEXT, "ok\n");
     }));
-    http.createContext("/", exchange ->
-        Exchanges.answer(exchange, exchange.getRequestMethod(), Exchanges::notFound));
+    // The admin page at /, and 404 for any path no other context takes.
+    http.createContext("/", AdminPage.fromClassPath());
     AtomicInteger threads = new AtomicInteger();
     executor = Executors.newFixedThreadPool(THREADS, runnable -> {
       Thread thread = new Thread(runnable, "http-" + threads.incrementAndGet());

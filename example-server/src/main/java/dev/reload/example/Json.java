@@ -2,6 +2,8 @@ package dev.reload.example;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Writes the few JSON values the server returns, and reads the one shape it accepts. Stateless. */
 final class Json {
@@ -17,6 +19,11 @@ final class Json {
    */
   static Map<String, String> stringObject(String text) {
     return new Reader(text).stringObject();
+  }
+
+  /** A JSON array of {@code elements} (each already JSON), one per line, ending in a newline. */
+  static String array(Stream<String> elements) {
+    return elements.collect(Collectors.joining(",\n  ", "[\n  ", "\n]\n"));
   }
 
   /** A JSON string literal, or {@code null}. */

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,9 +73,8 @@ final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
   }
 
   private void list(HttpExchange exchange) throws IOException {
-    String body = registry.plugins().stream().map(PluginsHandler::describe)
-        .collect(Collectors.joining(",\n  ", "[\n  ", "\n]\n"));
-    Exchanges.send(exchange, 200, Exchanges.JSON, body);
+    Exchanges.send(exchange, 200, Exchanges.JSON,
+        Json.array(registry.plugins().stream().map(PluginsHandler::describe)));
   }
 
   private static String describe(Plugin plugin) {

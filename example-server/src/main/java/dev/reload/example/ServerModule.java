@@ -25,6 +25,8 @@ final class ServerModule extends AbstractModule {
     ReloadModule.bindStateSnapshot(binder(), "counter").to(CounterSnapshot.class);
     ReloadModule.bindPlugin(binder(), Greeter.class, "greeter");
     ReloadModule.bindPlugin(binder(), Counter.class, "counter");
+    bind(RecentReloads.class).in(Singleton.class);
+    ReloadModule.bindListener(binder()).to(RecentReloads.class);
     bind(MeterRegistry.class).to(PrometheusMeterRegistry.class);
     bind(HttpService.class).in(Singleton.class);
   }
