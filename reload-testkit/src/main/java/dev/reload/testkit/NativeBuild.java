@@ -189,6 +189,8 @@ public final class NativeBuild {
    * @throws IllegalStateException with the command and the tool's whole output if it fails
    */
   static void run(ProcessBuilder command, String tool) {
+    // Messages in plain ASCII, whatever the machine's locale: they end up in test reports.
+    command.environment().put("LC_ALL", "C");
     try {
       Process process = command.redirectErrorStream(true).start();
       String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -198,7 +200,8 @@ public final class NativeBuild {
       }
       if (process.exitValue() != 0) {
         throw new IllegalStateException(tool + " failed (" + process.exitValue() + "): "
-            + command.command() + " in " + command.directory() + "\n" + output);
+            + command.command()
+            + (command.directory() == null ? "" : " in " + command.directory()) + "\n" + output);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + tool + " (" + command.command() + ")", e);
