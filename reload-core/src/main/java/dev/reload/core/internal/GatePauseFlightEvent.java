@@ -3,7 +3,6 @@ package dev.reload.core.internal;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
-import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.Threshold;
@@ -14,9 +13,9 @@ import jdk.jfr.Threshold;
  * otherwise). Its start and duration are the caller's pause. Its stack trace, taken as JFR's
  * default is, names the call that waited.
  *
- * <p>Only a caller that finds the gate closed ever reaches this class; the call path through an
- * open gate does not touch JFR. Even there, nothing is allocated until Flight Recorder has been
- * started in this JVM.
+ * <p>Only a caller that finds the gate closed ever reaches this class, through {@link
+ * FlightEvents#beginGatePause}; the call path through an open gate does not touch JFR. Even there,
+ * nothing is allocated until Flight Recorder has been initialized in this JVM.
  *
  * <p>Not thread-safe, as no JFR event is: each pause is confined to the caller it measures.
  */
@@ -39,19 +38,6 @@ final class GatePauseFlightEvent extends Event {
   @Description("The generation the call ran on once the gate opened: the next one after a"
       + " swap, the same as Held On Generation after a failed reload")
   long servedByGeneration;
-
-  /**
-   * Begins timing a pause, or returns null when Flight Recorder has never been initialized in this
-   * JVM: no recording can want the event then, and a null costs no allocation.
-   */
-  static GatePauseFlightEvent beginIfRecording() {
-    if (!FlightRecorder.isInitialized()) {
-      return null;
-    }
-    GatePauseFlightEvent pause = new GatePauseFlightEvent();
-    pause.begin();
-    return pause;
-  }
 
   /** Ends the pause and commits it if a recording takes it and it passed the threshold. */
   void end(String plugin, long heldOnGeneration, long servedByGeneration) {

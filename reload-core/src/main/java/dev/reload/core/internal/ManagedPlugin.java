@@ -165,7 +165,7 @@ final class ManagedPlugin implements Plugin {
   private LoadedVersion pinAfterGate() {
     long start = System.nanoTime();
     // Here, not in pin(): only a caller that found the gate closed may pay for JFR.
-    GatePauseFlightEvent pause = GatePauseFlightEvent.beginIfRecording();
+    GatePauseFlightEvent pause = FlightEvents.beginGatePause();
     boolean waited = false;
     long heldOn = 0;
     LoadedVersion pinned = null;

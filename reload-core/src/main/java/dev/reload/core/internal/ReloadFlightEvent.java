@@ -15,8 +15,8 @@ import jdk.jfr.Timespan;
  * The JDK Flight Recorder event {@code dev.reload.Reload}: one per reload or rollback attempt,
  * whatever its end, begun when the attempt starts and committed when it ends, so that its start
  * time and duration are the attempt's. Enabled by default: custom events are, and the JDK's
- * {@code default} and {@code profile} settings do not name it. One object per attempt, on the
- * reload thread only, never on a call.
+ * {@code default} and {@code profile} settings do not name it. At most one object per attempt, on
+ * the reload thread only, and none until Flight Recorder is initialized ({@link FlightEvents}).
  *
  * <p>Not thread-safe, as no JFR event is: confined to the thread that runs the attempt.
  */

@@ -292,8 +292,8 @@ final class ReloadPipeline {
     final long start;
     /** The generation serving when the run began. */
     final long fromGeneration;
-    /** Begun with the run, so the JFR event spans it. */
-    final ReloadFlightEvent flight = new ReloadFlightEvent();
+    /** Begun with the run, so that it spans the run; null while JFR has never been initialized. */
+    final ReloadFlightEvent flight = FlightEvents.beginReload();
     long admitted = NOT_YET;
     long loaded = NOT_YET;
     long gateClosed = NOT_YET;
@@ -312,7 +312,6 @@ final class ReloadPipeline {
       this.kind = kind;
       this.start = start;
       this.fromGeneration = plugin.currentVersion().generation();
-      flight.begin();
     }
 
     /** Whether the run closed the plugin's gate; it opens again by the end of the run. */
@@ -325,7 +324,7 @@ final class ReloadPipeline {
      * that began and never ended (the one that failed) counts until {@code stepsEnded}.
      */
     void record(ReloadOutcome outcome, long stepsEnded) {
-      if (!flight.endWanted()) {
+      if (flight == null || !flight.endWanted()) {
         return;
       }
       flight.stageTime = span(start, admitted, stepsEnded);
