@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
-import dev.reload.PluginSettings;
 import dev.reload.ReloadOutcome;
 import dev.reload.spi.StatePayload;
 import dev.reload.spi.StateSnapshot;
@@ -28,7 +27,6 @@ import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FlightRecorderEventsTest {
 
-  private static final String PLUGIN = "flight";
+  private static final String PLUGIN = "counter";
   private static final String RELOAD = "dev.reload.Reload";
   private static final String GATE_PAUSE = "dev.reload.GatePause";
   private static final List<String> STEP_TIMES =
@@ -48,22 +46,15 @@ class FlightRecorderEventsTest {
   @TempDir Path root;
 
   private PluginDir dir;
-  private PluginRegistry registry;
-
-  @AfterEach
-  void closeRegistry() {
-    if (registry != null) {
-      registry.close();
-    }
-  }
 
   @Test
   void aStatefulReloadRecordsOneEventWithItsGenerationsAndStepTimes() throws Exception {
-    start(new CounterSnapshot());
-    dir.publish(PLUGIN, Sources.counter(2));
-
-    List<RecordedEvent> events = record(() ->
-        assertThat(registry.reload(PLUGIN).join()).isInstanceOf(ReloadOutcome.Swapped.class));
+    List<RecordedEvent> events;
+    try (PluginRegistry registry = start(new CounterSnapshot())) {
+      dir.publish(PLUGIN, Sources.counter(2));
+      events = record(() ->
+          assertThat(registry.reload(PLUGIN).join()).isInstanceOf(ReloadOutcome.Swapped.class));
+    }
 
     assertThat(named(events, RELOAD)).singleElement().satisfies(event -> {
       assertAttempt(event, "reload", 1, 2, "swapped");
@@ -79,16 +70,17 @@ class FlightRecorderEventsTest {
 
   @Test
   void aThrowingRestoreRecordsTheFailedStepAndKeepsTheGeneration() throws Exception {
-    start(new CounterSnapshot() {
+    List<RecordedEvent> events;
+    try (PluginRegistry registry = start(new CounterSnapshot() {
       @Override
       public void restore(PluginLease incoming, StatePayload payload) {
         throw new IllegalStateException("restore bug");
       }
-    });
-    dir.publish(PLUGIN, Sources.counter(2));
-
-    List<RecordedEvent> events = record(() ->
-        assertThat(registry.reload(PLUGIN).join()).isInstanceOf(ReloadOutcome.Failed.class));
+    })) {
+      dir.publish(PLUGIN, Sources.counter(2));
+      events = record(() ->
+          assertThat(registry.reload(PLUGIN).join()).isInstanceOf(ReloadOutcome.Failed.class));
+    }
 
     assertThat(named(events, RELOAD)).singleElement().satisfies(event -> {
       assertAttempt(event, "reload", 1, 1, "failed");
@@ -102,11 +94,12 @@ class FlightRecorderEventsTest {
 
   @Test
   void aBrokenLibraryRecordsTheStepThatRefusedItAndNoTimeAfterIt() throws Exception {
-    start(new CounterSnapshot());
-    Files.writeString(dir.lib(PLUGIN), "not a shared library");
-
-    List<RecordedEvent> events = record(() ->
-        assertThat(registry.reload(PLUGIN).join()).isInstanceOf(ReloadOutcome.Failed.class));
+    List<RecordedEvent> events;
+    try (PluginRegistry registry = start(new CounterSnapshot())) {
+      Files.writeString(dir.lib(PLUGIN), "not a shared library");
+      events = record(() ->
+          assertThat(registry.reload(PLUGIN).join()).isInstanceOf(ReloadOutcome.Failed.class));
+    }
 
     assertThat(named(events, RELOAD)).singleElement().satisfies(event -> {
       assertAttempt(event, "reload", 1, 1, "failed");
@@ -120,11 +113,12 @@ class FlightRecorderEventsTest {
 
   @Test
   void aRollbackRecordsItsKindAndTheGenerationItMade() throws Exception {
-    start(new CounterSnapshot());
-    dir.reloadCountersThrough(registry, 2, PLUGIN);
-
-    List<RecordedEvent> events = record(() ->
-        assertThat(registry.rollback(PLUGIN).join()).isInstanceOf(ReloadOutcome.RolledBack.class));
+    List<RecordedEvent> events;
+    try (PluginRegistry registry = start(new CounterSnapshot())) {
+      dir.reloadCountersThrough(registry, 2, PLUGIN);
+      events = record(() -> assertThat(registry.rollback(PLUGIN).join())
+          .isInstanceOf(ReloadOutcome.RolledBack.class));
+    }
 
     assertThat(named(events, RELOAD)).singleElement().satisfies(event ->
         assertAttempt(event, "rollback", 2, 3, "rolled_back"));
@@ -132,12 +126,13 @@ class FlightRecorderEventsTest {
 
   @Test
   void everyAttemptRecordsOneEventEvenWhenNothingLoads() throws Exception {
-    start(new CounterSnapshot());
-
-    List<RecordedEvent> events = record(() -> {
-      assertThat(registry.reload(PLUGIN).join()).isInstanceOf(ReloadOutcome.Unchanged.class);
-      assertThat(registry.rollback(PLUGIN).join()).isInstanceOf(ReloadOutcome.Failed.class);
-    });
+    List<RecordedEvent> events;
+    try (PluginRegistry registry = start(new CounterSnapshot())) {
+      events = record(() -> {
+        assertThat(registry.reload(PLUGIN).join()).isInstanceOf(ReloadOutcome.Unchanged.class);
+        assertThat(registry.rollback(PLUGIN).join()).isInstanceOf(ReloadOutcome.Failed.class);
+      });
+    }
 
     assertThat(named(events, RELOAD)).satisfiesExactly(
         unchanged -> {
@@ -181,27 +176,25 @@ class FlightRecorderEventsTest {
   private List<RecordedEvent> holdACallerAtTheGate(Consumer<Recording> configure)
       throws Exception {
     HeldRestore held = new HeldRestore();
-    start(held);
-    dir.publish(PLUGIN, Sources.counter(2));
-    return record(configure, () -> {
-      CompletableFuture<ReloadOutcome> reload = registry.reload(PLUGIN);
-      assertThat(held.awaitEntered()).isTrue();
-      CompletableFuture<Long> caller = Async.supply(() -> Calls.next(registry, PLUGIN));
-      await().until(() -> GateWaiters.count() == 1);
-      held.release();
-      assertThat(reload.join()).isInstanceOf(ReloadOutcome.Swapped.class);
-      assertThat(caller.join()).isEqualTo(1);
-    });
+    try (PluginRegistry registry = start(held)) {
+      dir.publish(PLUGIN, Sources.counter(2));
+      return record(configure, () -> {
+        CompletableFuture<ReloadOutcome> reload = registry.reload(PLUGIN);
+        assertThat(held.awaitEntered()).isTrue();
+        CompletableFuture<Long> caller = Async.supply(() -> Calls.next(registry, PLUGIN));
+        await().until(() -> GateWaiters.count() == 1);
+        held.release();
+        assertThat(reload.join()).isInstanceOf(ReloadOutcome.Swapped.class);
+        assertThat(caller.join()).isEqualTo(1);
+      });
+    }
   }
 
-  private void start(StateSnapshot snapshot) {
+  /** Starts a registry of the one stateful plugin {@link #PLUGIN}, a counter, at build 1. */
+  private PluginRegistry start(StateSnapshot snapshot) {
     dir = new PluginDir(root);
     dir.publish(PLUGIN, Sources.counter(1));
-    registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
-            .plugin(PluginSettings.builder(PLUGIN).build())
-            .build())
-        .stateSnapshot(PLUGIN, snapshot)
-        .build();
+    return dir.startCounter(snapshot);
   }
 
   private List<RecordedEvent> record(Action action) throws Exception {

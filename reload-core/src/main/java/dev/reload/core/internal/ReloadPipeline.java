@@ -164,7 +164,6 @@ final class ReloadPipeline {
       throw new StepFailure(ReloadStep.DRAIN, from.undrained(drainTimeout));
     }
     attempt.drained = System.nanoTime();
-    attempt.drainNanos = attempt.drained - attempt.gateClosed;
 
     attempt.step = ReloadStep.SNAPSHOT;
     StatePayload payload;
@@ -190,8 +189,8 @@ final class ReloadPipeline {
 
   /** Reports how long the outgoing version took to drain, if it did; call once the gate is open. */
   private void reportDrain(Attempt attempt) {
-    if (attempt.drainNanos >= 0) {
-      observer.drained(attempt.plugin.name(), attempt.drainNanos);
+    if (attempt.drained != Attempt.NOT_YET) {
+      observer.drained(attempt.plugin.name(), attempt.drained - attempt.gateClosed);
     }
   }
 
@@ -218,11 +217,11 @@ final class ReloadPipeline {
     observer.reloaded(outcome);
     log.info("plugin '{}' {} generation {} -> {} in {} (admit {}, load {}, drain {}, state {}; {})",
         plugin.name(), rollback ? "rolled back" : "reloaded", from.generation(), to.generation(),
-        millis(end - attempt.start), millis(attempt.admitted - attempt.start),
-        millis(attempt.loaded - attempt.admitted),
-        attempt.gated() ? millis(attempt.drained - attempt.loaded) : "none",
-        attempt.gated() ? millis(end - attempt.drained) : "none",
-        attempt.gated() ? "callers gated " + millis(end - attempt.loaded) : "stateless, not gated");
+        millis(end - attempt.start), millis(attempt.stageNanos(end)),
+        millis(attempt.loadNanos(end)),
+        attempt.gated() ? millis(attempt.drainNanos(end)) : "none",
+        attempt.gated() ? millis(attempt.stateNanos(end)) : "none",
+        attempt.gated() ? "callers gated " + millis(attempt.gatedNanos(end)) : "stateless, not gated");
     retirer.retire(from, retainPrevious);
     attempt.record(outcome, end);
     return outcome;
@@ -300,8 +299,6 @@ final class ReloadPipeline {
     long drained = NOT_YET;
     long restored = NOT_YET;
     long gateOpened = NOT_YET;
-    /** How long the outgoing version took to drain; negative until it has drained. */
-    long drainNanos = -1;
     /** Admission names its own steps; this one is where the pipeline is after it. */
     ReloadStep step = ReloadStep.LOAD;
     Admission.Admitted copy;
@@ -320,19 +317,47 @@ final class ReloadPipeline {
     }
 
     /**
-     * Commits the run's {@code dev.reload.Reload} JFR event, if a recording takes it. A step
-     * that began and never ended (the one that failed) counts until {@code stepsEnded}.
+     * Commits the run's {@code dev.reload.Reload} JFR event, if a recording takes it, with the
+     * times the log line gives too.
      */
     void record(ReloadOutcome outcome, long stepsEnded) {
       if (flight == null || !flight.endWanted()) {
         return;
       }
-      flight.stageTime = span(start, admitted, stepsEnded);
-      flight.loadTime = span(admitted, loaded, stepsEnded);
-      flight.drainTime = span(gateClosed, drained, stepsEnded);
-      flight.stateTime = span(drained, restored, stepsEnded);
-      flight.gatedTime = span(gateClosed, gateOpened, stepsEnded);
+      flight.stageTime = stageNanos(stepsEnded);
+      flight.loadTime = loadNanos(stepsEnded);
+      flight.drainTime = drainNanos(stepsEnded);
+      flight.stateTime = stateNanos(stepsEnded);
+      flight.gatedTime = gatedNanos(stepsEnded);
       flight.commit(outcome, fromGeneration);
+    }
+
+    // The times of the steps. One that began and never ended (the one that failed) counts until
+    // stepsEnded; one that never began counts 0.
+
+    /** Admission. */
+    long stageNanos(long stepsEnded) {
+      return span(start, admitted, stepsEnded);
+    }
+
+    /** Mapping the copy and its init. */
+    long loadNanos(long stepsEnded) {
+      return span(admitted, loaded, stepsEnded);
+    }
+
+    /** Waiting for the outgoing version's leases, gate closed. */
+    long drainNanos(long stepsEnded) {
+      return span(gateClosed, drained, stepsEnded);
+    }
+
+    /** Capture and restore. */
+    long stateNanos(long stepsEnded) {
+      return span(drained, restored, stepsEnded);
+    }
+
+    /** From the gate's closing to its opening: how long new callers were held. */
+    long gatedNanos(long stepsEnded) {
+      return span(gateClosed, gateOpened, stepsEnded);
     }
 
     /** From {@code began} to {@code ended}, or to {@code otherwise} if it never ended; 0 if never begun. */
