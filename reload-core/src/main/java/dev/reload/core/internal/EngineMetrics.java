@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -78,20 +77,6 @@ final class EngineMetrics implements ReloadMetrics {
         .register(meters);
   }
 
-  /** The {@code outcome} tag of {@code reload.duration}. */
-  private static String outcomeTag(ReloadOutcome outcome) {
-    if (outcome instanceof ReloadOutcome.Swapped) {
-      return "swapped";
-    }
-    if (outcome instanceof ReloadOutcome.RolledBack) {
-      return "rolled_back";
-    }
-    if (outcome instanceof ReloadOutcome.Failed) {
-      return "failed";
-    }
-    return "unchanged";
-  }
-
   /** Records the engine's reports into one meter registry. */
   private final class Recorder implements ReloadObserver {
 
@@ -103,11 +88,11 @@ final class EngineMetrics implements ReloadMetrics {
 
     @Override
     public void reloaded(ReloadOutcome outcome) {
-      String step = outcome instanceof ReloadOutcome.Failed failed
-          ? failed.step().name().toLowerCase(Locale.ROOT) : "none";
+      String step = OutcomeNames.failingStep(outcome);
       Timer.builder("reload.duration")
           .description("Time of each reload, from staging to the end")
-          .tags(tags.and("plugin", outcome.plugin(), "outcome", outcomeTag(outcome), "step", step))
+          .tags(tags.and("plugin", outcome.plugin(), "outcome", OutcomeNames.outcome(outcome),
+              "step", step == null ? "none" : step))
           .register(meters)
           .record(outcome.duration());
     }

@@ -164,7 +164,10 @@ final class ManagedPlugin implements Plugin {
 
   private LoadedVersion pinAfterGate() {
     long start = System.nanoTime();
+    // Here, not in pin(): only a caller that found the gate closed may pay for JFR.
+    GatePauseFlightEvent pause = FlightEvents.beginGatePause();
     boolean waited = false;
+    long heldOn = 0;
     LoadedVersion pinned = null;
     long pinnedAt = 0;
     synchronized (gate) {
@@ -182,7 +185,10 @@ final class ManagedPlugin implements Plugin {
                 + " reload while its gate is closed; a StateSnapshot or listener must use the lease"
                 + " it is given, not acquire() or a bound interface");
           }
-          waited = true;
+          if (!waited) {
+            heldOn = version.generation();
+            waited = true;
+          }
           try {
             gate.wait();
           } catch (InterruptedException e) {
@@ -195,6 +201,9 @@ final class ManagedPlugin implements Plugin {
     }
     // Recorded off the gate's monitor: the callers woken with this one need it to get going.
     if (waited) {
+      if (pause != null) {
+        pause.end(name(), heldOn, pinned.generation());
+      }
       observer.callerPaused(name(), pinnedAt - start);
     }
     return pinned;

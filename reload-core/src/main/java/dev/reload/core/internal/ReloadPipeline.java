@@ -128,6 +128,7 @@ final class ReloadPipeline {
       }
       attempt.step = ReloadStep.SWAP;
       plugin.swap(attempt.candidate);
+      attempt.gateOpened = System.nanoTime();
     } catch (StepFailure e) {
       return fail(attempt, e);
     } catch (Throwable e) {
@@ -158,13 +159,11 @@ final class ReloadPipeline {
     Lease incoming = new Lease(attempt.candidate, false);
     attempt.step = ReloadStep.DRAIN;
     plugin.closeGate();
-    attempt.gated = true;
-    long drainStart = System.nanoTime();
+    attempt.gateClosed = System.nanoTime();
     if (!from.awaitDrained(drainTimeout)) {
       throw new StepFailure(ReloadStep.DRAIN, from.undrained(drainTimeout));
     }
     attempt.drained = System.nanoTime();
-    attempt.drainNanos = attempt.drained - drainStart;
 
     attempt.step = ReloadStep.SNAPSHOT;
     StatePayload payload;
@@ -185,12 +184,13 @@ final class ReloadPipeline {
       throw new StepFailure(ReloadStep.RESTORE, snapshot.getClass().getName()
           + ".restore threw " + e, e);
     }
+    attempt.restored = System.nanoTime();
   }
 
   /** Reports how long the outgoing version took to drain, if it did; call once the gate is open. */
   private void reportDrain(Attempt attempt) {
-    if (attempt.drainNanos >= 0) {
-      observer.drained(attempt.plugin.name(), attempt.drainNanos);
+    if (attempt.drained != Attempt.NOT_YET) {
+      observer.drained(attempt.plugin.name(), attempt.drained - attempt.gateClosed);
     }
   }
 
@@ -217,29 +217,34 @@ final class ReloadPipeline {
     observer.reloaded(outcome);
     log.info("plugin '{}' {} generation {} -> {} in {} (admit {}, load {}, drain {}, state {}; {})",
         plugin.name(), rollback ? "rolled back" : "reloaded", from.generation(), to.generation(),
-        millis(end - attempt.start), millis(attempt.admitted - attempt.start),
-        millis(attempt.loaded - attempt.admitted),
-        attempt.gated ? millis(attempt.drained - attempt.loaded) : "none",
-        attempt.gated ? millis(end - attempt.drained) : "none",
-        attempt.gated ? "callers gated " + millis(end - attempt.loaded) : "stateless, not gated");
+        millis(end - attempt.start), millis(attempt.stageNanos(end)),
+        millis(attempt.loadNanos(end)),
+        attempt.gated() ? millis(attempt.drainNanos(end)) : "none",
+        attempt.gated() ? millis(attempt.stateNanos(end)) : "none",
+        attempt.gated() ? "callers gated " + millis(attempt.gatedNanos(end)) : "stateless, not gated");
     retirer.retire(from, retainPrevious);
+    attempt.record(outcome, end);
     return outcome;
   }
 
   private ReloadOutcome unchanged(ManagedPlugin plugin, LoadedVersion current, Attempt attempt) {
+    long end = System.nanoTime();
     ReloadOutcome.Unchanged outcome = new ReloadOutcome.Unchanged(plugin.name(), current,
-        Duration.ofNanos(System.nanoTime() - attempt.start));
+        Duration.ofNanos(end - attempt.start));
     observer.reloaded(outcome);
     log.debug("plugin '{}': {} has the same bytes as generation {}; nothing to reload",
         plugin.name(), plugin.sourcePath(), current.generation());
+    attempt.record(outcome, end);
     return outcome;
   }
 
   private ReloadOutcome fail(Attempt attempt, StepFailure failure) {
     ManagedPlugin plugin = attempt.plugin;
+    long failed = System.nanoTime();
     // First, so callers wait for nothing more: the candidate never served, so none can reach it.
-    if (attempt.gated) {
+    if (attempt.gated()) {
       plugin.reopenGate();
+      attempt.gateOpened = System.nanoTime();
     }
     if (attempt.candidate != null) {
       try {
@@ -266,6 +271,7 @@ final class ReloadPipeline {
     log.warn("plugin '{}' {} failed at {} after {} (generation {} keeps serving): {}",
         plugin.name(), attempt.kind == ReloadKind.ROLLBACK ? "rollback" : "reload", failure.step().name().toLowerCase(Locale.ROOT), millis(duration.toNanos()),
         current.generation(), failure.getMessage(), failure.getCause());
+    attempt.record(outcome, failed);
     return outcome;
   }
 
@@ -273,26 +279,93 @@ final class ReloadPipeline {
     return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
   }
 
-  /** What one run has done so far, for timings and for undoing it. Confined to the reload thread. */
+  /**
+   * What one run has done so far, for timings and for undoing it. Confined to the reload thread.
+   * Its {@code System.nanoTime()} stamps read {@link #NOT_YET} until the run gets there.
+   */
   private static final class Attempt {
+    static final long NOT_YET = Long.MIN_VALUE;
+
     final ManagedPlugin plugin;
     final ReloadKind kind;
     final long start;
-    long admitted;
-    long loaded;
-    long drained;
-    /** How long the outgoing version took to drain; negative until it has drained. */
-    long drainNanos = -1;
+    /** The generation serving when the run began. */
+    final long fromGeneration;
+    /** Begun with the run, so that it spans the run; null while JFR has never been initialized. */
+    final ReloadFlightEvent flight = FlightEvents.beginReload();
+    long admitted = NOT_YET;
+    long loaded = NOT_YET;
+    long gateClosed = NOT_YET;
+    long drained = NOT_YET;
+    long restored = NOT_YET;
+    long gateOpened = NOT_YET;
     /** Admission names its own steps; this one is where the pipeline is after it. */
     ReloadStep step = ReloadStep.LOAD;
     Admission.Admitted copy;
     LoadedVersion candidate;
-    boolean gated;
 
     Attempt(ManagedPlugin plugin, ReloadKind kind, long start) {
       this.plugin = plugin;
       this.kind = kind;
       this.start = start;
+      this.fromGeneration = plugin.currentVersion().generation();
+    }
+
+    /** Whether the run closed the plugin's gate; it opens again by the end of the run. */
+    boolean gated() {
+      return gateClosed != NOT_YET;
+    }
+
+    /**
+     * Commits the run's {@code dev.reload.Reload} JFR event, if a recording takes it, with the
+     * times the log line gives too.
+     */
+    void record(ReloadOutcome outcome, long stepsEnded) {
+      if (flight == null || !flight.endWanted()) {
+        return;
+      }
+      flight.stageTime = stageNanos(stepsEnded);
+      flight.loadTime = loadNanos(stepsEnded);
+      flight.drainTime = drainNanos(stepsEnded);
+      flight.stateTime = stateNanos(stepsEnded);
+      flight.gatedTime = gatedNanos(stepsEnded);
+      flight.commit(outcome, fromGeneration);
+    }
+
+    // The times of the steps. One that began and never ended (the one that failed) counts until
+    // stepsEnded; one that never began counts 0.
+
+    /** Admission. */
+    long stageNanos(long stepsEnded) {
+      return span(start, admitted, stepsEnded);
+    }
+
+    /** Mapping the copy and its init. */
+    long loadNanos(long stepsEnded) {
+      return span(admitted, loaded, stepsEnded);
+    }
+
+    /** Waiting for the outgoing version's leases, gate closed. */
+    long drainNanos(long stepsEnded) {
+      return span(gateClosed, drained, stepsEnded);
+    }
+
+    /** Capture and restore. */
+    long stateNanos(long stepsEnded) {
+      return span(drained, restored, stepsEnded);
+    }
+
+    /** From the gate's closing to its opening: how long new callers were held. */
+    long gatedNanos(long stepsEnded) {
+      return span(gateClosed, gateOpened, stepsEnded);
+    }
+
+    /** From {@code began} to {@code ended}, or to {@code otherwise} if it never ended; 0 if never begun. */
+    private static long span(long began, long ended, long otherwise) {
+      if (began == NOT_YET) {
+        return 0;
+      }
+      return (ended == NOT_YET ? otherwise : ended) - began;
     }
   }
 }
