@@ -40,22 +40,29 @@ public sealed interface ReloadEvent {
    */
   record Before(String plugin, PluginVersion from, PluginVersion to) implements ReloadEvent {}
 
-  /** The candidate is current and holds the restored state. */
-  record After(String plugin, PluginVersion from, PluginVersion to, Duration duration)
-      implements ReloadEvent {}
+  /**
+   * The candidate is current and holds the restored state. {@code duration} is the whole reload;
+   * {@code gated} how long new calls of a stateful plugin were held at its gate (zero for a
+   * stateless plugin, whose callers are never held).
+   */
+  record After(String plugin, PluginVersion from, PluginVersion to, Duration duration,
+      Duration gated) implements ReloadEvent {}
 
   /**
    * The reload or rollback was aborted; {@code current} keeps serving with its state. The same
    * facts, component for component, as the {@link ReloadOutcome.Failed} the request completes
-   * with and {@link Plugin#lastFailure()} returns.
+   * with and {@link Plugin#lastFailure()} returns, plus {@code gated}: how long new calls were
+   * held at the gate before the failure let them through (zero if it failed before the gate
+   * closed, or the plugin is stateless).
    */
   record Failed(String plugin, ReloadKind kind, PluginVersion current, Path source,
-      ReloadStep step, Throwable cause, Duration duration) implements ReloadEvent {
+      ReloadStep step, Throwable cause, Duration duration, Duration gated)
+      implements ReloadEvent {
 
-    /** The event that reports {@code outcome}. */
-    public Failed(ReloadOutcome.Failed outcome) {
+    /** The event that reports {@code outcome}, whose callers were held for {@code gated}. */
+    public Failed(ReloadOutcome.Failed outcome, Duration gated) {
       this(outcome.plugin(), outcome.kind(), outcome.current(), outcome.source(), outcome.step(),
-          outcome.cause(), outcome.duration());
+          outcome.cause(), outcome.duration(), gated);
     }
 
     /** The outcome with the same facts. */
@@ -69,9 +76,12 @@ public sealed interface ReloadEvent {
     }
   }
 
-  /** A rollback made the previous good version current again (as a new generation). */
-  record RolledBack(String plugin, PluginVersion from, PluginVersion to, Duration duration)
-      implements ReloadEvent {}
+  /**
+   * A rollback made the previous good version current again (as a new generation); {@code gated}
+   * as in {@link After}.
+   */
+  record RolledBack(String plugin, PluginVersion from, PluginVersion to, Duration duration,
+      Duration gated) implements ReloadEvent {}
 
   /** A plugin joined the registry at runtime ({@link PluginRegistry#add}) serving {@code current}. */
   record Added(String plugin, PluginVersion current) implements ReloadEvent {}

@@ -17,7 +17,7 @@ import java.util.Locale;
  * @param from the generation serving before, or 0 for an add
  * @param to the generation serving after: {@code from} again after a failure, 0 after a remove
  * @param duration how long the reload took, from admission to its end; null for an add or remove
- * @param gated how long callers of a stateful plugin were held at the gate, at most; null where the
+ * @param gated how long new calls of a stateful plugin were held at its gate; null where the
  *     gate never closed (a stateless plugin, a failure before the candidate loaded, an add or remove)
  * @param reason why it failed, or null
  */

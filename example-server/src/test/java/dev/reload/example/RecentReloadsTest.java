@@ -17,24 +17,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class RecentReloadsTest {
 
   private static final Instant NOW = Instant.parse("2026-01-02T03:04:05Z");
 
-  /** The reload thread's clock, advanced by the test. */
-  private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-  private final RecentReloads recent = new RecentReloads(3, Clock.fixed(NOW, ZoneOffset.UTC),
-      nanos::get, name -> name.equals("counter"));
+  private final RecentReloads recent = new RecentReloads(3, Clock.fixed(NOW, ZoneOffset.UTC));
 
   @Test
-  void recordsTheGateWindowOfAStatefulPluginBetweenBeforeAndAfter() {
+  void recordsAReloadWithTheTimeItsCallersWereGated() {
     recent.onEvent(new ReloadEvent.Before("counter", version("counter", 1), version("counter", 2)));
-    nanos.addAndGet(250_000);
     recent.onEvent(new ReloadEvent.After("counter", version("counter", 1), version("counter", 2),
-        Duration.ofMillis(12)));
+        Duration.ofMillis(12), Duration.ofNanos(250_000)));
 
     assertThat(recent.newestFirst()).containsExactly(new ReloadRecord(1, NOW, "counter", "reload",
         "swapped", 1, 2, Duration.ofMillis(12), Duration.ofNanos(250_000), null));
@@ -45,10 +40,8 @@ class RecentReloadsTest {
 
   @Test
   void aStatelessPluginIsNeverGated() {
-    recent.onEvent(new ReloadEvent.Before("greeter", version("greeter", 4), version("greeter", 5)));
-    nanos.addAndGet(250_000);
     recent.onEvent(new ReloadEvent.RolledBack("greeter", version("greeter", 4),
-        version("greeter", 5), Duration.ofMillis(3)));
+        version("greeter", 5), Duration.ofMillis(3), Duration.ZERO));
 
     ReloadRecord record = recent.newestFirst().get(0);
     assertThat(record.kind()).isEqualTo("rollback");
@@ -61,7 +54,8 @@ class RecentReloadsTest {
   void aFailureBeforeTheCandidateLoadedWasNotGatedAndCarriesItsReason() {
     recent.onEvent(new ReloadEvent.Failed("counter", ReloadKind.RELOAD, version("counter", 2),
         Path.of("/plugins/libcounter.so"), ReloadStep.VERIFY,
-        new PluginException("library \"x\" is <not> an ELF file"), Duration.ofMillis(1)));
+        new PluginException("library \"x\" is <not> an ELF file"), Duration.ofMillis(1),
+        Duration.ZERO));
 
     ReloadRecord record = recent.newestFirst().get(0);
     assertThat(record).extracting(ReloadRecord::outcome, ReloadRecord::from, ReloadRecord::to,
@@ -93,7 +87,7 @@ class RecentReloadsTest {
 
   @Test
   void refusesACapacityBelowOne() {
-    assertThatThrownBy(() -> new RecentReloads(0, Clock.systemUTC(), System::nanoTime, n -> false))
+    assertThatThrownBy(() -> new RecentReloads(0, Clock.systemUTC()))
         .hasMessage("capacity must be positive, was 0");
   }
 

@@ -145,7 +145,15 @@ class ReloadTest {
       assertThat(after.to().generation()).isEqualTo(2);
       assertThat(after.to().state()).isEqualTo(VersionState.ACTIVE);
       assertThat(after.duration()).isPositive();
+      // The counter is stateful: its callers were held while its state moved, within the reload.
+      assertThat(after.gated()).isPositive().isLessThan(after.duration());
     });
+
+    // A stateless plugin's callers are never held.
+    dir.publish("stateless", Sources.counter(2));
+    registry.reload("stateless").join();
+    assertThat(events).last().isInstanceOfSatisfying(ReloadEvent.After.class,
+        after -> assertThat(after.gated()).isZero());
   }
 
   @Test
@@ -444,7 +452,7 @@ class ReloadTest {
       assertThat(failed.current()).isSameAs(first);
       assertThat(failed.source()).isEqualTo(dir.lib("counter"));
       // The listeners were told the same facts.
-      assertThat(events).containsExactly(new ReloadEvent.Failed(failed));
+      assertThat(events).containsExactly(new ReloadEvent.Failed(failed, Duration.ZERO));
       assertThat(registry.plugin("counter").lastFailure()).contains(failed);
     });
     assertThat(registry.plugin("counter").current()).isSameAs(first);

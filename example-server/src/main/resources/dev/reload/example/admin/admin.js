@@ -139,7 +139,7 @@
 
   function callerPause(record) {
     if (record.gatedMillis !== null) {
-      return `≤ ${millis(record.gatedMillis)}`;
+      return millis(record.gatedMillis);
     }
     return record.kind === 'reload' || record.kind === 'rollback' ? 'not gated' : '—';
   }

@@ -206,13 +206,14 @@ final class ReloadPipeline {
     if (oldPrevious != null) {
       retirer.releaseFile(oldPrevious);
     }
+    Duration gated = Duration.ofNanos(attempt.gatedNanos(end));
     ReloadOutcome outcome;
     if (rollback) {
       outcome = new ReloadOutcome.RolledBack(plugin.name(), from, to, duration);
-      listeners.fire(new ReloadEvent.RolledBack(plugin.name(), from, to, duration));
+      listeners.fire(new ReloadEvent.RolledBack(plugin.name(), from, to, duration, gated));
     } else {
       outcome = new ReloadOutcome.Swapped(plugin.name(), from, to, duration);
-      listeners.fire(new ReloadEvent.After(plugin.name(), from, to, duration));
+      listeners.fire(new ReloadEvent.After(plugin.name(), from, to, duration, gated));
     }
     observer.reloaded(outcome);
     log.info("plugin '{}' {} generation {} -> {} in {} (admit {}, load {}, drain {}, state {}; {})",
@@ -266,7 +267,7 @@ final class ReloadPipeline {
     ReloadOutcome.Failed outcome = new ReloadOutcome.Failed(plugin.name(), attempt.kind, current,
         plugin.sourcePath(), failure.step(), cause, duration);
     plugin.lastFailure(outcome);
-    listeners.fire(new ReloadEvent.Failed(outcome));
+    listeners.fire(new ReloadEvent.Failed(outcome, Duration.ofNanos(attempt.gatedNanos(failed))));
     observer.reloaded(outcome);
     log.warn("plugin '{}' {} failed at {} after {} (generation {} keeps serving): {}",
         plugin.name(), attempt.kind == ReloadKind.ROLLBACK ? "rollback" : "reload", failure.step().name().toLowerCase(Locale.ROOT), millis(duration.toNanos()),
