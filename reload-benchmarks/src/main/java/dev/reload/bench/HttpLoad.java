@@ -14,10 +14,10 @@ import java.util.concurrent.locks.LockSupport;
  * The example server under HTTP load: starts its shaded jar with the settings it ships with,
  * serving the greeter and counter plugins built with gcc from {@code native-plugins}' sources in
  * a temporary plugin directory, and drives {@code GET /count} with {@code wrk}: quiet; while the
- * counter is rebuilt with gcc and republished by atomic rename every 200 ms (the run the targets
- * judge); and, to tell the server's own cost of reloading from that of gcc sharing the CPU, while
- * gcc builds at that pace but nothing is published, and while builds made beforehand are renamed
- * in at that pace. A warm-up run with
+ * counter is rebuilt with gcc and republished by atomic rename every 200 ms; and, to tell the
+ * server's own cost of reloading from that of gcc sharing the CPU, while gcc builds at that pace
+ * but nothing is published, and while builds made beforehand are renamed in at that pace (the run
+ * the targets judge, see {@link HttpReport}). A warm-up run with
  * republishing comes first and is not reported, so that every measured run meets a JIT-compiled
  * server and reload path. Writes {@code http.json} and an .md table.
  *
