@@ -18,8 +18,8 @@ import org.objectweb.asm.Type;
  *       {@code m<i>$<symbol>} (so {@link #SYMBOLS} maps it to the exported symbol) and registered
  *       with JNA's direct mapping against one loaded version, plus the interface's methods
  *       forwarding to them;
- *   <li>a <em>bound</em> class extending {@link DirectBound}: each method pins the current version,
- *       calls its direct class and unpins, in a try/finally;
+ *   <li>a <em>bound</em> class extending {@link DirectBound}: each method pins the current version
+ *       on its thread's pins, calls the version's implementation and unpins, in a try/finally;
  *   <li>on the {@code java.lang.foreign} path, instead of direct classes, one hidden class per
  *       interface calling method handles held as constants with the addresses of the version it
  *       was made for ({@link #addressedCalls}), defined through
@@ -191,16 +191,22 @@ final class DirectClasses {
       MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor,
           null, null);
       code.visitCode();
-      int version = 1 + argumentSlots(method);
+      int pins = 1 + argumentSlots(method);
+      int version = pins + 1;
       int result = version + 1;
       int thrown = result + Math.max(returns.getSize(), 1);
       Label start = new Label();
       Label end = new Label();
       Label handler = new Label();
       code.visitTryCatchBlock(start, end, handler, null);
-      // Object v = pin();
+      // Object p = pins(); Object v = pin(p);
       code.visitVarInsn(Opcodes.ALOAD, 0);
-      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "pin", "()" + OBJECT_DESC, false);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "pins", "()" + OBJECT_DESC, false);
+      code.visitVarInsn(Opcodes.ASTORE, pins);
+      code.visitVarInsn(Opcodes.ALOAD, 0);
+      code.visitVarInsn(Opcodes.ALOAD, pins);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "pin", "(" + OBJECT_DESC + ")" + OBJECT_DESC,
+          false);
       code.visitVarInsn(Opcodes.ASTORE, version);
       // try { r = ((Api) target(v)).method(args); }
       code.visitLabel(start);
@@ -215,15 +221,15 @@ final class DirectClasses {
         code.visitVarInsn(returns.getOpcode(Opcodes.ISTORE), result);
       }
       code.visitLabel(end);
-      // finally { unpin(v); } return r;
-      unpin(code, version);
+      // finally { unpin(p, v); } return r;
+      unpin(code, pins, version);
       if (returns.getSort() != Type.VOID) {
         code.visitVarInsn(returns.getOpcode(Opcodes.ILOAD), result);
       }
       code.visitInsn(returns.getOpcode(Opcodes.IRETURN));
       code.visitLabel(handler);
       code.visitVarInsn(Opcodes.ASTORE, thrown);
-      unpin(code, version);
+      unpin(code, pins, version);
       code.visitVarInsn(Opcodes.ALOAD, thrown);
       code.visitInsn(Opcodes.ATHROW);
       code.visitMaxs(0, 0);
@@ -233,10 +239,12 @@ final class DirectClasses {
     return writer.toByteArray();
   }
 
-  private static void unpin(MethodVisitor code, int version) {
+  private static void unpin(MethodVisitor code, int pins, int version) {
     code.visitVarInsn(Opcodes.ALOAD, 0);
+    code.visitVarInsn(Opcodes.ALOAD, pins);
     code.visitVarInsn(Opcodes.ALOAD, version);
-    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "unpin", "(" + OBJECT_DESC + ")V", false);
+    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "unpin",
+        "(" + OBJECT_DESC + OBJECT_DESC + ")V", false);
   }
 
   /** A public constructor passing its first {@code arguments} (an Object and an int) to super. */
