@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class CallPinsTest {
 
   private static final int CALLERS = 2;
-  private static final int DRAINS = 5_000;
+  private static final int DRAINS = 2_000;
 
   private final CallPins pins = new CallPins();
   /** The version callers pin, as {@code ManagedPlugin.current}. */
