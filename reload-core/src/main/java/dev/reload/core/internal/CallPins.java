@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Why no call runs on an unmapped version.</b> Take a call that reads {@code ACTIVE} and
  * proceeds, and a drain whose state store S precedes its heavy barrier H and scan R. The call's
- * push P precedes its state read L in program order: the JIT keeps opaque accesses in order, and
- * the CPU is made to by the barrier pair.
+ * push P precedes its state read L in program order, and the compiled code keeps that order
+ * (HotSpot brackets an opaque VarHandle access with compiler barriers: a fact of HotSpot, not of the
+ * Java memory model, see {@link Membarrier#light()}); the barrier pair makes the CPU keep it too.
  *
  * <ul>
  *   <li>With membarrier: inside H, the caller's thread passes a point B where its accesses match
@@ -61,8 +62,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Concurrency.</b> Thread-safe. A {@link Stack} is written only by its own thread (plain
  * depth, opaque and release stores of ids) and read by drainers (volatile reads); a grown array is
  * published with a release store before the id written into it. Stacks are registered in a
- * concurrent queue; stacks of terminated threads with nothing pinned are dropped, at the latest
- * when the number of stacks doubles, so thread churn cannot grow the queue without bound.
+ * concurrent queue, each before its first push: a scan that must see a push (by the argument above)
+ * also sees the stack, as the queue's iterator shows every element linked before it began.
+ * Stacks of terminated threads with nothing pinned are dropped, at the latest when the number of
+ * stacks doubles, so thread churn cannot grow the queue without bound.
  */
 final class CallPins {
 
