@@ -55,11 +55,12 @@ final class BoundInterface implements InvocationHandler {
     if (symbol == null) {
       return objectMethod(proxy, method, args);
     }
-    LoadedVersion version = plugin.pin();
+    CallPins.Stack pins = plugin.callPins().mine();
+    LoadedVersion version = plugin.pin(pins);
     try {
       return version.function(symbol).invoke(method.getReturnType(), args == null ? NO_ARGS : args);
     } finally {
-      version.unpin();
+      version.unpin(pins);
     }
   }
 

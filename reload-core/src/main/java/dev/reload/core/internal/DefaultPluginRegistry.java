@@ -69,6 +69,8 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
   private final ScheduledExecutorService executor;
   private final Retirer retirer;
   private final ResidentVersions residents;
+  /** The pins of every bound call of this registry's plugins; thread-safe. */
+  private final CallPins callPins = new CallPins();
   private final ReloadPipeline pipeline;
   private final ReloadScheduler scheduler;
   /** Null when the preflight is off. */
@@ -188,7 +190,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
   }
 
   private ManagedPlugin newPlugin(PluginSettings plugin, Path source, StateSnapshot snapshot) {
-    return new ManagedPlugin(plugin, source, snapshot, observers, residents);
+    return new ManagedPlugin(plugin, source, snapshot, observers, residents, callPins);
   }
 
   @Override

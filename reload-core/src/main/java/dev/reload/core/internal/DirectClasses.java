@@ -18,8 +18,8 @@ import org.objectweb.asm.Type;
  *       {@code m<i>$<symbol>} (so {@link #SYMBOLS} maps it to the exported symbol) and registered
  *       with JNA's direct mapping against one loaded version, plus the interface's methods
  *       forwarding to them;
- *   <li>a <em>bound</em> class extending {@link DirectBound}: each method pins the current version,
- *       calls its direct class and unpins, in a try/finally;
+ *   <li>a <em>bound</em> class extending {@link DirectBound}: each method pins the current version
+ *       on its thread's pins, calls the version's implementation and unpins, in a try/finally;
  *   <li>on the {@code java.lang.foreign} path, instead of direct classes, one hidden class per
  *       interface calling method handles held as constants with the addresses of the version it
  *       was made for ({@link #addressedCalls}), defined through
@@ -43,9 +43,6 @@ final class DirectClasses {
 
   private static final String LOOKUP_DESC = "Ljava/lang/invoke/MethodHandles$Lookup;";
   private static final String METHOD_HANDLE_DESC = "Ljava/lang/invoke/MethodHandle;";
-  /** Named, not linked: the classes that use it are defined on JDK 22+ only. */
-  private static final String SEGMENT_DESC = "Ljava/lang/foreign/MemorySegment;";
-  private static final String SEGMENTS_DESC = "[" + SEGMENT_DESC;
   /** {@code MethodHandles.classDataAt(Lookup, String, Class, int)}, the bootstrap of a constant. */
   private static final Handle CLASS_DATA_AT = new Handle(Opcodes.H_INVOKESTATIC,
       "java/lang/invoke/MethodHandles", "classDataAt",
@@ -102,37 +99,42 @@ final class DirectClasses {
 
   /**
    * A class implementing {@code api} for one version at a time: its constructor takes the
-   * version's function addresses ({@code MemorySegment[]}, one per method), and its method {@code
-   * i} calls method handle {@code i} of the class data it is defined with ({@code
-   * MethodHandles.classDataAt}, a constant the JIT inlines through) with address {@code i} first.
-   * Each handle must have the type {@code (MemorySegment, <method's parameters>)<method's
-   * return>}. One class serves every version, so a reload compiles nothing new.
+   * version's function addresses ({@code long[]}, one per method) and keeps each in a final field
+   * of its own, and its method {@code i} calls method handle {@code i} of the class data it is
+   * defined with ({@code MethodHandles.classDataAt}, a constant the JIT inlines through) with
+   * address {@code i} first. Each handle must have the type {@code (long, <method's
+   * parameters>)<method's return>}. One class serves every version, so a reload compiles nothing
+   * new. A raw address in a field of its own costs one load; the handle makes it a segment where
+   * the JIT sees the segment's exact class, so the linker's checks on it fold and nothing is
+   * allocated, whatever other segments this JVM passes to native code (an element of a {@code
+   * MemorySegment[]} relied on the linker's shared type profile for that).
    */
   static byte[] addressedCalls(String className, Class<?> api, List<Method> methods) {
     String self = className.replace('.', '/');
     return implementation(className, api, methods, writer -> {
-      writer.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_FINAL, "addresses", SEGMENTS_DESC, null,
-          null).visitEnd();
-      MethodVisitor init = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>",
-          "(" + SEGMENTS_DESC + ")V", null, null);
+      MethodVisitor init = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "([J)V", null, null);
       init.visitCode();
       init.visitVarInsn(Opcodes.ALOAD, 0);
       init.visitMethodInsn(Opcodes.INVOKESPECIAL, OBJECT, "<init>", "()V", false);
-      init.visitVarInsn(Opcodes.ALOAD, 0);
-      init.visitVarInsn(Opcodes.ALOAD, 1);
-      init.visitFieldInsn(Opcodes.PUTFIELD, self, "addresses", SEGMENTS_DESC);
+      for (int i = 0; i < methods.size(); i++) {
+        writer.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_FINAL, "address" + i, "J", null, null)
+            .visitEnd();
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitVarInsn(Opcodes.ALOAD, 1);
+        init.visitLdcInsn(i);
+        init.visitInsn(Opcodes.LALOAD);
+        init.visitFieldInsn(Opcodes.PUTFIELD, self, "address" + i, "J");
+      }
       init.visitInsn(Opcodes.RETURN);
       init.visitMaxs(0, 0);
       init.visitEnd();
     }, (writer, code, i, method) -> {
       code.visitLdcInsn(new ConstantDynamic("_", METHOD_HANDLE_DESC, CLASS_DATA_AT, i));
       code.visitVarInsn(Opcodes.ALOAD, 0);
-      code.visitFieldInsn(Opcodes.GETFIELD, self, "addresses", SEGMENTS_DESC);
-      code.visitLdcInsn(i);
-      code.visitInsn(Opcodes.AALOAD);
+      code.visitFieldInsn(Opcodes.GETFIELD, self, "address" + i, "J");
       loadArguments(code, method, 1);
       code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandle", "invokeExact",
-          "(" + SEGMENT_DESC + Type.getMethodDescriptor(method).substring(1), false);
+          "(J" + Type.getMethodDescriptor(method).substring(1), false);
     });
   }
 
@@ -191,16 +193,22 @@ final class DirectClasses {
       MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor,
           null, null);
       code.visitCode();
-      int version = 1 + argumentSlots(method);
+      int pins = 1 + argumentSlots(method);
+      int version = pins + 1;
       int result = version + 1;
       int thrown = result + Math.max(returns.getSize(), 1);
       Label start = new Label();
       Label end = new Label();
       Label handler = new Label();
       code.visitTryCatchBlock(start, end, handler, null);
-      // Object v = pin();
+      // Object p = pins(); Object v = pin(p);
       code.visitVarInsn(Opcodes.ALOAD, 0);
-      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "pin", "()" + OBJECT_DESC, false);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "pins", "()" + OBJECT_DESC, false);
+      code.visitVarInsn(Opcodes.ASTORE, pins);
+      code.visitVarInsn(Opcodes.ALOAD, 0);
+      code.visitVarInsn(Opcodes.ALOAD, pins);
+      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "pin", "(" + OBJECT_DESC + ")" + OBJECT_DESC,
+          false);
       code.visitVarInsn(Opcodes.ASTORE, version);
       // try { r = ((Api) target(v)).method(args); }
       code.visitLabel(start);
@@ -215,15 +223,15 @@ final class DirectClasses {
         code.visitVarInsn(returns.getOpcode(Opcodes.ISTORE), result);
       }
       code.visitLabel(end);
-      // finally { unpin(v); } return r;
-      unpin(code, version);
+      // finally { unpin(p, v); } return r;
+      unpin(code, pins, version);
       if (returns.getSort() != Type.VOID) {
         code.visitVarInsn(returns.getOpcode(Opcodes.ILOAD), result);
       }
       code.visitInsn(returns.getOpcode(Opcodes.IRETURN));
       code.visitLabel(handler);
       code.visitVarInsn(Opcodes.ASTORE, thrown);
-      unpin(code, version);
+      unpin(code, pins, version);
       code.visitVarInsn(Opcodes.ALOAD, thrown);
       code.visitInsn(Opcodes.ATHROW);
       code.visitMaxs(0, 0);
@@ -233,10 +241,12 @@ final class DirectClasses {
     return writer.toByteArray();
   }
 
-  private static void unpin(MethodVisitor code, int version) {
+  private static void unpin(MethodVisitor code, int pins, int version) {
     code.visitVarInsn(Opcodes.ALOAD, 0);
+    code.visitVarInsn(Opcodes.ALOAD, pins);
     code.visitVarInsn(Opcodes.ALOAD, version);
-    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "unpin", "(" + OBJECT_DESC + ")V", false);
+    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "unpin",
+        "(" + OBJECT_DESC + OBJECT_DESC + ")V", false);
   }
 
   /** A public constructor passing its first {@code arguments} (an Object and an int) to super. */

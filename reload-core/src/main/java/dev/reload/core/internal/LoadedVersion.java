@@ -26,11 +26,20 @@ import org.slf4j.LoggerFactory;
  * {@link NativeLibrary} is the one owner of the mapping: by-name calls use its functions, and
  * bound interfaces call addresses resolved through it, whichever path they take.
  *
- * <p><b>Concurrency.</b> Callers pin the version with {@link #tryPin()}: increment the lease count,
- * then read the state; if it is not {@code ACTIVE} they unpin and retry elsewhere. The reload
- * thread does the mirror image: it writes a non-active state, then reads the lease count. Both
- * are sequentially consistent (a volatile write and a CAS), so either the caller sees the new state
- * or the reload thread sees the caller's lease: a version is never disposed under a call.
+ * <p><b>Concurrency.</b> Callers pin the version, then read the state; if it is not {@code
+ * ACTIVE} they unpin and retry elsewhere. The reload thread does the mirror image: it writes a
+ * non-active state, then reads the pins. So either the caller sees the new state or the reload
+ * thread sees the caller's pin: a version is never disposed under a call. There are two kinds of
+ * pin, each with its own proof of that "either ... or":
+ *
+ * <ul>
+ *   <li>a {@link dev.reload.PluginLease}, which may move between threads, pins with {@link
+ *       #tryPin()} in a {@link LeaseCount}: a CAS against a volatile write, both sequentially
+ *       consistent;
+ *   <li>a bound call, which pins and unpins on one thread, pins with {@link #tryPin(CallPins.Stack)}
+ *       on its thread's stack, with no atomic instruction; the drain pays for the ordering with a
+ *       process-wide barrier ({@link CallPins} gives the protocol and its proof).
+ * </ul>
  *
  * <p>Leases are counted by a {@link LeaseCount}, which can over-count while leases are being taken
  * but never under-count. A lease released twice (closed from two threads at once) would make it
@@ -72,6 +81,10 @@ final class LoadedVersion implements PluginVersion {
   private final List<DirectApi.Registration> registrations = new CopyOnWriteArrayList<>();
   /** Open leases; thread-safe. */
   private final LeaseCount leases = new LeaseCount(this::reportUnbalanced);
+  /** The pins of bound calls of this registry; thread-safe. */
+  private final CallPins callPins;
+  /** This version's id on {@link #callPins}' stacks. */
+  private final long callId;
 
   /** Written by the reload thread (under the plugin's reload lock); read by callers. */
   private volatile VersionState state = VersionState.LOADING;
@@ -81,7 +94,8 @@ final class LoadedVersion implements PluginVersion {
   private volatile boolean keepFile;
 
   private LoadedVersion(String pluginName, long generation, Admission.Admitted copy,
-      NativeLibrary library, CallPath calls, Instant loadedAt, ResidentVersions residents) {
+      NativeLibrary library, CallPath calls, CallPins callPins, Instant loadedAt,
+      ResidentVersions residents) {
     this.pluginName = pluginName;
     this.generation = generation;
     this.sourcePath = copy.source();
@@ -90,6 +104,8 @@ final class LoadedVersion implements PluginVersion {
     this.unloadHazards = copy.unloadHazards();
     this.library = library;
     this.calls = calls;
+    this.callPins = callPins;
+    this.callId = callPins.newId();
     this.loadedAt = loadedAt;
     this.residents = residents;
   }
@@ -103,7 +119,7 @@ final class LoadedVersion implements PluginVersion {
    */
   static LoadedVersion load(String pluginName, long generation, Admission.Admitted copy,
       Platform platform, List<String> requiredSymbols, DirectApi[] bound, CallPath calls,
-      Instant now, ResidentVersions residents) throws StepFailure {
+      CallPins callPins, Instant now, ResidentVersions residents) throws StepFailure {
     NativeLibrary library;
     try {
       library = NativeLibrary.getInstance(copy.path().toString(), Map.of(
@@ -114,7 +130,7 @@ final class LoadedVersion implements PluginVersion {
           + ": " + firstLine(e.getMessage()), e);
     }
     LoadedVersion version =
-        new LoadedVersion(pluginName, generation, copy, library, calls, now, residents);
+        new LoadedVersion(pluginName, generation, copy, library, calls, callPins, now, residents);
     try {
       for (String symbol : requiredSymbols) {
         if (!version.hasSymbol(symbol)) {
@@ -230,6 +246,28 @@ final class LoadedVersion implements PluginVersion {
     }
   }
 
+  /**
+   * Pins the version for a bound call on {@code stack}, the calling thread's, if it is active;
+   * lock-free and free of atomic instructions. The caller unpins it with {@link
+   * #unpin(CallPins.Stack)} on the same thread, in the same method.
+   */
+  boolean tryPin(CallPins.Stack stack) {
+    stack.push(callId);
+    if (state == VersionState.ACTIVE) {
+      return true;
+    }
+    unpin(stack);
+    return false;
+  }
+
+  /** Releases the pin of a bound call taken by {@link #tryPin(CallPins.Stack)}. */
+  void unpin(CallPins.Stack stack) {
+    stack.pop();
+    if (state != VersionState.ACTIVE) {
+      wakeDrainer();
+    }
+  }
+
   private void wakeDrainer() {
     Thread waiter = drainWaiter;
     if (waiter != null) {
@@ -246,16 +284,20 @@ final class LoadedVersion implements PluginVersion {
   }
 
   /**
-   * The number of open leases, or more while leases are being taken; never fewer, unless a lease
-   * was released twice (then it may read negative, and {@link #drained()} stays false for good).
+   * The number of open leases and bound calls, for reporting: it may miss a call just entered,
+   * and may read negative if a lease was released twice (then {@link #drained()} stays false for
+   * good).
    */
   long inFlight() {
-    return leases.open();
+    return leases.open() + callPins.count(callId);
   }
 
-  /** Whether no lease is open (and the count can be trusted to say so). */
+  /**
+   * Whether no lease is open and no bound call runs here (and the count can be trusted to say
+   * so). Call only once the state is no longer {@code ACTIVE}: only then does a true answer last.
+   */
   boolean drained() {
-    return leases.drained();
+    return leases.drained() && callPins.none(callId);
   }
 
   /**
@@ -307,7 +349,7 @@ final class LoadedVersion implements PluginVersion {
     long deadline = System.nanoTime() + timeout.toNanos();
     drainWaiter = Thread.currentThread();
     try {
-      while (!leases.drained()) {
+      while (!drained()) {
         long left = deadline - System.nanoTime();
         if (left <= 0 || leases.unbalanced() || Thread.currentThread().isInterrupted()) {
           return false;

@@ -16,8 +16,8 @@ import java.util.Optional;
 /**
  * The stable facade of one plugin: it points at the current version and hands out leases on it.
  *
- * <p><b>Concurrency.</b> Thread-safe. The call path ({@link #pin()}) reads {@link #current} and pins
- * it without a lock. Only the thread holding the plugin's reload lock, owned by {@link #reloads},
+ * <p><b>Concurrency.</b> Thread-safe. The call paths ({@link #pin()} for leases, {@link
+ * #pin(CallPins.Stack)} for bound calls) read {@link #current} and pin it without a lock. Only the thread holding the plugin's reload lock, owned by {@link #reloads},
  * changes {@link #current}, {@link #previous}, {@link #boundApis} and version states, so reloads,
  * binds and the close of one plugin never overlap; releasing that lock hands any queued request
  * on, whoever held it. A stateful reload closes the gate by setting the current version to {@code
@@ -36,6 +36,8 @@ final class ManagedPlugin implements Plugin {
   private final ReloadObserver observer;
   /** The registry's count of unloaded versions still mapped; thread-safe. */
   private final ResidentVersions residents;
+  /** The registry's pins of bound calls; thread-safe. */
+  private final CallPins callPins;
   /** The reload lock and the queued reload requests; thread-safe. */
   private final ReloadQueue reloads;
   /** Monitor callers wait on while the gate is closed. */
@@ -56,12 +58,13 @@ final class ManagedPlugin implements Plugin {
   private volatile String closedBecause;
 
   ManagedPlugin(PluginSettings settings, Path sourcePath, StateSnapshot snapshot,
-      ReloadObserver observer, ResidentVersions residents) {
+      ReloadObserver observer, ResidentVersions residents, CallPins callPins) {
     this.settings = settings;
     this.sourcePath = sourcePath;
     this.snapshot = snapshot;
     this.observer = observer;
     this.residents = residents;
+    this.callPins = callPins;
     this.reloads = new ReloadQueue(settings.name());
   }
 
@@ -153,16 +156,35 @@ final class ManagedPlugin implements Plugin {
     return boundApis;
   }
 
-  /** Pins the current version: lock-free unless the gate is closed. */
+  /** Pins the current version for a lease: lock-free unless the gate is closed. */
   LoadedVersion pin() {
     LoadedVersion version = current;
     if (version.tryPin()) {
       return version;
     }
-    return pinAfterGate();
+    return pinAfterGate(null);
   }
 
-  private LoadedVersion pinAfterGate() {
+  /** The registry's pins of bound calls, whose {@link CallPins#mine()} a bound call pins on. */
+  CallPins callPins() {
+    return callPins;
+  }
+
+  /**
+   * Pins the current version for a bound call on {@code stack}, the calling thread's: lock-free
+   * and free of atomic instructions unless the gate is closed. Unpin it with {@link
+   * LoadedVersion#unpin(CallPins.Stack)} on this thread before the calling method returns.
+   */
+  LoadedVersion pin(CallPins.Stack stack) {
+    LoadedVersion version = current;
+    if (version.tryPin(stack)) {
+      return version;
+    }
+    return pinAfterGate(stack);
+  }
+
+  /** Pins for a bound call on {@code stack}, or for a lease if it is null. */
+  private LoadedVersion pinAfterGate(CallPins.Stack stack) {
     long start = System.nanoTime();
     // Here, not in pin(): only a caller that found the gate closed may pay for JFR.
     GatePauseFlightEvent pause = FlightEvents.beginGatePause();
@@ -176,7 +198,7 @@ final class ManagedPlugin implements Plugin {
           throw closedException();
         }
         LoadedVersion version = current;
-        if (version.tryPin()) {
+        if (stack == null ? version.tryPin() : version.tryPin(stack)) {
           pinned = version;
           pinnedAt = System.nanoTime();
         } else if (version == current && version.state() == VersionState.DRAINING) {

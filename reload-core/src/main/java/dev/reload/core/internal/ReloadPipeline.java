@@ -142,8 +142,8 @@ final class ReloadPipeline {
   private LoadedVersion load(ManagedPlugin plugin, Admission.Admitted copy, long generation)
       throws StepFailure {
     return LoadedVersion.load(plugin.name(), generation, copy, platform,
-        plugin.settings().requiredSymbols(), plugin.boundApis(), calls, clock.instant(),
-        residents);
+        plugin.settings().requiredSymbols(), plugin.boundApis(), calls, plugin.callPins(),
+        clock.instant(), residents);
   }
 
   /**

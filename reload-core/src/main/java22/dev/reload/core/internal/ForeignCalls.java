@@ -41,6 +41,8 @@ final class ForeignCalls {
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final String UNAVAILABLE = probe();
+  /** {@code MemorySegment.ofAddress(long)}. */
+  private static final MethodHandle OF_ADDRESS = ofAddress();
 
   private final Class<?> api;
   private final String className;
@@ -87,10 +89,9 @@ final class ForeignCalls {
    */
   Object implement(MethodHandles.Lookup host, NativeLibrary library, String plugin,
       long generation) {
-    MemorySegment[] addresses = new MemorySegment[methods.size()];
+    long[] addresses = new long[methods.size()];
     for (int i = 0; i < addresses.length; i++) {
-      addresses[i] = MemorySegment.ofAddress(address(library, symbols.get(i), plugin,
-          generation));
+      addresses[i] = address(library, symbols.get(i), plugin, generation);
     }
     try {
       return constructor(host).invoke(addresses);
@@ -106,7 +107,7 @@ final class ForeignCalls {
       MethodHandles.Lookup hidden = host.defineHiddenClassWithClassData(
           DirectClasses.addressedCalls(className, api, methods), unbound, true);
       constructor = hidden.findConstructor(hidden.lookupClass(),
-          methodType(void.class, MemorySegment[].class));
+          methodType(void.class, long[].class));
     }
     return constructor;
   }
@@ -150,8 +151,9 @@ final class ForeignCalls {
   }
 
   /**
-   * The downcall handle of {@code method}: type {@code (MemorySegment address, <method's
-   * parameters>) <method's return>}.
+   * The downcall handle of {@code method}: type {@code (long address, <method's parameters>)
+   * <method's return>}. The address becomes a segment inside the handle, where the JIT sees its
+   * exact type: the segment is never allocated and the linker's checks on it fold away.
    */
   private static MethodHandle adapt(Method method) {
     Class<?>[] parameters = method.getParameterTypes();
@@ -164,8 +166,18 @@ final class ForeignCalls {
         ? FunctionDescriptor.ofVoid(layouts)
         : FunctionDescriptor.of(CallArena.layoutOf(returns), layouts);
     MethodHandle handle = CallArena.adaptReturn(LINKER.downcallHandle(descriptor), returns);
-    return CallArena.adaptArguments(handle, parameters)
-        .asType(methodType(returns, MemorySegment.class).appendParameterTypes(parameters));
+    return MethodHandles.filterArguments(CallArena.adaptArguments(handle, parameters), 0,
+            OF_ADDRESS)
+        .asType(methodType(returns, long.class).appendParameterTypes(parameters));
+  }
+
+  private static MethodHandle ofAddress() {
+    try {
+      return MethodHandles.publicLookup().findStatic(MemorySegment.class, "ofAddress",
+          methodType(MemorySegment.class, long.class));
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 
   /** Null if a downcall handle can be made here; else why not (native access denied). */

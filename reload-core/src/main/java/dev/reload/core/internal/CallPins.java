@@ -1,0 +1,209 @@
+package dev.reload.core.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The pins of bound calls in one registry: which versions the calls now running on each thread
+ * run on. A bound call (a method of an interface from {@link dev.reload.Plugin#bind}) pins its
+ * version and unpins it on one thread, within one method, in last-in first-out order. So each
+ * thread keeps its own {@link Stack} of pins, which only it writes, with no atomic instruction:
+ * the drain, which is rare, pays for the ordering instead. {@link LeaseCount} still counts {@link
+ * dev.reload.PluginLease}s, which may move between threads.
+ *
+ * <h2>The protocol</h2>
+ *
+ * A version has an id, unique in the registry. A caller {@link Stack#push pushes} the id of the
+ * current version on its stack (an opaque store), passes the {@link Membarrier#light() light}
+ * barrier, then reads the version's state: if it is not {@code ACTIVE} it pops the id and goes to
+ * the gate; otherwise it calls, and then {@link Stack#pop pops} the id (a release store) and
+ * reads the state again to wake a waiting drainer. The drainer (the reload thread, the retirer, or
+ * close) first sets the state to something other than {@code ACTIVE} (a volatile store), then
+ * calls {@link #none(long)}: the {@link Membarrier#heavy() heavy} barrier, then a scan of every
+ * stack. The version is unmapped only after a scan finds its id on no stack (and its lease count
+ * at zero).
+ *
+ * <p><b>Why no call runs on an unmapped version.</b> Take a call that reads {@code ACTIVE} and
+ * proceeds, and a drain whose state store S precedes its heavy barrier H and scan R. The call's
+ * push P precedes its state read L in program order, and the compiled code keeps that order
+ * (HotSpot brackets an opaque VarHandle access with compiler barriers: a fact of HotSpot, not of the
+ * Java memory model, see {@link Membarrier#light()}); the barrier pair makes the CPU keep it too.
+ *
+ * <ul>
+ *   <li>With membarrier: inside H, the caller's thread passes a point B where its accesses match
+ *       program order (a full barrier, or not running at all). If P precedes B, P is visible to
+ *       every thread once H returns, so R finds the id (or the pop that follows the call, which
+ *       is then over). If P follows B, so does L; S was visible before H began (the system call
+ *       itself is a full barrier on the drainer's side), so L reads the non-active state and the
+ *       caller does not proceed. It cannot read {@code ACTIVE} unless a later store made the
+ *       version active again (a failed reload reopening its gate), and then no drain is pending.
+ *   <li>Without membarrier: the light barrier is a full fence after P, and H is a full fence
+ *       after S. Full fences are totally ordered: if the caller's comes first, R sees P; if the
+ *       drainer's does, L sees S. This is Dekker's protocol with sequentially consistent fences,
+ *       within the Java memory model.
+ * </ul>
+ *
+ * So a scan that finds no id proves no call is inside the version, and none can enter it: new
+ * callers see the state. A scan may over-count (a caller that pushed and will back out), never
+ * under-count; the drainer simply looks again. The pop is a release store after the native call
+ * returned, so once R sees it, the call and everything it read and wrote is over. Every scan
+ * follows its own heavy barrier, so a version made active again and drained again is covered too.
+ *
+ * <p>The gate is unchanged ({@link ManagedPlugin}): a non-active version sends callers to it.
+ * Stateless swaps do not block: the caller pins whatever version is current, and the old one is
+ * scanned until it drains.
+ *
+ * <p><b>Concurrency.</b> Thread-safe. A {@link Stack} is written only by its own thread (plain
+ * depth, opaque and release stores of ids) and read by drainers (volatile reads); a grown array is
+ * published with a release store before the id written into it. Stacks are registered in a
+ * concurrent queue, each before its first push: a scan that must see a push (by the argument above)
+ * also sees the stack, as the queue's iterator shows every element linked before it began.
+ * Stacks of terminated threads with nothing pinned are dropped, at the latest when the number of
+ * stacks doubles, so thread churn cannot grow the queue without bound.
+ */
+final class CallPins {
+
+  private static final VarHandle IDS = MethodHandles.arrayElementVarHandle(long[].class);
+  private static final VarHandle SLOTS;
+
+  static {
+    try {
+      SLOTS = MethodHandles.lookup().findVarHandle(Stack.class, "ids", long[].class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Ids of versions; 0 marks an empty slot. */
+  private final AtomicLong lastId = new AtomicLong();
+  private final Queue<Stack> stacks = new ConcurrentLinkedQueue<>();
+  /** How many stacks {@link #stacks} holds. */
+  private final AtomicInteger size = new AtomicInteger();
+  /** The size at which registering a stack first drops the dead ones. */
+  private final AtomicInteger pruneAt = new AtomicInteger(64);
+  private final ThreadLocal<Stack> mine = ThreadLocal.withInitial(this::register);
+
+  CallPins() {
+    // Chooses the barriers now, at start, rather than inside the first call or the first drain
+    // (which may be in a gated window).
+    Membarrier.init();
+  }
+
+  /** A new version id, never 0 and never given before in this registry. */
+  long newId() {
+    return lastId.incrementAndGet();
+  }
+
+  /** The calling thread's stack. */
+  Stack mine() {
+    return mine.get();
+  }
+
+  /**
+   * How many bound calls run on version {@code id} now, or more while calls are being entered;
+   * without a barrier, so a call just entered may be missed: for reporting only.
+   */
+  long count(long id) {
+    long count = 0;
+    for (Stack stack : stacks) {
+      count += stack.count(id);
+    }
+    return count;
+  }
+
+  /**
+   * Whether no bound call runs on version {@code id}, nor can enter it. Call only after making
+   * the version non-active; false if the kernel refused the barrier.
+   */
+  boolean none(long id) {
+    return Membarrier.heavy() && count(id) == 0;
+  }
+
+  /** How many stacks a drain scans: one per thread that made a bound call, minus those pruned. */
+  int stacks() {
+    return size.get();
+  }
+
+  private Stack register() {
+    Stack stack = new Stack(Thread.currentThread());
+    stacks.add(stack);
+    int now = size.incrementAndGet();
+    int threshold = pruneAt.get();
+    if (now >= threshold && pruneAt.compareAndSet(threshold, Integer.MAX_VALUE)) {
+      for (Iterator<Stack> all = stacks.iterator(); all.hasNext(); ) {
+        if (all.next().idle()) {
+          all.remove();
+          size.decrementAndGet();
+        }
+      }
+      pruneAt.set(Math.max(64, size.get() * 2));
+    }
+    return stack;
+  }
+
+  /**
+   * The ids of the versions one thread's bound calls run on, innermost last (a call nests in
+   * another when native code calls back into Java). Written only by its thread.
+   */
+  static final class Stack {
+    private final Thread owner;
+    /** Published with a release store when grown; its slots from {@link #depth} on are 0. */
+    private volatile long[] ids = new long[4];
+    /** The number of pins; read and written by the owner only. */
+    private int depth;
+
+    private Stack(Thread owner) {
+      this.owner = owner;
+    }
+
+    /**
+     * Pins version {@code id}, then orders that store before the caller's next load against a
+     * drainer's {@link #none} (the light barrier: nothing, or a fence).
+     */
+    void push(long id) {
+      long[] slots = (long[]) SLOTS.get(this);
+      int at = depth;
+      if (at == slots.length) {
+        slots = grow(slots);
+      }
+      IDS.setOpaque(slots, at, id);
+      depth = at + 1;
+      Membarrier.light();
+    }
+
+    /** Releases the innermost pin, after everything before it (the call) is done. */
+    void pop() {
+      int at = depth - 1;
+      depth = at;
+      IDS.setRelease((long[]) SLOTS.get(this), at, 0L);
+    }
+
+    private long[] grow(long[] slots) {
+      long[] grown = Arrays.copyOf(slots, slots.length * 2);
+      SLOTS.setRelease(this, grown);
+      return grown;
+    }
+
+    private long count(long id) {
+      long[] slots = ids;
+      long count = 0;
+      for (int i = 0; i < slots.length; i++) {
+        if ((long) IDS.getVolatile(slots, i) == id) {
+          count++;
+        }
+      }
+      return count;
+    }
+
+    /** Whether the owner has terminated with nothing pinned (its stores are all visible then). */
+    private boolean idle() {
+      return !owner.isAlive() && count(0) == ids.length;
+    }
+  }
+}
