@@ -2,21 +2,16 @@ package dev.reload.guice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.reload.testing.Readme;
 import dev.reload.testing.Sources;
 import dev.reload.testkit.PluginDir;
 import java.io.File;
-import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,19 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReadmeExampleTest {
 
-  private static final Pattern BLOCK = Pattern.compile("```(\\w+)\\n(.*?)```", Pattern.DOTALL);
-
   @TempDir Path root;
 
   @Test
   void guiceExampleCompilesRunsAndCleansUpOnExit() throws Exception {
-    String section = guiceSection(Files.readString(Path.of("..", "README.md")));
-    String conf = block(section, "hocon");
-    String example = block(section, "java");
+    String section = Readme.section("Use with Guice");
+    String conf = Readme.blocks(section, "hocon").get(0);
+    String example = Readme.blocks(section, "java").get(0);
     Path classes = Files.createDirectories(root.resolve("classes"));
     Files.writeString(classes.resolve("application.conf"), conf);
     Path source = Files.writeString(root.resolve("GuiceExample.java"), example);
-    compile(source, classes);
+    Readme.compile(List.of(source), classes);
 
     Path work = root.resolve("work");
     PluginDir plugins = new PluginDir(work);
@@ -59,34 +52,6 @@ class ReadmeExampleTest {
     // The shutdown hook stopped the service: no copy is left in the example's shadow directory.
     try (Stream<Path> files = Files.walk(work.resolve("shadow"))) {
       assertThat(files.filter(Files::isRegularFile)).isEmpty();
-    }
-  }
-
-  private static String guiceSection(String readme) {
-    int start = readme.indexOf("## Use with Guice");
-    assertThat(start).as("README has a 'Use with Guice' section").isNotNegative();
-    int end = readme.indexOf("\n## ", start + 1);
-    return readme.substring(start, end < 0 ? readme.length() : end);
-  }
-
-  private static String block(String section, String language) {
-    Matcher matcher = BLOCK.matcher(section);
-    while (matcher.find()) {
-      if (matcher.group(1).equals(language)) {
-        return matcher.group(2);
-      }
-    }
-    throw new AssertionError("no ```" + language + " block in the Guice section of README.md");
-  }
-
-  private static void compile(Path source, Path classes) throws IOException {
-    JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
-    StringWriter errors = new StringWriter();
-    try (var files = compiler.getStandardFileManager(null, null, StandardCharsets.UTF_8)) {
-      boolean ok = compiler.getTask(errors, files, null,
-          List.of("-d", classes.toString(), "-cp", System.getProperty("java.class.path")),
-          null, files.getJavaFileObjects(source)).call();
-      assertThat(ok).as("README example compiles:%n%s", errors).isTrue();
     }
   }
 

@@ -47,17 +47,7 @@ public final class NativeBuild {
    * {@code extraFlags} go last on gcc's command line ({@code -DVERSION=2}, {@code -lm}).
    */
   public Path compile(String source, String... extraFlags) {
-    int build = BUILDS.incrementAndGet();
-    Path c = workDir.resolve("src-" + build + ".c");
-    Path out = workDir.resolve("build-" + build + ".so");
-    try {
-      Files.createDirectories(workDir);
-      Files.writeString(c, source, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    gcc(c, out, extraFlags);
-    return out;
+    return compile(writeSource(source, ".c"), extraFlags);
   }
 
   /**
@@ -66,38 +56,26 @@ public final class NativeBuild {
    * {@code extraFlags}.
    */
   public Path compileCpp(String source, String... extraFlags) {
-    int build = BUILDS.incrementAndGet();
-    Path out = workDir.resolve("build-" + build + ".so");
-    compileCppInPlace(source, out, extraFlags);
-    return out;
+    return compileCppInPlace(source, freshOutput(), extraFlags);
   }
 
   /** Compiles C++ with {@code g++ -o target}, writing straight into the compiler's output dir. */
   public Path compileCppInPlace(String source, Path target, String... extraFlags) {
-    Path cpp = workDir.resolve("src-" + BUILDS.incrementAndGet() + ".cpp");
-    try {
-      Files.createDirectories(workDir);
-      Files.createDirectories(target.toAbsolutePath().getParent());
-      Files.writeString(cpp, source, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    compile("g++", cpp, target, extraFlags);
+    createDirectories(target.toAbsolutePath().getParent());
+    compile("g++", writeSource(source, ".cpp"), target, extraFlags);
     return target;
   }
 
   /** Compiles the C file {@code source} (its includes resolve beside it) at a fresh path. */
   public Path compile(Path source, String... extraFlags) {
-    Path out = workDir.resolve("build-" + BUILDS.incrementAndGet() + ".so");
-    createDirectories(workDir);
+    Path out = freshOutput();
     gcc(source.toAbsolutePath(), out, extraFlags);
     return out;
   }
 
   /** Compiles the C++ file {@code source} with g++ at a fresh path. */
   public Path compileCpp(Path source, String... extraFlags) {
-    Path out = workDir.resolve("build-" + BUILDS.incrementAndGet() + ".so");
-    createDirectories(workDir);
+    Path out = freshOutput();
     compile("g++", source.toAbsolutePath(), out, extraFlags);
     return out;
   }
@@ -131,14 +109,7 @@ public final class NativeBuild {
 
   /** Compiles with {@code gcc -o target}, writing straight onto the watched file. */
   public Path compileInPlace(String source, Path target) {
-    Path c = workDir.resolve("src-" + BUILDS.incrementAndGet() + ".c");
-    try {
-      Files.createDirectories(workDir);
-      Files.writeString(c, source, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    gcc(c, target);
+    gcc(writeSource(source, ".c"), target);
     return target;
   }
 
@@ -155,13 +126,30 @@ public final class NativeBuild {
   /** Writes {@code bytes} to a temporary file and renames it onto {@code target}. */
   public void publishBytes(byte[] bytes, Path target) {
     Path temp = workDir.resolve("bytes-" + BUILDS.incrementAndGet());
+    createDirectories(workDir);
     try {
-      Files.createDirectories(workDir);
       Files.write(temp, bytes);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     move(temp, target);
+  }
+
+  /** Writes {@code source} to a fresh file with {@code extension} in the work directory. */
+  private Path writeSource(String source, String extension) {
+    Path file = workDir.resolve("src-" + BUILDS.incrementAndGet() + extension);
+    createDirectories(workDir);
+    try {
+      return Files.writeString(file, source, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A fresh path for a build's library in the work directory, which it creates. */
+  private Path freshOutput() {
+    createDirectories(workDir);
+    return workDir.resolve("build-" + BUILDS.incrementAndGet() + ".so");
   }
 
   private static void createDirectories(Path dir) {

@@ -17,7 +17,8 @@ import java.util.Optional;
  * The stable facade of one plugin: it points at the current version and hands out leases on it.
  *
  * <p><b>Concurrency.</b> Thread-safe. The call paths ({@link #pin()} for leases, {@link
- * #pin(CallPins.Stack)} for bound calls) read {@link #current} and pin it without a lock. Only the thread holding the plugin's reload lock, owned by {@link #reloads},
+ * #pin(CallPins.Stack)} for bound calls) read {@link #current} and pin it without a lock. Only
+ * the thread holding the plugin's reload lock, owned by {@link #reloads},
  * changes {@link #current}, {@link #previous}, {@link #boundApis} and version states, so reloads,
  * binds and the close of one plugin never overlap; releasing that lock hands any queued request
  * on, whoever held it. A stateful reload closes the gate by setting the current version to {@code

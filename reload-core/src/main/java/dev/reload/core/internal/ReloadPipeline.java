@@ -270,7 +270,8 @@ final class ReloadPipeline {
     listeners.fire(new ReloadEvent.Failed(outcome, Duration.ofNanos(attempt.gatedNanos(failed))));
     observer.reloaded(outcome);
     log.warn("plugin '{}' {} failed at {} after {} (generation {} keeps serving): {}",
-        plugin.name(), attempt.kind == ReloadKind.ROLLBACK ? "rollback" : "reload", failure.step().name().toLowerCase(Locale.ROOT), millis(duration.toNanos()),
+        plugin.name(), attempt.kind == ReloadKind.ROLLBACK ? "rollback" : "reload",
+        OutcomeNames.failingStep(outcome), millis(duration.toNanos()),
         current.generation(), failure.getMessage(), failure.getCause());
     attempt.record(outcome, failed);
     return outcome;
