@@ -12,12 +12,13 @@ package dev.reload;
  *
  * <p>A lease is not thread-safe: use and close it on one thread (try-with-resources), or hand it
  * to another thread through something that orders the two (an executor, a queue). Closing it
- * twice has no further effect; closing it from two threads at once is a bug that can release the
- * pin twice, which the version detects once its lease count goes below zero: it logs an ERROR and
- * stays mapped for good (its stateful reloads fail at drain) rather than be unmapped under a call.
- * Calling a function after {@link #close()} throws {@link IllegalStateException}: a
- * closed lease never reaches native code. This keeps a lease free: no allocation once the JIT
- * has inlined it, and no atomic instruction but the pin itself.
+ * twice has no further effect; closing it from two threads at once is a bug. Most leases pin in a
+ * slot of the taking thread, which such a bug cannot release twice; a thread's leases beyond its
+ * few slots are counted, and a count released twice goes below zero, which the version detects:
+ * it logs an ERROR and stays mapped for good (its stateful reloads fail at drain) rather than be
+ * unmapped under a call. Calling a function after {@link #close()} throws {@link
+ * IllegalStateException}: a closed lease never reaches native code. This keeps a lease free: no
+ * allocation once the JIT has inlined it, and, in a slot, no atomic instruction.
  */
 public interface PluginLease extends AutoCloseable {
 

@@ -10,17 +10,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The pins of bound calls in one registry: which versions the calls now running on each thread
- * run on. A bound call (a method of an interface from {@link dev.reload.Plugin#bind}) pins its
- * version and unpins it on one thread, within one method, in last-in first-out order. So each
- * thread keeps its own {@link Stack} of pins, which only it writes, with no atomic instruction:
- * the drain, which is rare, pays for the ordering instead. {@link LeaseCount} still counts {@link
- * dev.reload.PluginLease}s, which may move between threads.
+ * The pins of bound calls and leases in one registry: which versions the calls now running on
+ * each thread run on. A bound call (a method of an interface from {@link dev.reload.Plugin#bind})
+ * pins its version and unpins it on one thread, within one method, in last-in first-out order. So
+ * each thread keeps its own {@link Stack} of pins, which only it writes, with no atomic
+ * instruction: the drain, which is rare, pays for the ordering instead.
+ *
+ * <p>A {@link dev.reload.PluginLease} is almost always closed by the thread that took it, but may
+ * be closed in any order and may move to another thread. Its pin goes into one of a few fixed
+ * lease slots of the taking thread's stack, with the same protocol; closed there, it frees the
+ * slot with a release store, closed elsewhere with a compare-and-set that frees the slot only if
+ * it still holds that lease's pin (a stamp tells one use of a slot from the next). A thread with
+ * every slot taken counts further leases in the version's {@link LeaseCount}, as all leases were
+ * before: two atomic instructions, where a slot takes none.
  *
  * <h2>The protocol</h2>
  *
  * A version has an id, unique in the registry. A caller {@link Stack#push pushes} the id of the
- * current version on its stack (an opaque store), passes the {@link Membarrier#light() light}
+ * current version on its stack (an opaque store; a lease's {@link Stack#pinLease} is the same
+ * store into a slot), passes the {@link Membarrier#light() light}
  * barrier, then reads the version's state: if it is not {@code ACTIVE} it pops the id and goes to
  * the gate; otherwise it calls, and then {@link Stack#pop pops} the id (a release store) and
  * reads the state again to wake a waiting drainer. The drainer (the reload thread, the retirer, or
@@ -60,8 +68,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * scanned until it drains.
  *
  * <p><b>Concurrency.</b> Thread-safe. A {@link Stack} is written only by its own thread (plain
- * depth, opaque and release stores of ids) and read by drainers (volatile reads); a grown array is
- * published with a release store before the id written into it. Stacks are registered in a
+ * depth, opaque and release stores of ids), but for the compare-and-set of a lease closed on
+ * another thread, and read by drainers (volatile reads); a grown array is published with a release
+ * store before the id written into it, and the lease slots are never replaced. Stacks are registered in a
  * concurrent queue, each before its first push: a scan that must see a push (by the argument above)
  * also sees the stack, as the queue's iterator shows every element linked before it began.
  * Stacks of terminated threads with nothing pinned are dropped, at the latest when the number of
@@ -80,6 +89,14 @@ final class CallPins {
     }
   }
 
+  /** Version ids fill the low bits of a pin: 2^40 versions per registry. */
+  private static final int ID_BITS = 40;
+  private static final long ID_MASK = (1L << ID_BITS) - 1;
+  /** Lease slots per thread: one cache line of pins. */
+  private static final int LEASE_SLOTS = 8;
+  private static final int SLOT_BITS = 3;
+  private static final int STAMP_MASK = (1 << 20) - 1;
+
   /** Ids of versions; 0 marks an empty slot. */
   private final AtomicLong lastId = new AtomicLong();
   private final Queue<Stack> stacks = new ConcurrentLinkedQueue<>();
@@ -97,7 +114,11 @@ final class CallPins {
 
   /** A new version id, never 0 and never given before in this registry. */
   long newId() {
-    return lastId.incrementAndGet();
+    long id = lastId.incrementAndGet();
+    if (id > ID_MASK) {
+      throw new IllegalStateException("this registry has loaded 2^40 versions; restart it");
+    }
+    return id;
   }
 
   /** The calling thread's stack. */
@@ -148,8 +169,9 @@ final class CallPins {
   }
 
   /**
-   * The ids of the versions one thread's bound calls run on, innermost last (a call nests in
-   * another when native code calls back into Java). Written only by its thread.
+   * One thread's pins: the ids of the versions its bound calls run on, innermost last (a call
+   * nests in another when native code calls back into Java), and the pins of the leases it took.
+   * Written by its thread, but for a lease closed on another thread, which clears its own slot.
    */
   static final class Stack {
     private final Thread owner;
@@ -157,6 +179,14 @@ final class CallPins {
     private volatile long[] ids = new long[4];
     /** The number of pins; read and written by the owner only. */
     private int depth;
+    /**
+     * The pins of leases taken on this thread, one {@link #leasePin} per slot, 0 when free: one
+     * cache line, never replaced, so that a lease closed on another thread clears the slot it was
+     * given. The owner writes a slot only when it reads it free; other threads only free it.
+     */
+    private final long[] leaseSlots = new long[LEASE_SLOTS];
+    /** Counts the owner's lease pins, for the stamps that tell one use of a slot from the next. */
+    private int leaseStamps;
 
     private Stack(Thread owner) {
       this.owner = owner;
@@ -190,11 +220,46 @@ final class CallPins {
       return grown;
     }
 
+    /**
+     * Pins version {@code id} for a lease in a free slot, ordered as {@link #push}. Owner only.
+     *
+     * @return the pin, to give {@link #unpinLease} back; 0 if every slot is taken
+     */
+    long pinLease(long id) {
+      long[] slots = leaseSlots;
+      for (int slot = 0; slot < LEASE_SLOTS; slot++) {
+        if ((long) IDS.getOpaque(slots, slot) == 0L) {
+          long pin = leasePin(id, slot, ++leaseStamps);
+          IDS.setOpaque(slots, slot, pin);
+          Membarrier.light();
+          return pin;
+        }
+      }
+      return 0L;
+    }
+
+    /**
+     * Releases a lease's {@code pin}, after everything before it (the calls) is done; on any
+     * thread. Another thread frees the slot only if it still holds this very pin: a lease closed
+     * from two threads at once (which its contract forbids) then cannot free the slot's next use.
+     */
+    void unpinLease(long pin) {
+      int slot = (int) (pin >>> ID_BITS) & (LEASE_SLOTS - 1);
+      if (Thread.currentThread() == owner) {
+        IDS.setRelease(leaseSlots, slot, 0L);
+      } else {
+        IDS.compareAndSet(leaseSlots, slot, pin, 0L);
+      }
+    }
+
     private long count(long id) {
-      long[] slots = ids;
+      return count(ids, id) + count(leaseSlots, id);
+    }
+
+    private static long count(long[] slots, long id) {
       long count = 0;
       for (int i = 0; i < slots.length; i++) {
-        if ((long) IDS.getVolatile(slots, i) == id) {
+        if (((long) IDS.getVolatile(slots, i) & ID_MASK) == id) {
           count++;
         }
       }
@@ -203,7 +268,15 @@ final class CallPins {
 
     /** Whether the owner has terminated with nothing pinned (its stores are all visible then). */
     private boolean idle() {
-      return !owner.isAlive() && count(0) == ids.length;
+      return !owner.isAlive() && count(0) == ids.length + LEASE_SLOTS;
     }
+  }
+
+  /**
+   * A lease's pin: the version's id, the slot it is in, and a stamp that differs from the slot's
+   * previous uses (it wraps after 2^20 leases, far beyond any race between two closes).
+   */
+  private static long leasePin(long id, int slot, int stamp) {
+    return id | ((long) slot << ID_BITS) | ((long) (stamp & STAMP_MASK) << (ID_BITS + SLOT_BITS));
   }
 }

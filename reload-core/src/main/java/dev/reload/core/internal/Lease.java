@@ -4,21 +4,44 @@ import dev.reload.PluginLease;
 import dev.reload.PluginVersion;
 
 /**
- * A pin on one {@link LoadedVersion}. Not thread-safe, as {@link PluginLease} says: one thread
- * at a time. Its one mutable field is plain so that the JIT can keep a try-with-resources lease
- * in registers (no allocation, no atomic instruction besides the version's counters).
+ * A pin on one {@link LoadedVersion}: in a lease slot of the taking thread's pins, in the
+ * version's lease count, or, for the reload thread's own leases, none. Not thread-safe, as {@link
+ * PluginLease} says: one thread at a time. Its one mutable field is plain so that the JIT can keep
+ * a try-with-resources lease in registers (no allocation, and no atomic instruction unless its
+ * pin is counted).
  */
 final class Lease implements PluginLease {
 
   private final LoadedVersion version;
-  /** False for the reload thread's own leases, which the gate already protects. */
+  /** The pins holding {@link #pin}, or null if the lease is counted or not pinned. */
+  private final CallPins.Stack slots;
+  /** The pin in {@link #slots}, from {@link LoadedVersion#tryPinLease}. */
+  private final long pin;
+  /** Whether the version's lease count holds this lease. */
   private final boolean counted;
   /** Set once by {@link #close()}; read and written by the thread using the lease. */
   private boolean closed;
 
-  Lease(LoadedVersion version, boolean counted) {
+  private Lease(LoadedVersion version, CallPins.Stack slots, long pin, boolean counted) {
     this.version = version;
+    this.slots = slots;
+    this.pin = pin;
     this.counted = counted;
+  }
+
+  /** A lease on the pin {@code pin} that {@code version} put in {@code slots}. */
+  static Lease slotted(LoadedVersion version, CallPins.Stack slots, long pin) {
+    return new Lease(version, slots, pin, false);
+  }
+
+  /** A lease the version's lease count holds ({@link LoadedVersion#tryPin()}). */
+  static Lease counted(LoadedVersion version) {
+    return new Lease(version, null, 0L, true);
+  }
+
+  /** A lease of the reload thread, which the closed gate protects instead of a pin. */
+  static Lease unpinned(LoadedVersion version) {
+    return new Lease(version, null, 0L, false);
   }
 
   @Override
@@ -63,7 +86,9 @@ final class Lease implements PluginLease {
   public void close() {
     if (!closed) {
       closed = true;
-      if (counted) {
+      if (slots != null) {
+        version.unpinLease(slots, pin);
+      } else if (counted) {
         version.unpin();
       }
     }

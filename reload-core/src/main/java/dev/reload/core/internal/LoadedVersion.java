@@ -33,18 +33,19 @@ import org.slf4j.LoggerFactory;
  * pin, each with its own proof of that "either ... or":
  *
  * <ul>
- *   <li>a {@link dev.reload.PluginLease}, which may move between threads, pins with {@link
- *       #tryPin()} in a {@link LeaseCount}: a CAS against a volatile write, both sequentially
- *       consistent;
  *   <li>a bound call, which pins and unpins on one thread, pins with {@link #tryPin(CallPins.Stack)}
- *       on its thread's stack, with no atomic instruction; the drain pays for the ordering with a
- *       process-wide barrier ({@link CallPins} gives the protocol and its proof).
+ *       on its thread's stack, and a {@link dev.reload.PluginLease} with {@link #tryPinLease} in a
+ *       slot of its thread's stack, both with no atomic instruction; the drain pays for the
+ *       ordering with a process-wide barrier ({@link CallPins} gives the protocol and its proof);
+ *   <li>a lease taken while its thread's slots are all taken, or at the gate, pins with {@link
+ *       #tryPin()} in a {@link LeaseCount}: a CAS against a volatile write, both sequentially
+ *       consistent.
  * </ul>
  *
- * <p>Leases are counted by a {@link LeaseCount}, which can over-count while leases are being taken
- * but never under-count. A lease released twice (closed from two threads at once) would make it
- * under-count; the count detects that when it reads below zero, this class reports it, and the
- * version is never seen as drained again: it stays mapped rather than be unmapped under a call.
+ * <p>The {@link LeaseCount} can over-count while leases are being taken but never under-count. A
+ * counted lease released twice (closed from two threads at once) would make it under-count; the
+ * count detects that when it reads below zero, this class reports it, and the version is never
+ * seen as drained again: it stays mapped rather than be unmapped under a call.
  */
 final class LoadedVersion implements PluginVersion {
 
@@ -258,6 +259,30 @@ final class LoadedVersion implements PluginVersion {
     }
     unpin(stack);
     return false;
+  }
+
+  /**
+   * Pins the version for a lease in a slot of {@code stack}, the calling thread's, if it is active
+   * and a slot is free: lock-free and free of atomic instructions. The lease may be closed on any
+   * thread, with {@link #unpinLease}.
+   *
+   * @return the pin; 0 if the version is not active or every slot is taken
+   */
+  long tryPinLease(CallPins.Stack stack) {
+    long pin = stack.pinLease(callId);
+    if (pin == 0L || state == VersionState.ACTIVE) {
+      return pin;
+    }
+    unpinLease(stack, pin);
+    return 0L;
+  }
+
+  /** Releases a lease's {@code pin} taken by {@link #tryPinLease}, on any thread. */
+  void unpinLease(CallPins.Stack stack, long pin) {
+    stack.unpinLease(pin);
+    if (state != VersionState.ACTIVE) {
+      wakeDrainer();
+    }
   }
 
   /** Releases the pin of a bound call taken by {@link #tryPin(CallPins.Stack)}. */

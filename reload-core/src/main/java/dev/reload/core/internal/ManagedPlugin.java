@@ -16,7 +16,7 @@ import java.util.Optional;
 /**
  * The stable facade of one plugin: it points at the current version and hands out leases on it.
  *
- * <p><b>Concurrency.</b> Thread-safe. The call paths ({@link #pin()} for leases, {@link
+ * <p><b>Concurrency.</b> Thread-safe. The call paths ({@link #acquire()} for leases, {@link
  * #pin(CallPins.Stack)} for bound calls) read {@link #current} and pin it without a lock. Only
  * the thread holding the plugin's reload lock, owned by {@link #reloads},
  * changes {@link #current}, {@link #previous}, {@link #boundApis} and version states, so reloads,
@@ -101,7 +101,14 @@ final class ManagedPlugin implements Plugin {
 
   @Override
   public PluginLease acquire() {
-    return new Lease(pin(), true);
+    CallPins.Stack slots = callPins.mine();
+    LoadedVersion version = current;
+    long pin = version.tryPinLease(slots);
+    if (pin != 0L) {
+      return Lease.slotted(version, slots, pin);
+    }
+    // Every slot of this thread taken, or the gate closed: counted, and waiting at the gate.
+    return Lease.counted(pin());
   }
 
   /**
@@ -157,8 +164,8 @@ final class ManagedPlugin implements Plugin {
     return boundApis;
   }
 
-  /** Pins the current version for a lease: lock-free unless the gate is closed. */
-  LoadedVersion pin() {
+  /** Pins the current version for a counted lease: lock-free unless the gate is closed. */
+  private LoadedVersion pin() {
     LoadedVersion version = current;
     if (version.tryPin()) {
       return version;

@@ -155,8 +155,8 @@ final class ReloadPipeline {
   private void moveState(ManagedPlugin plugin, LoadedVersion from, Attempt attempt)
       throws StepFailure {
     StateSnapshot snapshot = plugin.snapshot();
-    Lease outgoing = new Lease(from, false);
-    Lease incoming = new Lease(attempt.candidate, false);
+    Lease outgoing = Lease.unpinned(from);
+    Lease incoming = Lease.unpinned(attempt.candidate);
     attempt.step = ReloadStep.DRAIN;
     plugin.closeGate();
     attempt.gateClosed = System.nanoTime();
