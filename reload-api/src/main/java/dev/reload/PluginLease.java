@@ -14,11 +14,13 @@ package dev.reload;
  * to another thread through something that orders the two (an executor, a queue). Closing it
  * twice has no further effect; closing it from two threads at once is a bug. Most leases pin in a
  * slot of the taking thread, which such a bug cannot release twice; a thread's leases beyond its
- * few slots are counted, and a count released twice goes below zero, which the version detects:
+ * few slots, and leases taken at a closed gate, are counted, and a count released twice goes
+ * below zero, which the version detects:
  * it logs an ERROR and stays mapped for good (its stateful reloads fail at drain) rather than be
  * unmapped under a call. Calling a function after {@link #close()} throws {@link
  * IllegalStateException}: a closed lease never reaches native code. This keeps a lease free: no
- * allocation once the JIT has inlined it, and, in a slot, no atomic instruction.
+ * allocation once the JIT has inlined it, and, in a slot, no atomic instruction (a stateful
+ * plugin's lease takes one fence, so that the drain its callers wait for interrupts no CPU).
  */
 public interface PluginLease extends AutoCloseable {
 

@@ -6,6 +6,8 @@ import dev.reload.testing.Async;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,6 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The pins of bound calls and leases alone, without native code: the drain protocol of {@link
@@ -27,6 +31,9 @@ class CallPinsTest {
 
   private static final int CALLERS = 2;
   private static final int DRAINS = 2_000;
+
+  /** The barrier of the tests that are not about barriers. */
+  private static final CallPins.Barrier BARRIER = CallPins.Barrier.ON_DRAIN;
 
   private final CallPins pins = new CallPins();
   /** The version callers pin, as {@code ManagedPlugin.current}. */
@@ -46,15 +53,15 @@ class CallPinsTest {
   /** How a caller pins and unpins on its thread's stack: as a bound call, or as a lease. */
   private interface Pinning {
     /** Pins {@code id}; returns what {@link #unpin} needs. */
-    long pin(CallPins.Stack stack, long id);
+    long pin(CallPins.Stack stack, long id, CallPins.Barrier barrier);
 
     void unpin(CallPins.Stack stack, long pin);
   }
 
   private static final Pinning BOUND_CALL = new Pinning() {
     @Override
-    public long pin(CallPins.Stack stack, long id) {
-      stack.push(id);
+    public long pin(CallPins.Stack stack, long id, CallPins.Barrier barrier) {
+      stack.push(id, barrier);
       return id;
     }
 
@@ -66,8 +73,8 @@ class CallPinsTest {
 
   private static final Pinning LEASE = new Pinning() {
     @Override
-    public long pin(CallPins.Stack stack, long id) {
-      return stack.pinLease(id);
+    public long pin(CallPins.Stack stack, long id, CallPins.Barrier barrier) {
+      return stack.pinLease(id, barrier);
     }
 
     @Override
@@ -76,19 +83,23 @@ class CallPinsTest {
     }
   };
 
-  @Test
-  void noCallRunsOnAVersionAfterItsDrainerSawItDrained() throws Exception {
+  @ParameterizedTest
+  @EnumSource(CallPins.Barrier.class)
+  void noCallRunsOnAVersionAfterItsDrainerSawItDrained(CallPins.Barrier barrier) throws Exception {
     // The bound call's protocol, checked where it could break: a caller that pinned and read
     // ACTIVE must find its version still mapped until it unpins, however the drainer races it.
-    assertNoCallOnADrainedVersion(BOUND_CALL);
+    assertNoCallOnADrainedVersion(BOUND_CALL, barrier);
   }
 
-  @Test
-  void noLeaseRunsOnAVersionAfterItsDrainerSawItDrained() throws Exception {
-    assertNoCallOnADrainedVersion(LEASE);
+  @ParameterizedTest
+  @EnumSource(CallPins.Barrier.class)
+  void noLeaseRunsOnAVersionAfterItsDrainerSawItDrained(CallPins.Barrier barrier)
+      throws Exception {
+    assertNoCallOnADrainedVersion(LEASE, barrier);
   }
 
-  private void assertNoCallOnADrainedVersion(Pinning pinning) throws Exception {
+  private void assertNoCallOnADrainedVersion(Pinning pinning, CallPins.Barrier barrier)
+      throws Exception {
     AtomicLong calls = new AtomicLong();
     AtomicLong violations = new AtomicLong();
     AtomicBoolean running = new AtomicBoolean(true);
@@ -101,16 +112,10 @@ class CallPinsTest {
           CallPins.Stack stack = pins.mine();
           while (running.get()) {
             Version version = current;
-            long pin = pinning.pin(stack, version.id);
+            long pin = pinning.pin(stack, version.id, barrier);
             if (version.active) {
               // The call: its version must stay mapped from the check above until the unpin.
-              if (version.unmapped) {
-                violations.incrementAndGet();
-              }
-              Thread.onSpinWait();
-              if (version.unmapped) {
-                violations.incrementAndGet();
-              }
+              call(version, violations);
               calls.incrementAndGet();
             }
             pinning.unpin(stack, pin);
@@ -118,17 +123,7 @@ class CallPinsTest {
           return null;
         }));
       }
-      for (int drain = 0; drain < DRAINS; drain++) {
-        Version outgoing = current;
-        current = new Version(pins.newId());
-        outgoing.active = false;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!pins.none(outgoing.id)) {
-          assertThat(System.nanoTime()).as("drain %d never ended", drain).isLessThan(deadline);
-          Thread.yield(); // 2 cores: let the caller that holds the pin get on
-        }
-        outgoing.unmapped = true;
-      }
+      drainRepeatedly(barrier, calls);
       running.set(false);
       for (Future<?> caller : callers) {
         caller.get(10, TimeUnit.SECONDS);
@@ -141,33 +136,124 @@ class CallPinsTest {
     assertThat(calls.get()).isPositive();
   }
 
+  /** A lease handed from the thread that took it to the one that calls and closes it. */
+  private record Handed(Version version, CallPins.Stack stack, long pin) {}
+
+  @ParameterizedTest
+  @EnumSource(CallPins.Barrier.class)
+  void noLeaseClosedOnAnotherThreadRunsOnADrainedVersion(CallPins.Barrier barrier)
+      throws Exception {
+    // The taking thread reuses its slots while another thread calls and frees them, with a CAS
+    // racing the owner's next pin of the same slot and the drainer's scans.
+    AtomicLong calls = new AtomicLong();
+    AtomicLong violations = new AtomicLong();
+    AtomicBoolean running = new AtomicBoolean(true);
+    BlockingQueue<Handed> handed = new ArrayBlockingQueue<>(4);
+    current = new Version(pins.newId());
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<?> taker = threads.submit(() -> {
+        CallPins.Stack stack = pins.mine();
+        while (running.get()) {
+          Version version = current;
+          long pin = stack.pinLease(version.id, barrier);
+          if (pin == 0L) {
+            Thread.onSpinWait(); // every slot handed on: wait for the closer
+          } else if (!version.active) {
+            stack.unpinLease(pin);
+          } else if (!handed.offer(new Handed(version, stack, pin), 10, TimeUnit.SECONDS)) {
+            throw new AssertionError("the closer stopped taking leases");
+          }
+        }
+        return null;
+      });
+      Future<?> closer = threads.submit(() -> {
+        while (running.get() || !handed.isEmpty()) {
+          Handed lease = handed.poll(10, TimeUnit.MILLISECONDS);
+          if (lease != null) {
+            call(lease.version(), violations);
+            calls.incrementAndGet();
+            lease.stack().unpinLease(lease.pin());
+          }
+        }
+        return null;
+      });
+      drainRepeatedly(barrier, calls);
+      running.set(false);
+      taker.get(10, TimeUnit.SECONDS);
+      closer.get(10, TimeUnit.SECONDS);
+    } finally {
+      running.set(false);
+      threads.shutdownNow();
+    }
+    assertThat(violations).as("calls that ran on an unmapped version").hasValue(0);
+    assertThat(calls.get()).isPositive();
+  }
+
+  /** A call on {@code version}: counts a violation if the version is unmapped before it ends. */
+  private static void call(Version version, AtomicLong violations) {
+    if (version.unmapped) {
+      violations.incrementAndGet();
+    }
+    Thread.onSpinWait();
+    if (version.unmapped) {
+      violations.incrementAndGet();
+    }
+  }
+
+  /**
+   * Swaps in a new version {@value #DRAINS} times, each time draining the outgoing one as a reload
+   * does (non-active, then scans until none) and marking it unmapped; each swap waits for a call
+   * on the version it replaces, so that every drain races callers.
+   */
+  private void drainRepeatedly(CallPins.Barrier barrier, AtomicLong calls) {
+    for (int drain = 0; drain < DRAINS; drain++) {
+      long callsBefore = calls.get();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (calls.get() == callsBefore) {
+        assertThat(System.nanoTime()).as("no call before drain %d", drain).isLessThan(deadline);
+        Thread.yield();
+      }
+      Version outgoing = current;
+      current = new Version(pins.newId());
+      outgoing.active = false;
+      while (!pins.none(outgoing.id, barrier)) {
+        assertThat(System.nanoTime()).as("drain %d never ended", drain).isLessThan(deadline);
+        Thread.yield(); // 2 cores: let the caller that holds the pin get on
+      }
+      outgoing.unmapped = true;
+    }
+  }
+
   @Test
   void leaseClosedOnAnotherThreadFreesItsSlot() throws Exception {
     long id = pins.newId();
     CallPins.Stack stack = pins.mine();
-    long pin = stack.pinLease(id);
-    assertThat(pins.none(id)).isFalse();
+    long pin = stack.pinLease(id, BARRIER);
+    assertThat(pins.none(id, BARRIER)).isFalse();
 
     Async.run(() -> stack.unpinLease(pin)).get(10, TimeUnit.SECONDS);
 
-    assertThat(pins.none(id)).isTrue();
+    assertThat(pins.none(id, BARRIER)).isTrue();
   }
 
   @Test
   void leaseClosedAgainFromAnotherThreadCannotFreeTheSlotsNextUse() throws Exception {
-    // What a lease closed from two threads at once can do: free its slot once more, late.
+    // What a lease closed from two threads can do: free its slot once more, late.
     long id = pins.newId();
     CallPins.Stack stack = pins.mine();
-    long first = stack.pinLease(id);
+    long first = stack.pinLease(id, BARRIER);
     stack.unpinLease(first);
-    long second = stack.pinLease(id); // the same slot, the same version: another lease
+    long second = stack.pinLease(id, BARRIER); // the same slot, the same version: another lease
     assertThat(second).isNotEqualTo(first);
 
     Async.run(() -> stack.unpinLease(first)).get(10, TimeUnit.SECONDS);
-
+    assertThat(pins.count(id)).isEqualTo(1);
+    // And on the taking thread, closed once elsewhere and again here, unordered.
+    stack.unpinLease(first);
     assertThat(pins.count(id)).isEqualTo(1);
     stack.unpinLease(second);
-    assertThat(pins.none(id)).isTrue();
+    assertThat(pins.none(id, BARRIER)).isTrue();
   }
 
   @Test
@@ -175,7 +261,7 @@ class CallPinsTest {
     long id = pins.newId();
     CallPins.Stack stack = pins.mine();
     List<Long> leases = new ArrayList<>();
-    for (long pin = stack.pinLease(id); pin != 0L; pin = stack.pinLease(id)) {
+    for (long pin = stack.pinLease(id, BARRIER); pin != 0L; pin = stack.pinLease(id, BARRIER)) {
       leases.add(pin);
     }
     assertThat(leases).hasSizeGreaterThanOrEqualTo(4);
@@ -183,14 +269,14 @@ class CallPinsTest {
 
     stack.unpinLease(leases.remove(1));
     assertThat(pins.count(id)).isEqualTo(leases.size());
-    long reused = stack.pinLease(id);
+    long reused = stack.pinLease(id, BARRIER);
     assertThat(reused).as("the freed slot is taken again").isNotZero();
     leases.add(reused);
     for (long pin : leases) {
-      assertThat(pins.none(id)).isFalse();
+      assertThat(pins.none(id, BARRIER)).isFalse();
       stack.unpinLease(pin);
     }
-    assertThat(pins.none(id)).isTrue();
+    assertThat(pins.none(id, BARRIER)).isTrue();
   }
 
   @Test
@@ -202,7 +288,7 @@ class CallPinsTest {
     try {
       Future<?> call = thread.submit(() -> {
         CallPins.Stack stack = pins.mine();
-        stack.push(id);
+        stack.push(id, BARRIER);
         pinned.countDown();
         release.await();
         stack.pop();
@@ -211,13 +297,13 @@ class CallPinsTest {
       assertThat(pinned.await(10, TimeUnit.SECONDS)).isTrue();
 
       for (int i = 0; i < 1_000; i++) {
-        assertThat(pins.none(id)).isFalse();
+        assertThat(pins.none(id, BARRIER)).isFalse();
       }
       assertThat(pins.count(id)).isEqualTo(1);
 
       release.countDown();
       call.get(10, TimeUnit.SECONDS);
-      assertThat(pins.none(id)).isTrue();
+      assertThat(pins.none(id, BARRIER)).isTrue();
       assertThat(pins.count(id)).isZero();
     } finally {
       thread.shutdownNow();
@@ -231,19 +317,19 @@ class CallPinsTest {
     CallPins.Stack stack = pins.mine();
     // Deeper than the first array, as a native call back into Java nests bound calls.
     for (int depth = 0; depth < 10; depth++) {
-      stack.push(outer);
+      stack.push(outer, BARRIER);
     }
-    stack.push(inner);
+    stack.push(inner, BARRIER);
     assertThat(pins.count(outer)).isEqualTo(10);
     assertThat(pins.count(inner)).isEqualTo(1);
 
     stack.pop();
-    assertThat(pins.none(inner)).isTrue();
+    assertThat(pins.none(inner, BARRIER)).isTrue();
     for (int depth = 0; depth < 10; depth++) {
-      assertThat(pins.none(outer)).isFalse();
+      assertThat(pins.none(outer, BARRIER)).isFalse();
       stack.pop();
     }
-    assertThat(pins.none(outer)).isTrue();
+    assertThat(pins.none(outer, BARRIER)).isTrue();
   }
 
   @Test
@@ -252,7 +338,7 @@ class CallPinsTest {
     for (int i = 0; i < 2_000; i++) {
       Thread thread = new Thread(() -> {
         CallPins.Stack stack = pins.mine();
-        stack.push(1);
+        stack.push(1, BARRIER);
         stack.pop();
       });
       thread.start();
@@ -269,14 +355,14 @@ class CallPinsTest {
     AtomicReference<CallPins.Stack> takenOn = new AtomicReference<>();
     Thread taker = new Thread(() -> {
       takenOn.set(pins.mine());
-      handedOn.set(takenOn.get().pinLease(id));
+      handedOn.set(takenOn.get().pinLease(id, BARRIER));
     });
     taker.start();
     taker.join(Duration.ofSeconds(10).toMillis());
     for (int i = 0; i < 200; i++) {
       Thread churn = new Thread(() -> {
         CallPins.Stack stack = pins.mine();
-        stack.push(id);
+        stack.push(id, BARRIER);
         stack.pop();
       });
       churn.start();
@@ -286,7 +372,7 @@ class CallPinsTest {
     assertThat(pins.count(id)).isEqualTo(1);
 
     takenOn.get().unpinLease(handedOn.get());
-    assertThat(pins.none(id)).isTrue();
+    assertThat(pins.none(id, BARRIER)).isTrue();
   }
 
   @Test

@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The count of open leases on one version, and nothing else.
+ * The count of one version's open leases that are not in a slot of their thread ({@link
+ * CallPins}): those taken while every slot was taken, or at the gate. Nothing else.
  *
  * <p><b>Concurrency.</b> Thread-safe and lock-free. Two {@link LongAdder}s that only grow, pins
  * and unpins, so callers on different cores do not contend and neither call allocates. A single

@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One loaded copy of a plugin's library: its facts, its JNA handles and its lease count. Its JNA
+ * One loaded copy of a plugin's library: its facts, its JNA handles and its pins. Its JNA
  * {@link NativeLibrary} is the one owner of the mapping: by-name calls use its functions, and
  * bound interfaces call addresses resolved through it, whichever path they take.
  *
@@ -80,12 +80,14 @@ final class LoadedVersion implements PluginVersion {
   private volatile Object[] directs = new Object[0];
   /** What {@link #directs} registered, released on unmap. */
   private final List<DirectApi.Registration> registrations = new CopyOnWriteArrayList<>();
-  /** Open leases; thread-safe. */
+  /** Leases beyond their thread's slots, or taken at the gate; thread-safe. */
   private final LeaseCount leases = new LeaseCount(this::reportUnbalanced);
-  /** The pins of bound calls of this registry; thread-safe. */
+  /** The pins of bound calls and slotted leases of this registry; thread-safe. */
   private final CallPins callPins;
   /** This version's id on {@link #callPins}' stacks. */
   private final long callId;
+  /** How its pins and its drain are ordered: the plugin's, for every version. */
+  private final CallPins.Barrier barrier;
 
   /** Written by the reload thread (under the plugin's reload lock); read by callers. */
   private volatile VersionState state = VersionState.LOADING;
@@ -95,8 +97,8 @@ final class LoadedVersion implements PluginVersion {
   private volatile boolean keepFile;
 
   private LoadedVersion(String pluginName, long generation, Admission.Admitted copy,
-      NativeLibrary library, CallPath calls, CallPins callPins, Instant loadedAt,
-      ResidentVersions residents) {
+      NativeLibrary library, CallPath calls, CallPins callPins, CallPins.Barrier barrier,
+      Instant loadedAt, ResidentVersions residents) {
     this.pluginName = pluginName;
     this.generation = generation;
     this.sourcePath = copy.source();
@@ -107,6 +109,7 @@ final class LoadedVersion implements PluginVersion {
     this.calls = calls;
     this.callPins = callPins;
     this.callId = callPins.newId();
+    this.barrier = barrier;
     this.loadedAt = loadedAt;
     this.residents = residents;
   }
@@ -120,7 +123,8 @@ final class LoadedVersion implements PluginVersion {
    */
   static LoadedVersion load(String pluginName, long generation, Admission.Admitted copy,
       Platform platform, List<String> requiredSymbols, DirectApi[] bound, CallPath calls,
-      CallPins callPins, Instant now, ResidentVersions residents) throws StepFailure {
+      CallPins callPins, CallPins.Barrier barrier, Instant now, ResidentVersions residents)
+      throws StepFailure {
     NativeLibrary library;
     try {
       library = NativeLibrary.getInstance(copy.path().toString(), Map.of(
@@ -131,7 +135,8 @@ final class LoadedVersion implements PluginVersion {
           + ": " + firstLine(e.getMessage()), e);
     }
     LoadedVersion version =
-        new LoadedVersion(pluginName, generation, copy, library, calls, callPins, now, residents);
+        new LoadedVersion(pluginName, generation, copy, library, calls, callPins, barrier, now,
+            residents);
     try {
       for (String symbol : requiredSymbols) {
         if (!version.hasSymbol(symbol)) {
@@ -253,7 +258,7 @@ final class LoadedVersion implements PluginVersion {
    * #unpin(CallPins.Stack)} on the same thread, in the same method.
    */
   boolean tryPin(CallPins.Stack stack) {
-    stack.push(callId);
+    stack.push(callId, barrier);
     if (state == VersionState.ACTIVE) {
       return true;
     }
@@ -269,7 +274,7 @@ final class LoadedVersion implements PluginVersion {
    * @return the pin; 0 if the version is not active or every slot is taken
    */
   long tryPinLease(CallPins.Stack stack) {
-    long pin = stack.pinLease(callId);
+    long pin = stack.pinLease(callId, barrier);
     if (pin == 0L || state == VersionState.ACTIVE) {
       return pin;
     }
@@ -322,7 +327,7 @@ final class LoadedVersion implements PluginVersion {
    * so). Call only once the state is no longer {@code ACTIVE}: only then does a true answer last.
    */
   boolean drained() {
-    return leases.drained() && callPins.none(callId);
+    return leases.drained() && callPins.none(callId, barrier);
   }
 
   /**

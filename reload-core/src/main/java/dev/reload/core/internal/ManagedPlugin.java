@@ -37,7 +37,7 @@ final class ManagedPlugin implements Plugin {
   private final ReloadObserver observer;
   /** The registry's count of unloaded versions still mapped; thread-safe. */
   private final ResidentVersions residents;
-  /** The registry's pins of bound calls; thread-safe. */
+  /** The registry's pins of bound calls and slotted leases; thread-safe. */
   private final CallPins callPins;
   /** The reload lock and the queued reload requests; thread-safe. */
   private final ReloadQueue reloads;
@@ -179,8 +179,18 @@ final class ManagedPlugin implements Plugin {
   }
 
   /**
+   * How this plugin's versions order their pins against their drains: a stateful plugin's callers
+   * wait at the gate for the drain, so its pins take a fence and its drain none of the
+   * membarrier's interrupts; a stateless plugin's drain waits for nobody, so its pins are free.
+   */
+  CallPins.Barrier pinBarrier() {
+    return stateful() ? CallPins.Barrier.ON_BOTH : CallPins.Barrier.ON_DRAIN;
+  }
+
+  /**
    * Pins the current version for a bound call on {@code stack}, the calling thread's: lock-free
-   * and free of atomic instructions unless the gate is closed. Unpin it with {@link
+   * and free of atomic instructions unless the gate is closed (a stateful plugin's pin takes a
+   * fence, see {@link #pinBarrier()}). Unpin it with {@link
    * LoadedVersion#unpin(CallPins.Stack)} on this thread before the calling method returns.
    */
   LoadedVersion pin(CallPins.Stack stack) {

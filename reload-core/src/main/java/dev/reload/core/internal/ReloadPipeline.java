@@ -143,7 +143,7 @@ final class ReloadPipeline {
       throws StepFailure {
     return LoadedVersion.load(plugin.name(), generation, copy, platform,
         plugin.settings().requiredSymbols(), plugin.boundApis(), calls, plugin.callPins(),
-        clock.instant(), residents);
+        plugin.pinBarrier(), clock.instant(), residents);
   }
 
   /**
