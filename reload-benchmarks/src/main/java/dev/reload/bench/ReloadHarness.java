@@ -71,12 +71,28 @@ public final class ReloadHarness {
   private static final class Target {
     volatile int expected;
     final AtomicLong servedAt = new AtomicLong();
+    /** The publisher, woken by the first call served by the expected build. */
+    volatile Thread waiter;
     int current;
 
     void served(int version) {
-      if (version == expected && servedAt.get() == 0) {
-        servedAt.compareAndSet(0, System.nanoTime());
+      if (version == expected && servedAt.get() == 0
+          && servedAt.compareAndSet(0, System.nanoTime())) {
+        LockSupport.unpark(waiter);
       }
+    }
+
+    /**
+     * Waits until the expected build has served a call, woken by that call rather than polling:
+     * a publisher waking every few microseconds would take CPU from the callers it measures.
+     */
+    long awaitServed(Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      for (long left = timeout.toNanos(); servedAt.get() == 0 && left > 0;
+          left = deadline - System.nanoTime()) {
+        LockSupport.parkNanos(this, left);
+      }
+      return servedAt.get();
     }
   }
 
@@ -258,6 +274,7 @@ public final class ReloadHarness {
       Target target = statefulTurn ? stateful : stateless;
       int next = target.current % VARIANTS + 1;
       target.servedAt.set(0);
+      target.waiter = Thread.currentThread();
       target.expected = next;
       outcomes.clear();
       long renamedAt = natives.publish(next, library(plugin));
@@ -269,11 +286,7 @@ public final class ReloadHarness {
       }
       swapped++;
       target.current = next;
-      long deadline = System.nanoTime() + TIMEOUT.toNanos();
-      while (target.servedAt.get() == 0 && System.nanoTime() < deadline) {
-        LockSupport.parkNanos(20_000);
-      }
-      long servedAt = target.servedAt.get();
+      long servedAt = target.awaitServed(TIMEOUT);
       if (servedAt != 0) {
         (statefulTurn ? statefulServing : statelessServing).add(servedAt - renamedAt);
       }

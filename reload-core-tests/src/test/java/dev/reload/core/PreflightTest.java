@@ -122,6 +122,18 @@ class PreflightTest {
   }
 
   @Test
+  void probeRunsBelowTheServersCpuPriority() throws Exception {
+    // Its JVM start-up and JIT threads must not take the CPU from callers held at a gate.
+    start(PATIENT);
+
+    ReloadOutcome outcome = reload("#include <stdlib.h>\n#include <sys/resource.h>\n"
+        + inProbe(2, "if (getpriority(PRIO_PROCESS, 0) < 10) abort();"));
+
+    assertThat(outcome).isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(Calls.version(registry, "counter")).isEqualTo(2);
+  }
+
+  @Test
   void libraryWritingToStdoutWithoutNewlineIsAcceptedPromptly() throws Exception {
     assertAcceptedPromptly(
         "write(1, \"hello\", 5); printf(\"and hello from printf\"); fflush(stdout);");

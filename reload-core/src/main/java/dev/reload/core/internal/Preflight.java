@@ -63,6 +63,14 @@ final class Preflight implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Preflight.class);
   /** A probe is replaced after this many candidates, bounding what libraries may leave behind. */
   private static final int RECYCLE_AFTER = 200;
+  /** How much lower than the server the probe runs, in nice steps. */
+  static final int NICENESS = 10;
+  /**
+   * The command that starts the probe below the server's CPU priority: {@code nice} where it is
+   * installed (not in distroless images, say), or nothing. The probe's JVM start-up and JIT
+   * threads then yield the CPU to the server's request threads, which may be waiting at a gate.
+   */
+  private static final List<String> BELOW_THE_SERVER = niceCommand();
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   /** Queued after the last answer when the probe's stdout ends. */
   private static final String END = "\u0000end of probe output";
@@ -193,7 +201,8 @@ final class Preflight implements AutoCloseable {
     }
     stop(); // reaps a probe that died between checks
     String readyId = newId();
-    List<String> command = new ArrayList<>(List.of(
+    List<String> command = new ArrayList<>(BELOW_THE_SERVER);
+    command.addAll(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx32m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
         "-XX:-CreateCoredumpOnCrash",
@@ -210,7 +219,8 @@ final class Preflight implements AutoCloseable {
       started = new ProcessBuilder(command).start();
     } catch (IOException e) {
       throw new StepFailure(ReloadStep.PREFLIGHT, "cannot start the probe process "
-          + command.get(0) + ": " + e.getMessage(), e);
+          + String.join(" ", command.subList(0, BELOW_THE_SERVER.size() + 1)) + ": "
+          + e.getMessage(), e);
     }
     probe = new Probe(started, readyId, threadName);
     served = 0;
@@ -235,6 +245,20 @@ final class Preflight implements AutoCloseable {
     log.debug("preflight probe started in {} ms, pid {}",
         (System.nanoTime() - begin) / 1_000_000, started.pid());
     return probe;
+  }
+
+  private static List<String> niceCommand() {
+    if (Platform.current() == Platform.WINDOWS) {
+      return List.of();
+    }
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
+      Path nice = Path.of(dir.isEmpty() ? "." : dir, "nice");
+      if (Files.isExecutable(nice)) {
+        return List.of(nice.toString(), "-n", Integer.toString(NICENESS));
+      }
+    }
+    log.debug("no nice command on the PATH: the preflight probe runs at the server's priority");
+    return List.of();
   }
 
   /** The jars (or class directories) of this engine and of JNA: all the probe needs. */
