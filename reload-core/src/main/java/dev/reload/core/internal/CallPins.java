@@ -138,8 +138,8 @@ final class CallPins {
 
   /**
    * How many bound calls and slotted leases run on version {@code id} now, or more while they are
-   * being entered;
-   * without a barrier, so a call just entered may be missed: for reporting only.
+   * being entered; without a barrier, so one just entered may be missed: alone, for reporting
+   * only.
    */
   long count(long id) {
     long count = 0;
@@ -239,7 +239,10 @@ final class CallPins {
      * writes a slot only when it reads it free; other threads only free it.
      */
     private final long[] leaseSlots = new long[LEASE_SLOTS];
-    /** Counts the owner's lease pins, for the stamps that tell one use of a slot from the next. */
+    /**
+     * Counts the owner's lease pins, for the stamps that tell one use of a slot from the next;
+     * read and written by the owner only.
+     */
     private int leaseStamps;
 
     private Stack(Thread owner) {
