@@ -76,7 +76,8 @@ class LeaseSlotsTest {
   @ValueSource(ints = {3, 15})
   void moreLeasesOpenOnOneThreadThanItHasSlotsAllHoldTheDrain(int leftOpen) throws Exception {
     // The first 8 leases of a thread take its slots, the rest are counted: whichever is closed
-    // last, slotted (3) or counted (15), holds the drain alone, whatever order the others closed in.
+    // last, slotted (3) or counted (15), holds the drain alone, in whatever order the others
+    // closed.
     List<PluginLease> leases = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       leases.add(registry.plugin("counter").acquire());

@@ -80,8 +80,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * depth, opaque and release stores of ids), but for the compare-and-set of a lease closed on
  * another thread, and read by drainers (volatile reads); a grown array is published with a release
  * store before the id written into it, and the lease slots are never replaced. Stacks are
- * registered in a concurrent queue, each before its first push: a scan that must see a push (by the argument above)
- * also sees the stack, as the queue's iterator shows every element linked before it began.
+ * registered in a concurrent queue, each before its first push: a scan that must see a push (by
+ * the argument above) also sees the stack, as the queue's iterator shows every element linked
+ * before it began.
  * Stacks of terminated threads with nothing pinned are dropped, at the latest when the number of
  * stacks doubles, so thread churn cannot grow the queue without bound.
  */

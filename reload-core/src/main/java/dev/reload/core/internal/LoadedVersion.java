@@ -247,9 +247,7 @@ final class LoadedVersion implements PluginVersion {
   /** Releases a lease taken by {@link #tryPin()}. */
   void unpin() {
     leases.unpin();
-    if (state != VersionState.ACTIVE) {
-      wakeDrainer();
-    }
+    wakeDrainerIfDraining();
   }
 
   /**
@@ -285,20 +283,20 @@ final class LoadedVersion implements PluginVersion {
   /** Releases a lease's {@code pin} taken by {@link #tryPinLease}, on any thread. */
   void unpinLease(CallPins.Stack stack, long pin) {
     stack.unpinLease(pin);
-    if (state != VersionState.ACTIVE) {
-      wakeDrainer();
-    }
+    wakeDrainerIfDraining();
   }
 
   /** Releases the pin of a bound call taken by {@link #tryPin(CallPins.Stack)}. */
   void unpin(CallPins.Stack stack) {
     stack.pop();
-    if (state != VersionState.ACTIVE) {
-      wakeDrainer();
-    }
+    wakeDrainerIfDraining();
   }
 
-  private void wakeDrainer() {
+  /** After an unpin: a version no longer active may have a drainer waiting for that pin. */
+  private void wakeDrainerIfDraining() {
+    if (state == VersionState.ACTIVE) {
+      return;
+    }
     Thread waiter = drainWaiter;
     if (waiter != null) {
       LockSupport.unpark(waiter);

@@ -251,7 +251,8 @@ final class Preflight implements AutoCloseable {
     if (Platform.current() == Platform.WINDOWS) {
       return List.of();
     }
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
+    String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+    for (String dir : path.split(File.pathSeparator)) {
       Path nice = Path.of(dir.isEmpty() ? "." : dir, "nice");
       if (Files.isExecutable(nice)) {
         return List.of(nice.toString(), "-n", Integer.toString(NICENESS));
