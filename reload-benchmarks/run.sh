@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures Reload and rewrites the results table in README.md.
 #
-#   reload-benchmarks/run.sh           full run: JMH with 2 forks x 10 iterations, 10,000 reloads
+#   reload-benchmarks/run.sh           full run: JMH with 5 interleaved forks x 3 iterations, 10,000 reloads
 #   reload-benchmarks/run.sh --quick   a few minutes: 1 fork x 5 iterations, 1,000 reloads
 #
 # Runs the call benchmarks and the reload harness (with the first reload after start, measured in

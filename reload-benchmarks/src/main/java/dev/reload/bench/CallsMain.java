@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -22,12 +23,21 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Runs {@link CallBenchmark} at 1 and 2 threads in one go and writes JMH's JSON of both runs plus
  * a Markdown table with the ratios the targets are stated in.
  *
+ * <p>The forks are interleaved: each of {@link #ROUNDS} rounds runs every benchmark in one fork,
+ * and a benchmark's result joins its forks of all rounds (JMH's statistics over them, as over the
+ * forks of one run; its JSON says 1 fork and holds one row of raw data per round). On a small
+ * shared machine the mean of a fork moves by 10% from one fork to the next, and the machine's
+ * state drifts over minutes: forks run back to back would judge a ratio of two benchmarks on
+ * different minutes.
+ *
  * <pre>CallsMain --native DIR --out calls.json --md calls.md [--quick]</pre>
  */
 public final class CallsMain {
 
   private static final String[] METHODS = {"rawFunction", "leasedFunction", "rawInterface",
       "rawDirect", "rawFfm", "boundInterface", "guiceInjected", "acquireRelease"};
+  /** Forks per benchmark and thread count, one per round. */
+  private static final int ROUNDS = 5;
 
   private CallsMain() {}
 
@@ -44,20 +54,33 @@ public final class CallsMain {
       }
       Options options = builder
           .include(CallBenchmark.class.getName() + "\\.")
-          .forks(quick ? 1 : 2)
-          .warmupIterations(quick ? 3 : 5)
+          .forks(1)
+          .warmupIterations(quick ? 3 : 4)
           .warmupTime(TimeValue.seconds(1))
-          .measurementIterations(quick ? 5 : 10)
+          .measurementIterations(quick ? 5 : 3)
           .measurementTime(TimeValue.seconds(1))
           .threads(threads)
           .jvmArgsAppend(jvmArgs(args.path("native")))
           .build();
-      results.addAll(new Runner(options).run());
+      Map<String, RunResult> joined = new LinkedHashMap<>();
+      for (int round = 0; round < (quick ? 1 : ROUNDS); round++) {
+        for (RunResult result : new Runner(options).run()) {
+          joined.merge(result.getParams().getBenchmark(), result, CallsMain::join);
+        }
+      }
+      results.addAll(joined.values());
     }
     try (PrintStream json = new PrintStream(Files.newOutputStream(out))) {
       ResultFormatFactory.getInstance(ResultFormatType.JSON, json).writeOut(results);
     }
     Files.writeString(args.path("md"), markdown(results));
+  }
+
+  /** One benchmark's forks of two rounds as the forks of one run. */
+  private static RunResult join(RunResult earlier, RunResult later) {
+    List<BenchmarkResult> forks = new ArrayList<>(earlier.getBenchmarkResults());
+    forks.addAll(later.getBenchmarkResults());
+    return new RunResult(earlier.getParams(), forks);
   }
 
   private static String[] jvmArgs(Path natives) {

@@ -150,23 +150,21 @@ public final class ForwarderClasses {
     MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor, null,
         null);
     code.visitCode();
-    int binding = 1;
+    int target = 1;
     for (Type argument : Type.getArgumentTypes(method)) {
-      binding += argument.getSize();
+      target += argument.getSize();
     }
     Label call = new Label();
     Label called = new Label();
     Label refused = new Label();
     code.visitTryCatchBlock(call, called, refused, REFUSED);
-    // Object binding = binding();
+    // Object target = target();
     code.visitVarInsn(Opcodes.ALOAD, 0);
-    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "binding", "()L" + OBJECT + ";", false);
-    code.visitVarInsn(Opcodes.ASTORE, binding);
-    // try { return ((Api) target(binding)).method(arguments); }
+    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "target", "()L" + OBJECT + ";", false);
+    code.visitVarInsn(Opcodes.ASTORE, target);
+    // try { return ((Api) target).method(arguments); }
     code.visitLabel(call);
-    code.visitVarInsn(Opcodes.ALOAD, binding);
-    code.visitMethodInsn(Opcodes.INVOKESTATIC, BASE, "target", "(L" + OBJECT + ";)L" + OBJECT + ";",
-        false);
+    code.visitVarInsn(Opcodes.ALOAD, target);
     code.visitTypeInsn(Opcodes.CHECKCAST, apiName);
     int slot = 1;
     for (Type argument : Type.getArgumentTypes(method)) {
@@ -176,15 +174,15 @@ public final class ForwarderClasses {
     code.visitMethodInsn(Opcodes.INVOKEINTERFACE, apiName, method.getName(), descriptor, true);
     code.visitLabel(called);
     code.visitInsn(Type.getReturnType(method).getOpcode(Opcodes.IRETURN));
-    // catch (IllegalStateException e) { binding = retry(binding, e); } and call again
+    // catch (IllegalStateException e) { target = retry(target, e); } and call again
     code.visitLabel(refused);
-    code.visitVarInsn(Opcodes.ASTORE, binding + 1);
+    code.visitVarInsn(Opcodes.ASTORE, target + 1);
     code.visitVarInsn(Opcodes.ALOAD, 0);
-    code.visitVarInsn(Opcodes.ALOAD, binding);
-    code.visitVarInsn(Opcodes.ALOAD, binding + 1);
+    code.visitVarInsn(Opcodes.ALOAD, target);
+    code.visitVarInsn(Opcodes.ALOAD, target + 1);
     code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "retry",
         "(L" + OBJECT + ";L" + REFUSED + ";)L" + OBJECT + ";", false);
-    code.visitVarInsn(Opcodes.ASTORE, binding);
+    code.visitVarInsn(Opcodes.ASTORE, target);
     code.visitJumpInsn(Opcodes.GOTO, call);
     code.visitMaxs(0, 0);
     code.visitEnd();

@@ -11,36 +11,38 @@ import java.util.function.Supplier;
  * {@link ForwarderClasses} generates (one per interface); each generated method does
  *
  * <pre>{@code
- * Object binding = binding();   // a volatile read
+ * Object target = target();   // a volatile read
  * while (true) {
  *   try {
- *     return ((Api) target(binding)).method(arguments);   // invokeinterface, no reflection
+ *     return ((Api) target).method(arguments);   // invokeinterface, no reflection
  *   } catch (IllegalStateException refused) {
- *     binding = retry(binding, refused);
+ *     target = retry(target, refused);
  *   }
  * }
  * }</pre>
  *
  * <p>Re-resolution. A forwarder keeps one binding: the registry, the {@link Plugin} object and the
- * interface bound on it. A call that succeeds reads the binding (one volatile read) and calls the
- * bound interface; nothing else. A removed plugin, and every plugin of a closed registry, refuses
- * leases with an {@link IllegalStateException} before its native code runs; only then does {@link
- * #retry} look at the running registry: if it is another one (the service stopped and a registry
- * started instead), or if the name now holds another {@link Plugin} object (one map lookup), it
- * binds that and the call is made there; if no registry runs, the call fails with the supplier's
- * {@link IllegalStateException} saying how to start it; if the name is gone, with the registry's
- * {@link UnknownPluginException} naming the plugin, and so does each later call (without touching
- * the old plugin) until a plugin of that name is added again. An {@code IllegalStateException} of
- * a plugin still registered in the running registry (its own reload calling it, an interrupt) is
- * rethrown as it is.
+ * interface bound on it, and beside it the bound interface alone, which is all a call reads (one
+ * volatile read, then the call; a read fewer than going through the binding). A removed plugin,
+ * and every plugin of a closed registry, refuses leases with an {@link IllegalStateException}
+ * before its native code runs; only then does {@link #retry} look at the running registry: if it
+ * is another one (the service stopped and a registry started instead), or if the name now holds
+ * another {@link Plugin} object (one map lookup), it binds that and the call is made there; if no
+ * registry runs, the call fails with the supplier's {@link IllegalStateException} saying how to
+ * start it; if the name is gone, with the registry's {@link UnknownPluginException} naming the
+ * plugin, and so does each later call (without touching the old plugin) until a plugin of that
+ * name is added again. An {@code IllegalStateException} of a plugin still registered in the
+ * running registry (its own reload calling it, an interrupt) is rethrown as it is.
  *
  * <p>{@code equals} and {@code hashCode} are identity, {@code toString} names the interface and
  * the plugin.
  *
  * <p>Public only because generated classes live in their own class loader; not API.
  *
- * <p>Thread-safe: the binding is replaced whole through a volatile field; two threads may both
- * bind the same plugin, which is harmless (binding is idempotent and the last one wins).
+ * <p>Thread-safe: the binding is replaced whole through a volatile field, and the bound interface
+ * is written after it. Two threads may both bind the same plugin, which is harmless (binding is
+ * idempotent); if their writes interleave, calls go for a while to the interface one of them bound,
+ * which is as good, and a refusal there sends the next call to the binding's.
  */
 public abstract class PluginForwarder {
 
@@ -49,6 +51,11 @@ public abstract class PluginForwarder {
   private final Supplier<PluginRegistry> running;
   /** Null until the first call, and while the plugin is absent; replaced whole by any caller. */
   private volatile Binding binding;
+  /**
+   * What calls go to: the binding's bound interface, written after the binding (so it may lag it,
+   * see the class comment); null when the binding is.
+   */
+  private volatile Object target;
 
   /**
    * @param running the registry running now; throws {@link IllegalStateException} saying how to
@@ -61,36 +68,37 @@ public abstract class PluginForwarder {
   }
 
   /**
-   * The binding calls go to, made now on the running registry if there is none. It is not checked
-   * against the running registry here: that costs every call, and the plugins of a stopped
-   * registry refuse every call, which sends it to {@link #retry}.
+   * The bound interface calls go to, bound now on the running registry if there is none. It is
+   * not checked against the running registry here: that costs every call, and the plugins of a
+   * stopped registry refuse every call, which sends it to {@link #retry}.
    */
-  protected final Object binding() {
-    Binding current = binding;
-    return current != null ? current : rebind(running.get());
-  }
-
-  /** The implementation of the interface a binding holds: what {@code plugin.bind(api)} returned. */
-  protected static Object target(Object binding) {
-    return ((Binding) binding).target;
+  protected final Object target() {
+    Object current = target;
+    return current != null ? current : rebind(running.get()).target;
   }
 
   /**
-   * The binding to retry a refused call on: the plugin that now holds the name in the running
-   * registry, if that is not the plugin {@code refusedOn} was made on. Each retry needs a
-   * replacement, so a call is retried at most once per plugin object.
+   * The bound interface to retry a refused call on: the binding's, if {@code refusedOn} is not
+   * that (another caller bound meanwhile); else that of the plugin that now holds the name in the
+   * running registry, if that is not the binding's plugin. Each retry needs a replacement, so a
+   * call is retried at most once per bound interface.
    *
    * @throws IllegalStateException {@code refused} itself, if the plugin is still registered in the
    *     running registry; the supplier's, if no registry runs
    * @throws UnknownPluginException naming the plugin, if the registry has none of that name
    */
   protected final Object retry(Object refusedOn, IllegalStateException refused) {
-    Binding stale = (Binding) refusedOn;
+    Binding current = binding;
+    if (current != null && current.target != refusedOn) {
+      target = current.target;
+      return current.target;
+    }
     PluginRegistry registry = running.get();
-    if (registry == stale.registry && registry.find(plugin).orElse(null) == stale.plugin) {
+    if (current != null && registry == current.registry
+        && registry.find(plugin).orElse(null) == current.plugin) {
       throw refused;
     }
-    return rebind(registry);
+    return rebind(registry).target;
   }
 
   /**
@@ -105,6 +113,7 @@ public abstract class PluginForwarder {
         now = registry.plugin(plugin);
       } catch (UnknownPluginException e) {
         binding = null;
+        target = null;
         throw e;
       }
       Object target;
@@ -118,6 +127,7 @@ public abstract class PluginForwarder {
       }
       Binding fresh = new Binding(registry, now, target);
       binding = fresh;
+      this.target = target;
       return fresh;
     }
   }

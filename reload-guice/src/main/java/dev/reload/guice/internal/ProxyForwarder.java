@@ -40,15 +40,15 @@ final class ProxyForwarder extends PluginForwarder implements InvocationHandler 
       };
     }
     Method callable = methods.getOrDefault(method, method);
-    Object binding = binding();
+    Object target = target();
     while (true) {
       try {
-        return callable.invoke(target(binding), args);
+        return callable.invoke(target, args);
       } catch (InvocationTargetException e) {
         if (!(e.getCause() instanceof IllegalStateException refused)) {
           throw e.getCause();
         }
-        binding = retry(binding, refused);
+        target = retry(target, refused);
       }
     }
   }

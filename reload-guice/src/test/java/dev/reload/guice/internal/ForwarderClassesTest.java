@@ -197,6 +197,27 @@ public class ForwarderClassesTest {
   }
 
   @Test
+  void aRefusalAfterAnotherCallBoundTheReplacementIsRetriedThereWithoutBindingAgain() {
+    AtomicReference<Plugin> holder = new AtomicReference<>();
+    AtomicReference<Adder> forwarder = new AtomicReference<>();
+    AtomicBoolean inside = new AtomicBoolean();
+    Plugin replacement = plugin((Adder) (a, b) -> a * b);
+    holder.set(plugin((Adder) (a, b) -> {
+      holder.set(replacement);
+      if (!inside.getAndSet(true)) {
+        // another call, as from another thread, is refused here too and binds the replacement
+        assertThat(forwarder.get().add(6, 7)).isEqualTo(42);
+      }
+      throw new IllegalStateException("plugin 'adder' was removed");
+    }));
+    PluginRegistry registry = registry(holder);
+    forwarder.set(ForwarderClasses.forwarder(Adder.class, "adder", () -> registry));
+
+    assertThat(forwarder.get().add(2, 3)).isEqualTo(6);
+    assertThat(binds).hasValue(2); // the removed plugin, then its replacement once
+  }
+
+  @Test
   void aRefusalOfAPluginStillRegisteredIsRethrownAsItIs() {
     IllegalStateException refusal = new IllegalStateException("registry closed");
     PluginRegistry registry = registry(new AtomicReference<>(plugin((Adder) (a, b) -> {
