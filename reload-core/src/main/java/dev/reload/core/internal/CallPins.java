@@ -119,8 +119,9 @@ final class CallPins {
 
   CallPins() {
     // Chooses the barriers now, at start, rather than inside the first call or the first drain
-    // (which may be in a gated window).
+    // (which may be in a gated window), and loads the class a scan iterates with (0.1 ms).
     Membarrier.init();
+    stacks.iterator().hasNext();
   }
 
   /** A new version id, never 0 and never given before in this registry. */

@@ -236,6 +236,9 @@ final class LoadedVersion implements PluginVersion {
 
   /** Takes a lease if the version is active; lock-free. */
   boolean tryPin() {
+    if (state != VersionState.ACTIVE) {
+      return false; // at a closed gate: see tryPin(CallPins.Stack)
+    }
     leases.pin();
     if (state == VersionState.ACTIVE) {
       return true;
@@ -256,6 +259,12 @@ final class LoadedVersion implements PluginVersion {
    * #unpin(CallPins.Stack)} on the same thread, in the same method.
    */
   boolean tryPin(CallPins.Stack stack) {
+    if (state != VersionState.ACTIVE) {
+      // A caller at a closed gate turns back before it pins: the first time in a JVM, this branch
+      // costs its thread a deoptimization (the compiled code had never seen it taken), and a pin
+      // held meanwhile would hold the drain, hence the gate, for as long (measured: 0.4-2.8 ms).
+      return false;
+    }
     stack.push(callId, barrier);
     if (state == VersionState.ACTIVE) {
       return true;
@@ -272,6 +281,9 @@ final class LoadedVersion implements PluginVersion {
    * @return the pin; 0 if the version is not active or every slot is taken
    */
   long tryPinLease(CallPins.Stack stack) {
+    if (state != VersionState.ACTIVE) {
+      return 0L; // at a closed gate: see tryPin(CallPins.Stack)
+    }
     long pin = stack.pinLease(callId, barrier);
     if (pin == 0L || state == VersionState.ACTIVE) {
       return pin;
