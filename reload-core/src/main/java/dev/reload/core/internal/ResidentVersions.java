@@ -5,13 +5,10 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import dev.reload.PluginVersion;
 import dev.reload.UnloadHazard;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -59,7 +56,8 @@ final class ResidentVersions {
 
   private static final Logger log = LoggerFactory.getLogger(ResidentVersions.class);
   private static final Path MAPS = Path.of("/proc/self/maps");
-  private static final String DELETED = " (deleted)";
+  /** This process's maps, read 16 KiB at a time. */
+  private static final ProcMaps MAPPED = new ProcMaps(MAPS, 16 * 1024);
   private static final long FIRST_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long MAX_CHECK_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final int RTLD_LAZY = 0x1;
@@ -96,17 +94,21 @@ final class ResidentVersions {
     if (!enabled) {
       return;
     }
-    Set<String> mapped = mappedFiles();
+    String name = mappedName(version);
+    List<String> names = residentNames();
+    if (name != null) {
+      names.add(name);
+    }
+    Set<String> mapped = mapped(names);
     if (mapped == null) {
       return;
     }
-    String name = mappedName(version);
     if (name != null && mapped.contains(name)) {
       residents.add(new Resident(version, name, System.nanoTime()));
       warn(version, name);
       startChecking();
     }
-    dropUnmapped(mapped);
+    dropUnmapped(names, mapped);
   }
 
   /** Versions of {@code plugin} counted now, oldest first. */
@@ -161,15 +163,30 @@ final class ResidentVersions {
     for (Resident resident : residents) {
       nudge(resident.version());
     }
-    Set<String> mapped = mappedFiles();
+    List<String> names = residentNames();
+    Set<String> mapped = mapped(names);
     if (mapped != null) {
-      dropUnmapped(mapped);
+      dropUnmapped(names, mapped);
     }
   }
 
-  private void dropUnmapped(Set<String> mapped) {
+  /** The mapped names of the versions counted now. */
+  private List<String> residentNames() {
+    List<String> names = new ArrayList<>();
     for (Resident resident : residents) {
-      if (!mapped.contains(resident.mappedName()) && residents.remove(resident)) {
+      names.add(resident.mappedName());
+    }
+    return names;
+  }
+
+  /**
+   * Stops counting the versions whose names were {@code searched} and not found {@code mapped};
+   * not one counted since the search began, whose name it did not look for.
+   */
+  private void dropUnmapped(List<String> searched, Set<String> mapped) {
+    for (Resident resident : residents) {
+      String name = resident.mappedName();
+      if (searched.contains(name) && !mapped.contains(name) && residents.remove(resident)) {
         LoadedVersion version = resident.version();
         log.info("plugin '{}' generation {} is unmapped at last, {} s after it was unloaded; no"
             + " longer counted in reload.versions.resident", version.pluginName(),
@@ -250,21 +267,10 @@ final class ResidentVersions {
     }
   }
 
-  /** Every file mapped into this process, without the {@code (deleted)} suffix; null if unknown. */
-  private static Set<String> mappedFiles() {
-    Set<String> files = new HashSet<>();
-    try (BufferedReader maps = Files.newBufferedReader(MAPS, StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = maps.readLine()) != null) {
-        // address perms offset dev inode, then the path: the first '/' starts it.
-        int path = line.indexOf('/');
-        if (path >= 0) {
-          String file = line.substring(path);
-          files.add(file.endsWith(DELETED) ? file.substring(0, file.length() - DELETED.length())
-              : file);
-        }
-      }
-      return files;
+  /** Which of {@code names} this process maps now (unlinked or not); null if unknown. */
+  private static Set<String> mapped(List<String> names) {
+    try {
+      return MAPPED.find(names);
     } catch (IOException | RuntimeException e) {
       log.debug("cannot read {} to check that unloaded libraries are unmapped: {}", MAPS,
           e.toString());
