@@ -158,6 +158,11 @@ final class ReloadPipeline {
     Lease outgoing = Lease.unpinned(from);
     Lease incoming = Lease.unpinned(attempt.candidate);
     attempt.step = ReloadStep.DRAIN;
+    // Starts the gated window on a fresh time slice: admission and load have just used up much
+    // of this thread's, and on a busy machine a preemption inside the window (about 50 us of
+    // work) holds the callers for milliseconds. Reload harness, JDK 17, 2 cores: caller pause
+    // p99 432-787 us over 8 runs with it, 577-3681 us over 12 without.
+    Thread.yield();
     plugin.closeGate();
     attempt.gateClosed = System.nanoTime();
     if (!from.awaitDrained(drainTimeout)) {
