@@ -55,7 +55,7 @@ public final class CallsMain {
       Options options = builder
           .include(CallBenchmark.class.getName() + "\\.")
           .forks(1)
-          .warmupIterations(quick ? 3 : 4)
+          .warmupIterations(3)
           .warmupTime(TimeValue.seconds(1))
           .measurementIterations(quick ? 5 : 3)
           .measurementTime(TimeValue.seconds(1))
