@@ -274,7 +274,7 @@ final class CallPins {
     void push(long id, Barrier barrier) {
       long[] slots = (long[]) SLOTS.get(this);
       int at = FIRST_ID + (int) slots[DEPTH];
-      if (at == slots.length - PAD) {
+      if (at == pinsEnd(slots)) {
         slots = grow(slots);
       }
       IDS.setOpaque(slots, at, id);
@@ -290,8 +290,13 @@ final class CallPins {
       IDS.setRelease(slots, FIRST_ID + depth, 0L);
     }
 
+    /** In an {@link #ids} array: the index after its last pin, where the padding starts. */
+    private static int pinsEnd(long[] slots) {
+      return slots.length - PAD;
+    }
+
     private long[] grow(long[] slots) {
-      int pins = slots.length - PAD - FIRST_ID;
+      int pins = pinsEnd(slots) - FIRST_ID;
       long[] grown = new long[FIRST_ID + 2 * pins + PAD];
       System.arraycopy(slots, DEPTH, grown, DEPTH, 1 + pins);
       SLOTS.setRelease(this, grown);
@@ -335,7 +340,7 @@ final class CallPins {
 
     private long count(long id) {
       long[] slots = ids;
-      return count(slots, FIRST_ID, slots.length - PAD, id)
+      return count(slots, FIRST_ID, pinsEnd(slots), id)
           + count(leaseSlots, FIRST_SLOT, FIRST_SLOT + LEASE_SLOTS, id);
     }
 
@@ -353,7 +358,7 @@ final class CallPins {
     /** Whether the owner has terminated with nothing pinned (its stores are all visible then). */
     private boolean idle() {
       return !owner.isAlive()
-          && count(0) == ids.length - PAD - FIRST_ID + LEASE_SLOTS;
+          && count(0) == pinsEnd(ids) - FIRST_ID + LEASE_SLOTS;
     }
   }
 
