@@ -29,12 +29,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * The cost of one call of {@code int add(int, int)}: raw JNA three ways, raw {@code
@@ -71,11 +73,21 @@ public class CallBenchmark {
    */
   private static final MethodHandle RAW_FFM = foreignBaseline();
 
-  /** Arguments read from fields so the JIT cannot fold the call. */
+  /**
+   * Arguments read from fields so the JIT cannot fold the call; and, as every benchmark's
+   * per-thread state, the place its thread is pinned to the CPU its fork was given ({@link
+   * CpuPin}).
+   */
   @State(Scope.Thread)
   public static class Args {
     public int x = 20;
     public int y = 22;
+
+    /** Each iteration, in case JMH ran the last one on another of its threads. */
+    @Setup(Level.Iteration)
+    public void pinToTheRoundsCpu(ThreadParams thread) {
+      CpuPin.pinBenchmarkThread(thread.getThreadIndex());
+    }
   }
 
   private Path work;
@@ -211,8 +223,9 @@ public class CallBenchmark {
     return injected.add(args.x, args.y);
   }
 
+  /** Takes {@code args} only for its thread's pinning. */
   @Benchmark
-  public long acquireRelease() {
+  public long acquireRelease(Args args) {
     try (PluginLease lease = plugin.acquire()) {
       return lease.version().generation();
     }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
@@ -28,7 +29,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * forks of one run; its JSON says 1 fork and holds one row of raw data per round). On a small
  * shared machine the mean of a fork moves by 10% from one fork to the next, and the machine's
  * state drifts over minutes: forks run back to back would judge a ratio of two benchmarks on
- * different minutes.
+ * different minutes. On Linux, each round first ranks the CPUs ({@link CpuRanking}), since the
+ * CPUs of such a machine need not be equally fast, and runs every benchmark's threads on them
+ * fastest first: a single-threaded benchmark on the fastest. The Markdown lists the rankings.
  *
  * <pre>CallsMain --native DIR --out calls.json --md calls.md [--quick]</pre>
  */
@@ -46,25 +49,19 @@ public final class CallsMain {
     boolean quick = args.flag("quick");
     Path out = args.path("out");
     Files.createDirectories(out.toAbsolutePath().getParent());
+    boolean linux = System.getProperty("os.name").startsWith("Linux");
     List<RunResult> results = new ArrayList<>();
+    List<CpuRanking> rankings = new ArrayList<>();
     for (int threads : new int[] {1, 2}) {
-      OptionsBuilder builder = new OptionsBuilder();
-      if (!CallBenchmark.FOREIGN) {
-        builder.exclude(CallBenchmark.class.getName() + "\\.rawFfm");
-      }
-      Options options = builder
-          .include(CallBenchmark.class.getName() + "\\.")
-          .forks(1)
-          .warmupIterations(3)
-          .warmupTime(TimeValue.seconds(1))
-          .measurementIterations(quick ? 5 : 3)
-          .measurementTime(TimeValue.seconds(1))
-          .threads(threads)
-          .jvmArgsAppend(jvmArgs(args.path("native")))
-          .build();
       Map<String, RunResult> joined = new LinkedHashMap<>();
       for (int round = 0; round < (quick ? 1 : ROUNDS); round++) {
-        for (RunResult result : new Runner(options).run()) {
+        List<String> jvmArgs = jvmArgs(args.path("native"));
+        if (linux) {
+          CpuRanking ranking = CpuRanking.measure();
+          rankings.add(ranking);
+          jvmArgs.add("-D" + CpuPin.CPUS_PROPERTY + "=" + ranking.cpusProperty());
+        }
+        for (RunResult result : new Runner(options(threads, quick, jvmArgs)).run()) {
           joined.merge(result.getParams().getBenchmark(), result, CallsMain::join);
         }
       }
@@ -73,7 +70,25 @@ public final class CallsMain {
     try (PrintStream json = new PrintStream(Files.newOutputStream(out))) {
       ResultFormatFactory.getInstance(ResultFormatType.JSON, json).writeOut(results);
     }
-    Files.writeString(args.path("md"), markdown(results));
+    Files.writeString(args.path("md"), markdown(results) + cpus(rankings));
+  }
+
+  /** One fork of every benchmark at {@code threads} threads. */
+  private static Options options(int threads, boolean quick, List<String> jvmArgs) {
+    OptionsBuilder builder = new OptionsBuilder();
+    if (!CallBenchmark.FOREIGN) {
+      builder.exclude(CallBenchmark.class.getName() + "\\.rawFfm");
+    }
+    return builder
+        .include(CallBenchmark.class.getName() + "\\.")
+        .forks(1)
+        .warmupIterations(3)
+        .warmupTime(TimeValue.seconds(1))
+        .measurementIterations(quick ? 5 : 3)
+        .measurementTime(TimeValue.seconds(1))
+        .threads(threads)
+        .jvmArgsAppend(jvmArgs.toArray(String[]::new))
+        .build();
   }
 
   /** One benchmark's forks of two rounds as the forks of one run. */
@@ -83,11 +98,24 @@ public final class CallsMain {
     return new RunResult(earlier.getParams(), forks);
   }
 
-  private static String[] jvmArgs(Path natives) {
-    String property = "-Dbench.native=" + natives.toAbsolutePath();
-    // JDK 24+ warns about JNA's and java.lang.foreign's native access unless it is granted.
-    return CallBenchmark.FOREIGN ? new String[] {property, "--enable-native-access=ALL-UNNAMED"}
-        : new String[] {property};
+  private static List<String> jvmArgs(Path natives) {
+    List<String> jvmArgs = new ArrayList<>(List.of("-Dbench.native=" + natives.toAbsolutePath()));
+    if (CallBenchmark.FOREIGN) {
+      // JDK 24+ warns about JNA's and java.lang.foreign's native access unless it is granted.
+      jvmArgs.add("--enable-native-access=ALL-UNNAMED");
+    }
+    return jvmArgs;
+  }
+
+  /** The line under the tables that says where the benchmarks ran. */
+  private static String cpus(List<CpuRanking> rankings) {
+    if (rankings.isEmpty()) {
+      return "";
+    }
+    return "\nBenchmark threads pinned to CPUs fastest first (a single thread to the fastest), as"
+        + " ranked before each round by ns per load of a chain of loads over 4 MiB: "
+        + rankings.stream().map(CpuRanking::toString).collect(Collectors.joining("; "))
+        + ".\n";
   }
 
   static String markdown(List<RunResult> results) {

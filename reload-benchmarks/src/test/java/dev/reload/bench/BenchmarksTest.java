@@ -36,7 +36,7 @@ class BenchmarksTest {
       }
       assertThat(benchmark.boundInterface(args)).isEqualTo(42);
       assertThat(benchmark.guiceInjected(args)).isEqualTo(42);
-      assertThat(benchmark.acquireRelease()).isEqualTo(1);
+      assertThat(benchmark.acquireRelease(args)).isEqualTo(1);
     } finally {
       benchmark.tearDown();
     }
