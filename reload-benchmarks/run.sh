@@ -5,7 +5,7 @@
 #   reload-benchmarks/run.sh --quick   a few minutes: 1 fork x 5 iterations, 1,000 reloads
 #
 # Runs the call benchmarks and the reload harness (with the first reload after start, measured in
-# 5 fresh JVMs) on the default JDK, then again on JDK 25 where it is installed; the preflight run
+# 9 fresh JVMs) on the default JDK, then again on JDK 25 where it is installed; the preflight run
 # stays on the default JDK, and so does the HTTP load run of the example server. Writes
 # reload-benchmarks/target/results/{calls,reload}.json, reload-preflight.json, http.json, and
 # {calls,reload}-jdk25.json (each with its .md table).
@@ -53,11 +53,11 @@ measure() {
   "$java" "$@" $quiet -cp "$jar" dev.reload.bench.CallsMain --native "$native" \
     --out "$out/calls$suffix.json" --md "$out/calls$suffix.md" $quick
 
-  echo "== reload under load ($reloads reloads; first, the first reload in 5 fresh JVMs)"
+  echo "== reload under load ($reloads reloads; first, the first reload in 9 fresh JVMs)"
   # The class-load log lets the harness name any class loaded between its leak snapshots.
   "$java" "$@" $quiet "-Xlog:class+load=info,class+unload=info:file=$out/classes$suffix.log:uptimemillis" \
     -cp "$jar" dev.reload.bench.ReloadHarness --native "$native" --reloads "$reloads" \
-    --cold-starts 5 --class-log "$out/classes$suffix.log" --out "$out/reload$suffix.json" \
+    --cold-starts 9 --class-log "$out/classes$suffix.log" --out "$out/reload$suffix.json" \
     --md "$out/reload$suffix.md"
 }
 

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,19 +27,26 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>The forks are interleaved: each of {@link #ROUNDS} rounds runs every benchmark in one fork,
  * and a benchmark's result joins its forks of all rounds (JMH's statistics over them, as over the
- * forks of one run; its JSON says 1 fork and holds one row of raw data per round). On a small
- * shared machine the mean of a fork moves by 10% from one fork to the next, and the machine's
- * state drifts over minutes: forks run back to back would judge a ratio of two benchmarks on
- * different minutes. On Linux, each round first ranks the CPUs ({@link CpuRanking}), since the
- * CPUs of such a machine need not be equally fast, and runs every benchmark's threads on them
- * fastest first: a single-threaded benchmark on the fastest. The Markdown lists the rankings.
+ * forks of one run; its JSON says 1 fork and holds one row of raw data per round). A ratio is
+ * paired: the two benchmarks of every ratio-target run back to back in each round, in turn first
+ * (the order is reversed every other round), and the target judges the median of the rounds'
+ * ratios. On a small shared machine the speed of a CPU changes from one half-minute to the next
+ * (a neighbour's load), so forks far apart in time, or the mean over rounds that one disturbed
+ * round moves, would judge the machine rather than the code. On Linux, each round first ranks the
+ * CPUs ({@link CpuRanking}), since the CPUs of such a machine need not be equally fast, and runs
+ * every benchmark's threads on them fastest first: a single-threaded benchmark on the fastest.
+ * The Markdown lists the rankings.
  *
  * <pre>CallsMain --native DIR --out calls.json --md calls.md [--quick]</pre>
  */
 public final class CallsMain {
 
-  private static final String[] METHODS = {"rawFunction", "leasedFunction", "rawInterface",
-      "rawDirect", "rawFfm", "boundInterface", "guiceInjected", "acquireRelease"};
+  /**
+   * The benchmarks in the order a round runs them (reversed every other round) and the tables list
+   * them: those a ratio-target compares are neighbours.
+   */
+  private static final List<String> METHODS = List.of("rawFunction", "leasedFunction",
+      "rawInterface", "rawFfm", "rawDirect", "boundInterface", "guiceInjected", "acquireRelease");
   /** Forks per benchmark and thread count, one per round. */
   private static final int ROUNDS = 5;
 
@@ -61,8 +69,15 @@ public final class CallsMain {
           rankings.add(ranking);
           jvmArgs.add("-D" + CpuPin.CPUS_PROPERTY + "=" + ranking.cpusProperty());
         }
-        for (RunResult result : new Runner(options(threads, quick, jvmArgs)).run()) {
-          joined.merge(result.getParams().getBenchmark(), result, CallsMain::join);
+        List<String> order = new ArrayList<>(METHODS);
+        if (round % 2 == 1) {
+          Collections.reverse(order);
+        }
+        order.removeIf(method -> method.equals("rawFfm") && !CallBenchmark.FOREIGN);
+        for (String method : order) {
+          for (RunResult result : new Runner(options(method, threads, quick, jvmArgs)).run()) {
+            joined.merge(result.getParams().getBenchmark(), result, CallsMain::join);
+          }
         }
       }
       results.addAll(joined.values());
@@ -73,14 +88,10 @@ public final class CallsMain {
     Files.writeString(args.path("md"), markdown(results) + cpus(rankings));
   }
 
-  /** One fork of every benchmark at {@code threads} threads. */
-  private static Options options(int threads, boolean quick, List<String> jvmArgs) {
-    OptionsBuilder builder = new OptionsBuilder();
-    if (!CallBenchmark.FOREIGN) {
-      builder.exclude(CallBenchmark.class.getName() + "\\.rawFfm");
-    }
-    return builder
-        .include(CallBenchmark.class.getName() + "\\.")
+  /** One fork of benchmark {@code method} at {@code threads} threads. */
+  private static Options options(String method, int threads, boolean quick, List<String> jvmArgs) {
+    return new OptionsBuilder()
+        .include(CallBenchmark.class.getName() + "\\." + method + "$")
         .forks(1)
         .warmupIterations(3)
         .warmupTime(TimeValue.seconds(1))
@@ -119,68 +130,81 @@ public final class CallsMain {
   }
 
   static String markdown(List<RunResult> results) {
-    Map<String, double[]> scores = new LinkedHashMap<>();
-    Map<String, double[]> errors = new LinkedHashMap<>();
+    Map<String, RunResult[]> byMethod = new LinkedHashMap<>();
     for (String method : METHODS) {
-      scores.put(method, new double[] {Double.NaN, Double.NaN});
-      errors.put(method, new double[] {Double.NaN, Double.NaN});
+      byMethod.put(method, new RunResult[2]);
     }
     for (RunResult result : results) {
       String benchmark = result.getParams().getBenchmark();
-      String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
-      int column = result.getParams().getThreads() == 1 ? 0 : 1;
-      if (scores.containsKey(method)) {
-        scores.get(method)[column] = result.getPrimaryResult().getScore();
-        errors.get(method)[column] = result.getPrimaryResult().getScoreError();
+      RunResult[] columns = byMethod.get(benchmark.substring(benchmark.lastIndexOf('.') + 1));
+      if (columns != null) {
+        columns[result.getParams().getThreads() == 1 ? 0 : 1] = result;
       }
     }
     StringBuilder md = new StringBuilder("| call (`int add(int,int)`) | 1 thread, ns/op | 2 threads, ns/op |\n|---|---|---|\n");
-    for (String method : METHODS) {
-      md.append("| `").append(method).append("` | ")
-          .append(cell(scores.get(method)[0], errors.get(method)[0])).append(" | ")
-          .append(cell(scores.get(method)[1], errors.get(method)[1])).append(" |\n");
+    byMethod.forEach((method, columns) -> md.append("| `").append(method).append("` | ")
+        .append(cell(columns[0])).append(" | ").append(cell(columns[1])).append(" |\n"));
+    md.append("\n| target | measured (median of the rounds' ratios; each round's) | met |\n|---|---|---|\n");
+    Targets targets = new Targets(byMethod, md);
+    targets.ratio("leasedFunction", "1.05", "rawFunction", 0);
+    targets.ratio("leasedFunction", "1.05", "rawFunction", 1);
+    targets.ratio("boundInterface", "1.10", "rawDirect", 0);
+    targets.ratio("boundInterface", "1.10", "rawDirect", 1);
+    targets.ratio("guiceInjected", "1.10", "boundInterface", 0);
+    if (byMethod.get("rawFfm")[0] != null) {
+      targets.ratio("boundInterface", "2.0", "rawFfm", 0);
+      targets.nanos("boundInterface", 15);
+      targets.ratio("boundInterface", "0.25", "rawDirect", 0);
     }
-    md.append("\n| target | measured | met |\n|---|---|---|\n");
-    target(md, "`leasedFunction` ≤ 1.05 × `rawFunction` (1 thread)",
-        ratio(scores, "leasedFunction", "rawFunction", 0), 1.05);
-    target(md, "`leasedFunction` ≤ 1.05 × `rawFunction` (2 threads)",
-        ratio(scores, "leasedFunction", "rawFunction", 1), 1.05);
-    target(md, "`boundInterface` ≤ 1.10 × `rawDirect` (1 thread)",
-        ratio(scores, "boundInterface", "rawDirect", 0), 1.10);
-    target(md, "`boundInterface` ≤ 1.10 × `rawDirect` (2 threads)",
-        ratio(scores, "boundInterface", "rawDirect", 1), 1.10);
-    target(md, "`guiceInjected` ≤ 1.10 × `boundInterface` (1 thread)",
-        ratio(scores, "guiceInjected", "boundInterface", 0), 1.10);
-    double bound1 = scores.get("boundInterface")[0];
-    if (!Double.isNaN(scores.get("rawFfm")[0])) {
-      target(md, "`boundInterface` ≤ 2.0 × `rawFfm` (1 thread)",
-          ratio(scores, "boundInterface", "rawFfm", 0), 2.0);
-      md.append(String.format(Locale.ROOT, "| `boundInterface` ≤ 15 ns (1 thread) | %.1f ns | %s |%n",
-          bound1, bound1 <= 15 ? "yes" : "**no**"));
-      target(md, "`boundInterface` ≤ 0.25 × `rawDirect` (1 thread)",
-          ratio(scores, "boundInterface", "rawDirect", 0), 0.25);
-    }
-    double acquire1 = scores.get("acquireRelease")[0];
-    double acquire2 = scores.get("acquireRelease")[1];
-    md.append(String.format(Locale.ROOT, "| `acquireRelease` ≤ 10 ns (1 thread) | %.1f ns | %s |%n",
-        acquire1, acquire1 <= 10 ? "yes" : "**no**"));
-    target(md, "`acquireRelease` 2 threads ≤ 1.5 × 1 thread", acquire2 / acquire1, 1.5);
+    targets.nanos("acquireRelease", 10);
+    double acquire1 = score(byMethod.get("acquireRelease")[0]);
+    double acquire2 = score(byMethod.get("acquireRelease")[1]);
+    md.append(String.format(Locale.ROOT, "| `acquireRelease` 2 threads ≤ 1.5 × 1 thread | %.3f × | %s |%n",
+        acquire2 / acquire1, met(acquire2 / acquire1 <= 1.5)));
     return md.toString();
   }
 
-  private static double ratio(Map<String, double[]> scores, String over, String under, int column) {
-    return scores.get(over)[column] / scores.get(under)[column];
+  /** The rows of the targets table. */
+  private record Targets(Map<String, RunResult[]> byMethod, StringBuilder md) {
+
+    /** {@code over} ≤ {@code limit} × {@code under}, paired round by round, at a thread count. */
+    void ratio(String over, String limit, String under, int column) {
+      PairedRatio ratio = PairedRatio.of(rounds(over, column), rounds(under, column));
+      md.append(String.format(Locale.ROOT, "| `%s` ≤ %s × `%s` (%s) | %s | %s |%n", over, limit,
+          under, column == 0 ? "1 thread" : "2 threads", ratio,
+          met(ratio.median() <= Double.parseDouble(limit))));
+    }
+
+    /** {@code method} ≤ {@code limit} ns, single-threaded, by JMH's score over all rounds. */
+    void nanos(String method, double limit) {
+      double nanos = score(byMethod.get(method)[0]);
+      md.append(String.format(Locale.ROOT, "| `%s` ≤ %.0f ns (1 thread) | %.1f ns | %s |%n",
+          method, limit, nanos, met(nanos <= limit)));
+    }
+
+    /** The score of each round's fork of {@code method}, in round order. */
+    private List<Double> rounds(String method, int column) {
+      RunResult result = byMethod.get(method)[column];
+      return result == null ? List.of() : result.getBenchmarkResults().stream()
+          .map(fork -> fork.getPrimaryResult().getScore()).collect(Collectors.toList());
+    }
   }
 
-  private static void target(StringBuilder md, String what, double ratio, double limit) {
-    md.append(String.format(Locale.ROOT, "| %s | %.3f × | %s |%n", what, ratio,
-        ratio <= limit ? "yes" : "**no**"));
+  private static double score(RunResult result) {
+    return result == null ? Double.NaN : result.getPrimaryResult().getScore();
   }
 
-  private static String cell(double score, double error) {
-    if (Double.isNaN(score)) {
+  private static String met(boolean met) {
+    return met ? "yes" : "**no**";
+  }
+
+  /** JMH's score over all rounds, ± its error where it has one. */
+  private static String cell(RunResult result) {
+    if (result == null) {
       return "–";
     }
+    double score = result.getPrimaryResult().getScore();
+    double error = result.getPrimaryResult().getScoreError();
     return Double.isNaN(error) ? String.format(Locale.ROOT, "%.1f", score)
         : String.format(Locale.ROOT, "%.1f ± %.1f", score, error);
   }

@@ -6,18 +6,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The example server under HTTP load: starts its shaded jar with the settings it ships with,
  * serving the greeter and counter plugins built with gcc from {@code native-plugins}' sources in
- * a temporary plugin directory, and drives {@code GET /count} with {@code wrk}: quiet; while the
- * counter is rebuilt with gcc and republished by atomic rename every 200 ms; and, to tell the
- * server's own cost of reloading from that of gcc sharing the CPU, while gcc builds at that pace
- * but nothing is published, and while builds made beforehand are renamed in at that pace (the run
- * the targets judge, see {@link HttpReport}). A warm-up run with
+ * a temporary plugin directory, and drives {@code GET /count} with {@code wrk}: while the counter
+ * is rebuilt with gcc and republished by atomic rename every 200 ms; and, to tell the server's own
+ * cost of reloading from that of gcc sharing the CPU, while gcc builds at that pace but nothing is
+ * published, and in {@link #PAIRS} pairs of a quiet run and one while builds made beforehand are
+ * renamed in at that pace (the pairs the targets judge, see {@link HttpReport}). A warm-up run with
  * republishing comes first and is not reported, so that every measured run meets a JIT-compiled
  * server and reload path. Writes {@code http.json} and an .md table.
  *
@@ -30,6 +32,11 @@ import java.util.concurrent.locks.LockSupport;
 public final class HttpLoad {
 
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * Pairs of a quiet run and one of renamed-in builds. A neighbour on a shared machine can slow
+   * it for some seconds; the median pair is immune to one such run, a single pair is not.
+   */
+  private static final int PAIRS = 3;
 
   private final Path jar;
   private final Path sources;
@@ -76,23 +83,40 @@ public final class HttpLoad {
         work.resolve("shadow"), work)) {
       Wrk wrk = new Wrk(connections, duration, work);
       measure(server, new Wrk(connections, warmup, work), counter, counter::publishNext);
-      HttpRun quiet = measure(server, wrk, counter, null);
       HttpRun rebuilt = measure(server, wrk, counter, counter::publishNext);
       // Its two halves apart: gcc at the same pace with nothing published (gcc's share of the
-      // CPU), and builds made beforehand renamed in (what the server's reloads cost).
+      // CPU), and builds made beforehand renamed in (what the server's reloads cost), each of the
+      // latter next to a quiet run: the pairs the targets judge.
       HttpRun gccOnly = measure(server, wrk, counter, () -> delete(counter.build()));
-      Deque<Path> prebuilt = new ArrayDeque<>();
-      for (long i = 0; i <= duration.toMillis() / interval.toMillis() + 1; i++) {
-        prebuilt.add(counter.build());
-      }
-      HttpRun renamed = measure(server, wrk, counter, () -> {
-        if (!prebuilt.isEmpty()) {
-          counter.publish(prebuilt.remove());
+      List<HttpRun> quiet = new ArrayList<>();
+      List<HttpRun> renamed = new ArrayList<>();
+      for (int pair = 0; pair < PAIRS; pair++) {
+        // Each in turn first, so that a drift of the machine favours neither.
+        if (pair % 2 == 0) {
+          quiet.add(measure(server, wrk, counter, null));
+          renamed.add(measureRenamed(server, wrk, counter));
+        } else {
+          renamed.add(measureRenamed(server, wrk, counter));
+          quiet.add(measure(server, wrk, counter, null));
         }
-      });
+      }
       return new HttpReport(wrk.commandLine(server.uri("/count")), interval, quiet, rebuilt,
           gccOnly, renamed, server.stop());
     }
+  }
+
+  /** A run while builds made beforehand (not timed) are renamed in every {@link #interval}. */
+  private HttpRun measureRenamed(ExampleServerProcess server, Wrk wrk, PluginBuilds counter)
+      throws IOException, InterruptedException {
+    Deque<Path> prebuilt = new ArrayDeque<>();
+    for (long i = 0; i <= duration.toMillis() / interval.toMillis() + 1; i++) {
+      prebuilt.add(counter.build());
+    }
+    return measure(server, wrk, counter, () -> {
+      if (!prebuilt.isEmpty()) {
+        counter.publish(prebuilt.remove());
+      }
+    });
   }
 
   private static void delete(Path file) {
