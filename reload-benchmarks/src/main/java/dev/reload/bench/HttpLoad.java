@@ -36,7 +36,7 @@ public final class HttpLoad {
    * Pairs of a quiet run and one of renamed-in builds. A neighbour on a shared machine can slow
    * it for some seconds; the median pair is immune to one such run, a single pair is not.
    */
-  private static final int PAIRS = 3;
+  private static final int PAIRS = 5;
 
   private final Path jar;
   private final Path sources;
