@@ -10,8 +10,12 @@ import dev.reload.testing.Calls;
 import dev.reload.testing.Sources;
 import dev.reload.testkit.PluginDir;
 import dev.reload.testkit.ReloadExtension;
+import dev.reload.testkit.Publish;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -202,5 +206,33 @@ class PreflightTest {
     // The probe died with that build: this is the first candidate of a new one.
     assertThat(reload(Sources.counter(3))).isInstanceOf(ReloadOutcome.Swapped.class);
     assertThat(Calls.version(registry, "counter")).isEqualTo(3);
+  }
+
+  @Test
+  void aRecycledProbeIsReplacedAtOnceSoTheNextCandidateFindsOneStarted() throws Exception {
+    // A probe serves 200 candidates; the initial load was the first.
+    start(PATIENT);
+    long first = probePids().get(0);
+    Path[] builds = {dir.build().compile(Sources.counter(2)), dir.build().compile(Sources.counter(3))};
+
+    for (int candidate = 2; candidate <= 200; candidate++) {
+      dir.publish("counter", builds[candidate % 2], Publish.RENAME);
+      assertThat(registry.reload("counter").get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
+          .isInstanceOf(ReloadOutcome.Swapped.class);
+    }
+
+    // Before any further candidate: the old probe is gone and its successor already runs.
+    assertThat(probePids()).hasSize(1).doesNotContain(first);
+    dir.publish("counter", builds[1], Publish.RENAME);
+    assertThat(registry.reload("counter").get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
+        .isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(Calls.version(registry, "counter")).isEqualTo(3);
+  }
+
+  /** The preflight probes this JVM runs now (nice runs the probe's JVM in its own process). */
+  private static List<Long> probePids() {
+    return ProcessHandle.current().children()
+        .filter(child -> child.info().commandLine().orElse("").contains("ProbeMain"))
+        .map(ProcessHandle::pid).collect(Collectors.toList());
   }
 }

@@ -52,10 +52,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Time.</b> A candidate's timeout starts once the probe is ready. Starting a probe (a JVM
  * that also loads JNA before it says so) has a limit of its own, {@link #START_TIMEOUT}, so a
- * tight {@code reload.preflight.timeout} does not fail the first candidate after each start.
+ * tight {@code reload.preflight.timeout} does not fail the first candidate after each start. A
+ * probe is replaced after {@value #RECYCLE_AFTER} candidates, and its successor is started at once,
+ * so that it starts while the server serves rather than while the next reload waits.
  *
- * <p>Thread-safe: one probe request at a time ({@code synchronized}); {@link #probe}, {@link
- * #served} and {@link #closed} are guarded by {@code this}. {@link Probe} says what its reader
+ * <p>Thread-safe: one probe request at a time ({@code synchronized}); {@link #probe}, its
+ * readiness fields, {@link #served} and {@link #closed} are guarded by {@code this}. {@link Probe} says what its reader
  * threads share.
  */
 final class Preflight implements AutoCloseable {
@@ -90,6 +92,12 @@ final class Preflight implements AutoCloseable {
 
   /** Null until started, and after the probe died or was stopped. */
   private Probe probe;
+  /** The id {@link #probe} says it is ready with. */
+  private String probeReadyId;
+  /** When {@link #probe} was started ({@code System.nanoTime()}). */
+  private long probeStarted;
+  /** Whether {@link #probe} has said it is ready; it may still be starting after a recycle. */
+  private boolean probeReady;
   /** Candidates {@link #probe} has passed. */
   private int served;
   private boolean closed;
@@ -143,7 +151,7 @@ final class Preflight implements AutoCloseable {
     if (answer.verdict() == ProbeProtocol.Verdict.PASSED) {
       log.debug("preflight of {} passed in {} µs", source, (System.nanoTime() - start) / 1000);
       if (++served >= RECYCLE_AFTER) {
-        stop();
+        recycle();
       }
       return;
     }
@@ -196,11 +204,33 @@ final class Preflight implements AutoCloseable {
 
   /** The running probe, started (and ready) first if there is none. */
   private Probe ensureStarted() throws StepFailure {
-    if (probe != null && probe.process.isAlive()) {
-      return probe;
+    if (probe == null || !probe.process.isAlive()) {
+      stop(); // reaps a probe that died between checks
+      spawn();
     }
-    stop(); // reaps a probe that died between checks
-    String readyId = newId();
+    if (!probeReady) {
+      awaitReady();
+    }
+    return probe;
+  }
+
+  /**
+   * Replaces the probe by a new one whose JVM starts while the server goes on: the next candidate
+   * does not wait for a start (about a second on a busy machine, an admission 20 times its usual
+   * length). Failing to start one is left for the next check to report.
+   */
+  private void recycle() {
+    stop();
+    try {
+      spawn();
+    } catch (StepFailure e) {
+      log.debug("cannot start the next preflight probe yet: {}", e.getMessage());
+    }
+  }
+
+  /** Starts a probe process; {@link #awaitReady} waits until it can take requests. */
+  private void spawn() throws StepFailure {
+    probeReadyId = newId();
     List<String> command = new ArrayList<>(BELOW_THE_SERVER);
     command.addAll(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -212,8 +242,8 @@ final class Preflight implements AutoCloseable {
       // JNA's System.load is a restricted method: without this, JDK 24+ warns on the probe's stderr.
       command.add("--enable-native-access=ALL-UNNAMED");
     }
-    command.addAll(List.of("-cp", classPath(), ProbeMain.class.getName(), readyId));
-    long begin = System.nanoTime();
+    command.addAll(List.of("-cp", classPath(), ProbeMain.class.getName(), probeReadyId));
+    probeStarted = System.nanoTime();
     Process started;
     try {
       started = new ProcessBuilder(command).start();
@@ -222,18 +252,22 @@ final class Preflight implements AutoCloseable {
           + String.join(" ", command.subList(0, BELOW_THE_SERVER.size() + 1)) + ": "
           + e.getMessage(), e);
     }
-    probe = new Probe(started, readyId, threadName);
+    probe = new Probe(started, probeReadyId, threadName);
+    probeReady = false;
     served = 0;
+  }
+
+  private void awaitReady() throws StepFailure {
     String line;
     try {
-      line = probe.await(readyId, System.nanoTime() + START_TIMEOUT.toNanos());
+      line = probe.await(probeReadyId, probeStarted + START_TIMEOUT.toNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stop();
       throw new StepFailure(ReloadStep.PREFLIGHT, "interrupted while starting the probe", e);
     }
     if (line == null || line.equals(END)
-        || ProbeProtocol.parseAnswer(readyId, line).verdict() != ProbeProtocol.Verdict.READY) {
+        || ProbeProtocol.parseAnswer(probeReadyId, line).verdict() != ProbeProtocol.Verdict.READY) {
       List<String> printed = probe.printed();
       stop();
       throw new StepFailure(ReloadStep.PREFLIGHT, "the probe process "
@@ -242,9 +276,9 @@ final class Preflight implements AutoCloseable {
               printed.subList(Math.max(0, printed.size() - 5), printed.size())) + ")")
           + "; set reload.preflight.enabled = false to load without it");
     }
-    log.debug("preflight probe started in {} ms, pid {}",
-        (System.nanoTime() - begin) / 1_000_000, started.pid());
-    return probe;
+    probeReady = true;
+    log.debug("preflight probe ready {} ms after its start, pid {}",
+        (System.nanoTime() - probeStarted) / 1_000_000, probe.process.pid());
   }
 
   private static List<String> niceCommand() {
@@ -384,7 +418,9 @@ final class Preflight implements AutoCloseable {
       String marker = ProbeProtocol.marker(id);
       while (true) {
         long left = deadline - System.nanoTime();
-        String line = left <= 0 ? null : answers.poll(left, TimeUnit.NANOSECONDS);
+        // Past the deadline, a line already in still counts: a probe started by a recycle long
+        // before the check that awaits its readiness.
+        String line = left <= 0 ? answers.poll() : answers.poll(left, TimeUnit.NANOSECONDS);
         if (line == null || line.equals(END) || line.startsWith(marker)) {
           return line;
         }
