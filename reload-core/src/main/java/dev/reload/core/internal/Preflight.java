@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * so that it starts while the server serves rather than while the next reload waits.
  *
  * <p>Thread-safe: one probe request at a time ({@code synchronized}); {@link #probe}, its
- * readiness fields, {@link #served} and {@link #closed} are guarded by {@code this}. {@link Probe} says what its reader
- * threads share.
+ * readiness fields, {@link #served} and {@link #closed} are guarded by {@code this}. {@link Probe}
+ * says what its reader threads share.
  */
 final class Preflight implements AutoCloseable {
 
