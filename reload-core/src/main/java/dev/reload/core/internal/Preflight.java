@@ -215,9 +215,10 @@ final class Preflight implements AutoCloseable {
   }
 
   /**
-   * Replaces the probe by a new one whose JVM starts while the server goes on: the next candidate
-   * does not wait for a start (about a second on a busy machine, an admission 20 times its usual
-   * length). Failing to start one is left for the next check to report.
+   * Replaces the probe by a new one whose JVM starts while the server goes on: a candidate that
+   * comes after its start-up does not wait for it (up to a second on a busy machine, an admission
+   * 20 times its usual length), one that comes sooner waits for the rest only. Failing to start
+   * one is left for the next check to report.
    */
   private void recycle() {
     stop();
