@@ -51,18 +51,12 @@ final class CpuPin {
 
   /** Pins the calling thread to {@code cpu}. */
   static void pin(int cpu) {
-    long[] mask = new long[MASK_BITS / Long.SIZE];
-    mask[cpu / Long.SIZE] = 1L << (cpu % Long.SIZE);
-    set(mask, "CPU " + cpu);
+    set(List.of(cpu));
   }
 
   /** Lets the calling thread run on all of {@code cpus} again. */
   static void unpin(List<Integer> cpus) {
-    long[] mask = new long[MASK_BITS / Long.SIZE];
-    for (int cpu : cpus) {
-      mask[cpu / Long.SIZE] |= 1L << (cpu % Long.SIZE);
-    }
-    set(mask, "CPUs " + cpus);
+    set(cpus);
   }
 
   /** The CPUs the calling thread may run on, in increasing order (a cpuset need not start at 0). */
@@ -82,10 +76,15 @@ final class CpuPin {
     return cpus;
   }
 
-  private static void set(long[] mask, String what) {
+  /** Lets the calling thread run on {@code cpus} only. */
+  private static void set(List<Integer> cpus) {
     requireLinux();
+    long[] mask = new long[MASK_BITS / Long.SIZE];
+    for (int cpu : cpus) {
+      mask[cpu / Long.SIZE] |= 1L << (cpu % Long.SIZE);
+    }
     if (Libc.AFFINITY.sched_setaffinity(0, new NativeLong(MASK_BITS / 8), mask) != 0) {
-      throw new IllegalStateException("cannot pin this thread to " + what
+      throw new IllegalStateException("cannot pin this thread to CPUs " + cpus
           + ": sched_setaffinity failed with errno " + Native.getLastError());
     }
   }
