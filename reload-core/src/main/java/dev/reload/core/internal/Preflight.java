@@ -56,9 +56,9 @@ import org.slf4j.LoggerFactory;
  * probe is replaced after {@value #RECYCLE_AFTER} candidates, and its successor is started at once,
  * so that it starts while the server serves rather than while the next reload waits.
  *
- * <p>Thread-safe: one probe request at a time ({@code synchronized}); {@link #probe}, its
- * readiness fields, {@link #served} and {@link #closed} are guarded by {@code this}. {@link Probe}
- * says what its reader threads share.
+ * <p>Thread-safe: one probe request at a time ({@code synchronized}); {@link #probe}, {@link
+ * #served} and {@link #closed} are guarded by {@code this}. {@link Probe} says what its reader
+ * threads share.
  */
 final class Preflight implements AutoCloseable {
 
@@ -92,12 +92,6 @@ final class Preflight implements AutoCloseable {
 
   /** Null until started, and after the probe died or was stopped. */
   private Probe probe;
-  /** The id {@link #probe} says it is ready with. */
-  private String probeReadyId;
-  /** When {@link #probe} was started ({@code System.nanoTime()}). */
-  private long probeStarted;
-  /** Whether {@link #probe} has said it is ready; it may still be starting after a recycle. */
-  private boolean probeReady;
   /** Candidates {@link #probe} has passed. */
   private int served;
   private boolean closed;
@@ -208,7 +202,7 @@ final class Preflight implements AutoCloseable {
       stop(); // reaps a probe that died between checks
       spawn();
     }
-    if (!probeReady) {
+    if (!probe.ready) {
       awaitReady();
     }
     return probe;
@@ -231,7 +225,7 @@ final class Preflight implements AutoCloseable {
 
   /** Starts a probe process; {@link #awaitReady} waits until it can take requests. */
   private void spawn() throws StepFailure {
-    probeReadyId = newId();
+    String readyId = newId();
     List<String> command = new ArrayList<>(BELOW_THE_SERVER);
     command.addAll(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -243,8 +237,8 @@ final class Preflight implements AutoCloseable {
       // JNA's System.load is a restricted method: without this, JDK 24+ warns on the probe's stderr.
       command.add("--enable-native-access=ALL-UNNAMED");
     }
-    command.addAll(List.of("-cp", classPath(), ProbeMain.class.getName(), probeReadyId));
-    probeStarted = System.nanoTime();
+    command.addAll(List.of("-cp", classPath(), ProbeMain.class.getName(), readyId));
+    long begin = System.nanoTime();
     Process started;
     try {
       started = new ProcessBuilder(command).start();
@@ -253,22 +247,21 @@ final class Preflight implements AutoCloseable {
           + String.join(" ", command.subList(0, BELOW_THE_SERVER.size() + 1)) + ": "
           + e.getMessage(), e);
     }
-    probe = new Probe(started, probeReadyId, threadName);
-    probeReady = false;
+    probe = new Probe(started, readyId, begin, threadName);
     served = 0;
   }
 
   private void awaitReady() throws StepFailure {
     String line;
     try {
-      line = probe.await(probeReadyId, probeStarted + START_TIMEOUT.toNanos());
+      line = probe.await(probe.readyId, probe.started + START_TIMEOUT.toNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stop();
       throw new StepFailure(ReloadStep.PREFLIGHT, "interrupted while starting the probe", e);
     }
     if (line == null || line.equals(END)
-        || ProbeProtocol.parseAnswer(probeReadyId, line).verdict() != ProbeProtocol.Verdict.READY) {
+        || ProbeProtocol.parseAnswer(probe.readyId, line).verdict() != ProbeProtocol.Verdict.READY) {
       List<String> printed = probe.printed();
       stop();
       throw new StepFailure(ReloadStep.PREFLIGHT, "the probe process "
@@ -277,9 +270,9 @@ final class Preflight implements AutoCloseable {
               printed.subList(Math.max(0, printed.size() - 5), printed.size())) + ")")
           + "; set reload.preflight.enabled = false to load without it");
     }
-    probeReady = true;
+    probe.ready = true;
     log.debug("preflight probe ready {} ms after its start, pid {}",
-        (System.nanoTime() - probeStarted) / 1_000_000, probe.process.pid());
+        (System.nanoTime() - probe.started) / 1_000_000, probe.process.pid());
   }
 
   private static List<String> niceCommand() {
@@ -365,6 +358,15 @@ final class Preflight implements AutoCloseable {
   private static final class Probe {
 
     final Process process;
+    /** The id the probe says it is ready with. */
+    final String readyId;
+    /** When the process was started ({@code System.nanoTime()}). */
+    final long started;
+    /**
+     * Whether the probe has said it is ready; it may still be starting after a recycle. Read and
+     * written by the checking thread only.
+     */
+    boolean ready;
     /** Written by the checking thread only. */
     final Writer requests;
     /** Lines from an awaited marker on, then {@link #END}. Thread-safe queue. */
@@ -378,8 +380,10 @@ final class Preflight implements AutoCloseable {
     private final Thread answerReader;
     private final Thread outputReader;
 
-    Probe(Process process, String readyId, String threadName) {
+    Probe(Process process, String readyId, long started, String threadName) {
       this.process = process;
+      this.readyId = readyId;
+      this.started = started;
       this.requests = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
       this.awaited = ProbeProtocol.marker(readyId);
       this.answerReader = daemon(threadName, () -> {
