@@ -27,8 +27,8 @@ import java.util.concurrent.CompletableFuture;
  *       #rollback} returns to the previous good version.
  * </ul>
  *
- * <p>This interface is thread-safe: every method may be called from any thread. Listeners are
- * called on the thread that runs the reload, never while the registry holds a lock.
+ * <p>This interface is thread-safe: every method may be called from any thread. {@link
+ * ReloadListener} says on which threads listeners are called.
  */
 public interface PluginRegistry extends AutoCloseable {
 

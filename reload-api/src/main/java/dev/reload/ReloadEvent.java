@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Something that happened during a reload, reported to {@link ReloadListener}s on the thread that
- * runs the reload. Events are immutable and thread-safe.
+ * Something that happened during a reload, or to the plugin set, reported to {@link
+ * ReloadListener}s (which says on which threads). Events are immutable and thread-safe.
  *
  * <p>A successful reload reports {@link Before} then {@link After}; a rollback reports
  * {@link Before} then {@link RolledBack}; a reload that fails before the candidate is loaded
