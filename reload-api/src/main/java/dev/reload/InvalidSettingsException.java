@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Settings that cannot be used. Lists every problem found, each naming the setting, the bad value
- * and, for settings read from a config, where the value came from.
+ * and, for settings read from a config, where the value came from. Immutable once thrown, as
+ * every exception of this API: thread-safe.
  */
 public final class InvalidSettingsException extends IllegalArgumentException {
 

@@ -14,6 +14,7 @@ package dev.reload;
  * that version was admitted, and skips {@link #TRUST}.
  *
  * <p>This enum replaces the former {@code STAGE}, which covered trust, copy and checks alike.
+ * Immutable and thread-safe, as every enum.
  */
 public enum ReloadStep {
   /**

@@ -8,7 +8,7 @@ import java.lang.annotation.Target;
 
 /**
  * Names the exported C symbol a method of a {@link Plugin#bind bound} interface calls, when it
- * differs from the method's name.
+ * differs from the method's name. Immutable and thread-safe, as every annotation.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

@@ -2,7 +2,10 @@ package dev.reload;
 
 import java.util.Collection;
 
-/** No plugin of the requested name is in the registry (never configured or added, or removed). */
+/**
+ * No plugin of the requested name is in the registry (never configured or added, or removed).
+ * Thread-safe, as {@link PluginException}.
+ */
 public class UnknownPluginException extends PluginException {
 
   private static final long serialVersionUID = 1L;

@@ -4,7 +4,8 @@ package dev.reload;
  * The lifecycle of a loaded version: {@code LOADING -> ACTIVE -> DRAINING -> RETIRED -> DISPOSED}.
  *
  * <p>A stateful plugin's current version is {@code DRAINING} while a reload holds its gate closed;
- * if that reload fails, the version returns to {@code ACTIVE} and keeps serving.
+ * if that reload fails, the version returns to {@code ACTIVE} and keeps serving. Immutable and
+ * thread-safe, as every enum.
  */
 public enum VersionState {
   /** Mapped and being checked; not yet serving. */

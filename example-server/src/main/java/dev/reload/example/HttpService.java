@@ -33,6 +33,7 @@ final class HttpService extends AbstractIdleService {
   private final RecentReloads recentReloads;
   /** Set by startUp, read by shutDown and address(); both run after startUp. */
   private volatile HttpServer server;
+  /** The request threads: set by startUp, shut down by shutDown. */
   private volatile ExecutorService executor;
 
   @Inject

@@ -43,6 +43,11 @@ import org.openjdk.jmh.infra.ThreadParams;
  * java.lang.foreign} (JDK 22+), and the same symbol through the framework (a lease, a bound
  * interface on whichever path {@code reload.binding = auto} picks, the interface a Guice injector
  * gives with {@code ReloadModule.bindPlugin}), plus a lease with no call.
+ *
+ * <p>Shared by every benchmark thread of a fork ({@code Scope.Benchmark}): its fields are written
+ * by {@link #setUp} and {@link #tearDown} only, which JMH runs alone and publishes to the
+ * benchmark threads; those only read them. The nested interfaces and {@link Direct} are
+ * stateless.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -90,6 +95,7 @@ public class CallBenchmark {
     }
   }
 
+  // Written by setUp and tearDown only, read by the benchmark threads (see the class comment).
   private Path work;
   private NativeLibrary raw;
   private Function rawAdd;

@@ -38,6 +38,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * The Markdown lists the rankings.
  *
  * <pre>CallsMain --native DIR --out calls.json --md calls.md [--quick]</pre>
+ *
+ * <p>A command-line program, run on its main thread; not thread-safe.
  */
 public final class CallsMain {
 

@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  *
  * <pre>ColdStartRun --native DIR</pre>
  *
- * <p>Runs once per process, on its main thread and two caller threads; not reusable.
+ * <p>Runs once per process, on its main thread and two caller threads; not reusable, and not
+ * thread-safe beyond that.
  */
 public final class ColdStartRun {
 
@@ -50,7 +51,10 @@ public final class ColdStartRun {
   private static final long PACE_NANOS = TimeUnit.MICROSECONDS.toNanos(10);
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-  /** The counter's exports the callers use; public, so {@code bind()} maps it directly. */
+  /**
+   * The counter's exports the callers use; public, so {@code bind()} maps it directly. Thread-safe
+   * as the library is: its counter is atomic.
+   */
   public interface Counter {
     long counter_next();
 

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
  * them ({@code run.sh} asks each JVM for its own with {@code --jvm}); without, the header names the
  * JVM running this. The environment's {@code BENCH_MODE} is appended to the command named
  * ({@code " --quick"}), and {@code BENCH_BUILT_WITH} names the JDK that built the jars.
+ * A command-line program, run on its main thread; not thread-safe.
  */
 public final class ReadmeTable {
 

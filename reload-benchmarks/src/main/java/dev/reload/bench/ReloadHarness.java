@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -35,6 +36,9 @@ import java.util.concurrent.locks.LockSupport;
  * {@code N} fresh JVMs ({@link ColdStarts}), which the warm figures leave out.
  *
  * <pre>ReloadHarness --native DIR --reloads N [--cold-starts N] --out reload.json --md reload.md</pre>
+ *
+ * <p>A run is driven by its main thread (the publisher) and read by its caller threads; not
+ * reusable, and nothing of it is meant to be called from other threads.
  */
 public final class ReloadHarness {
 
@@ -65,14 +69,17 @@ public final class ReloadHarness {
   private final BlockingQueue<ReloadEvent> outcomes = new LinkedBlockingQueue<>();
   private final Target stateful = new Target();
   private final Target stateless = new Target();
-  private final List<Throwable> callerErrors = new ArrayList<>();
+  /** Caller threads that died of an exception (printed as it happens). */
+  private final AtomicInteger callerErrors = new AtomicInteger();
 
   /** What the callers of one plugin are waiting to see. */
   private static final class Target {
+    /** The build the publisher waits for: written by the publisher, read by the callers. */
     volatile int expected;
     final AtomicLong servedAt = new AtomicLong();
     /** The publisher, woken by the first call served by the expected build. */
     volatile Thread waiter;
+    /** The build serving now. Confined to the publisher thread. */
     int current;
 
     void served(int version) {
@@ -185,7 +192,7 @@ public final class ReloadHarness {
       lost = increments.get() - (lease.invokeLong("counter_next") - 1);
     }
     registry.close();
-    return new Result(done[0], done[1], calls.get(), failedCalls.get() + callerErrors.size(),
+    return new Result(done[0], done[1], calls.get(), failedCalls.get() + callerErrors.get(),
         Percentiles.of(pauses, 1e3), statelessBlocked.get(),
         Percentiles.of(statelessServing, 1e6), Percentiles.of(statefulServing, 1e6),
         Percentiles.of(baseline, 1e6), lost, before, after, shadowFilesAfter, classesLoaded,
@@ -201,9 +208,7 @@ public final class ReloadHarness {
       try {
         body.run();
       } catch (Throwable e) {
-        synchronized (callerErrors) {
-          callerErrors.add(e);
-        }
+        callerErrors.incrementAndGet();
         e.printStackTrace();
       }
     }, name);
@@ -226,7 +231,10 @@ public final class ReloadHarness {
     }
   }
 
-  /** The stateless plugin as a bound interface: its calls take the path reload.binding picks. */
+  /**
+   * The stateless plugin as a bound interface: its calls take the path reload.binding picks. Its
+   * implementation is as thread-safe as the C function, which keeps no state.
+   */
   public interface StatelessApi {
     int version();
 

@@ -22,6 +22,7 @@ final class Republisher implements AutoCloseable {
   private final AtomicInteger published = new AtomicInteger();
   /** The first failure of a build, which also ends the republishing. */
   private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+  /** Cleared by close(), read by the republishing thread. */
   private volatile boolean running = true;
 
   private Republisher(Runnable step, Duration interval) {

@@ -18,7 +18,7 @@ import java.util.Objects;
  */
 public final class ReloadSettings {
 
-  /** Where reloads run. */
+  /** Where reloads run. Immutable and thread-safe, as every enum here. */
   public enum SchedulerMode {
     /** On a daemon thread of the registry, as soon as they are due. */
     BACKGROUND,
@@ -26,7 +26,7 @@ public final class ReloadSettings {
     POLL
   }
 
-  /** How library files are watched. */
+  /** How library files are watched. Immutable and thread-safe. */
   public enum WatchMode {
     /** inotify on Linux, polling elsewhere. */
     AUTO,
@@ -36,7 +36,9 @@ public final class ReloadSettings {
     POLL
   }
 
-  /** How calls through {@link dev.reload.Plugin#bind} reach native code. */
+  /**
+   * How calls through {@link dev.reload.Plugin#bind} reach native code. Immutable and thread-safe.
+   */
   public enum Binding {
     /** {@code java.lang.foreign} on JDK 22 and newer where the interface's types allow, JNA else. */
     AUTO,

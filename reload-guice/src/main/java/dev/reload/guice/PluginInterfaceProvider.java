@@ -18,7 +18,10 @@ final class PluginInterfaceProvider<T> implements Provider<T> {
 
   private final Class<T> api;
   private final String plugin;
-  /** Set once by Guice at injection, before any {@link #get}. */
+  /**
+   * Set once by Guice at injection, before any {@link #get}; the injector's creation publishes it
+   * to the threads that call through the instances it hands out.
+   */
   private ReloadService service;
 
   PluginInterfaceProvider(Class<T> api, String plugin) {

@@ -34,7 +34,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * ReloadModule.bindPlugin(binder(), Greeter.class, "greeter");
  * }</pre>
  *
- * <p>Install it once; the static helpers may be called from any module.
+ * <p>Install it once; the static helpers may be called from any module. Stateless, hence
+ * thread-safe; Guice configures it on the thread that creates the injector.
  */
 public final class ReloadModule extends AbstractModule {
 

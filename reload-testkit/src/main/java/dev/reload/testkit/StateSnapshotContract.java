@@ -49,7 +49,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p>To leave out a test that does not apply, override its method without {@code @Test}. Each
  * test gets its own {@link PluginDir} and registry through {@link ReloadExtension}, which also
- * checks that nothing is left behind.
+ * checks that nothing is left behind. JUnit runs each test on one thread, with an instance of its
+ * own: a contract test need not be thread-safe, but the {@link StateSnapshot} it tests must be
+ * usable from the registry's reload thread.
  */
 @ExtendWith(ReloadExtension.class)
 public abstract class StateSnapshotContract {
@@ -83,7 +85,10 @@ public abstract class StateSnapshotContract {
     return List.of();
   }
 
-  /** A payload captured in an older layout, and the state restoring it must produce. */
+  /**
+   * A payload captured in an older layout, and the state restoring it must produce. Immutable if
+   * the state is.
+   */
   public record OlderLayout(StatePayload payload, Object expectedState) {}
 
   @Test

@@ -56,7 +56,10 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
   private final int id = IDS.incrementAndGet();
   private final ReloadSettings settings;
   private final PluginSet plugins = new PluginSet();
-  /** How many plugins load each watched file. Guarded by itself. */
+  /**
+   * How many plugins load each watched file. Guarded by itself once the registry is published;
+   * {@link #start} fills it before.
+   */
   private final Map<Path, Integer> watchCounts = new HashMap<>();
   /** Snapshots given at build time, by plugin name, also for plugins added later. Immutable. */
   private final Map<String, StateSnapshot> snapshots;

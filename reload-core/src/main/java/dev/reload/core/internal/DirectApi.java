@@ -45,7 +45,9 @@ final class DirectApi {
   };
 
   private final Class<?> api;
+  /** Filled by the constructor, read-only after. */
   private final List<Method> methods;
+  /** Filled by the constructor, read-only after. */
   private final List<String> symbols;
   private final GeneratedLoader loader;
   private final Constructor<?> boundConstructor;

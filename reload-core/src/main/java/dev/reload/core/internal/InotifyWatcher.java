@@ -357,7 +357,7 @@ final class InotifyWatcher implements FileWatcher {
     }
   }
 
-  /** What one batch of events asks for. */
+  /** What one batch of events asks for. Confined to the watcher thread. */
   private static final class Batch {
     boolean rearm;
     final Set<Path> now = new LinkedHashSet<>();

@@ -80,7 +80,8 @@ final class LoadedVersion implements PluginVersion {
   private volatile Resolved lastResolved;
   /**
    * Direct implementations of bound interfaces, by slot. Replaced (copy on write) under the
-   * plugin's reload lock, before the version serves or before the binding is handed out.
+   * plugin's reload lock, before the version serves or before the binding is handed out; emptied
+   * by the one thread that disposes the version, once nothing can call it.
    */
   private volatile Object[] directs = new Object[0];
   /** What {@link #directs} registered, released on unmap. */
@@ -94,7 +95,11 @@ final class LoadedVersion implements PluginVersion {
   /** How its pins and its drain are ordered: the plugin's, for every version. */
   private final CallPins.Barrier barrier;
 
-  /** Written by the reload thread (under the plugin's reload lock); read by callers. */
+  /**
+   * Written by one thread at a time: under the plugin's reload lock while the version loads and
+   * serves, then by the one thread that disposes it (the reload thread, the retirer, {@code
+   * update()} or the closing thread, whichever took it from the retirer's queue). Read by callers.
+   */
   private volatile VersionState state = VersionState.LOADING;
   /** The thread waiting in {@link #awaitDrained}, unparked by the last leases to close. */
   private volatile Thread drainWaiter;

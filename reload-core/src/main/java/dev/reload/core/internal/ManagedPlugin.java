@@ -33,6 +33,7 @@ final class ManagedPlugin implements Plugin {
 
   private final PluginSettings settings;
   private final Path sourcePath;
+  /** The application's, not necessarily thread-safe: used under the reload lock only. */
   private final StateSnapshot snapshot;
   private final ReloadObserver observer;
   /** The registry's count of unloaded versions still mapped; thread-safe. */
@@ -44,7 +45,10 @@ final class ManagedPlugin implements Plugin {
   /** Monitor callers wait on while the gate is closed. */
   private final Object gate = new Object();
 
-  /** The serving version. Written under the reload lock and {@link #gate}; read lock-free. */
+  /**
+   * The serving version. Written under the reload lock and {@link #gate} (the first load, before
+   * the plugin is published, needs neither); read lock-free.
+   */
   private volatile LoadedVersion current;
   /** The last good version before {@link #current}, unmapped, kept on disk for rollback. Written under the reload lock. */
   private volatile LoadedVersion previous;

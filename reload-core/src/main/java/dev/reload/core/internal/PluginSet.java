@@ -30,8 +30,9 @@ final class PluginSet {
   private final Set<String> inTransition = new LinkedHashSet<>();
   /** Guarded by {@code this}. */
   private boolean closed;
-  /** Immutable copy of {@link #members}, replaced on each change. */
+  /** Immutable copy of {@link #members}, replaced on each change (under {@code this}). */
   private volatile Map<String, ManagedPlugin> snapshot = Map.of();
+  /** Immutable list of {@link #members}' values in order, replaced with {@link #snapshot}. */
   private volatile List<ManagedPlugin> ordered = List.of();
 
   /**

@@ -366,7 +366,7 @@ final class Preflight implements AutoCloseable {
      * written by the checking thread only.
      */
     boolean ready;
-    /** Written by the checking thread only. */
+    /** Written by the checking thread; closed by {@link #stop}, after the last request. */
     final Writer requests;
     /** Lines from an awaited marker on, then {@link #END}. Thread-safe queue. */
     private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();

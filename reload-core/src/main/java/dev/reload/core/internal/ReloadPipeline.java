@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * version current with its state untouched.
  *
  * <p>Thread-safe as long as each call holds the plugin's reload lock ({@link ReloadQueue}), which
- * the scheduler guarantees; user code (listeners, snapshots) runs without any other lock held.
+ * the scheduler guarantees, or is the first load of a plugin not yet published; user code
+ * (listeners, snapshots) runs without any other lock held.
  */
 final class ReloadPipeline {
 

@@ -36,7 +36,10 @@ final class ReloadQueue {
 
   private static final Logger log = LoggerFactory.getLogger(ReloadQueue.class);
 
-  /** Queued runs of one kind and everyone waiting for their outcome. Guarded by {@link #guard}. */
+  /**
+   * Queued runs of one kind and everyone waiting for their outcome. Guarded by {@link #guard}
+   * while queued; the thread that takes it off the queue then owns it.
+   */
   private static final class Request {
     final List<CompletableFuture<ReloadOutcome>> waiters = new ArrayList<>();
     /** Has the request run when it is due; the same for every request of one scheduler. */

@@ -35,7 +35,7 @@ import java.util.List;
  *
  * <p>Addresses come from the version's JNA {@link NativeLibrary}, the one owner of the mapping:
  * nothing here opens the library a second time, so nothing can keep it mapped behind the lease
- * count. Immutable and thread-safe.
+ * count. Thread-safe: {@link #constructor}, made once, is its only mutable state.
  */
 final class ForeignCalls {
 
