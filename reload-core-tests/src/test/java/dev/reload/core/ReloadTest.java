@@ -1,6 +1,7 @@
 package dev.reload.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
 import dev.reload.PluginLease;
@@ -31,7 +32,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -117,6 +120,24 @@ class ReloadTest {
     assertThat(registry.plugin("counter").current()).isSameAs(first);
     assertThat(events).isEmpty();
     assertThat(dir.shadowFiles()).hasSize(2);
+  }
+
+  @Test
+  void aListenerMayCallTheStatefulPluginItIsToldAbout() throws Exception {
+    // The gate is closed only between Before and the swap, never while a listener runs: else a
+    // listener calling the plugin would wait for the reload, which waits for the listener.
+    start();
+    Map<String, Integer> servingAt = new ConcurrentHashMap<>();
+    registry.addListener(event -> {
+      if (event.plugin().equals("counter")) {
+        servingAt.put(event.getClass().getSimpleName(), version(registry, "counter"));
+      }
+    });
+    dir.publish("counter", Sources.counter(2));
+
+    assertThat(registry.reload("counter").get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ReloadOutcome.Swapped.class);
+    assertThat(servingAt).containsOnly(entry("Before", 1), entry("After", 2));
   }
 
   @Test
