@@ -69,7 +69,10 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
   private final Observers observers;
   private final Listeners listeners;
   private final ShadowStore store;
+  /** Null unless reloads run in the background. */
   private final ScheduledExecutorService executor;
+  /** The thread {@link #executor} runs on, joined on close. */
+  private final DaemonThreads schedulerThreads = new DaemonThreads("reload-scheduler-" + id);
   private final Retirer retirer;
   private final ResidentVersions residents;
   /** The pins of every bound call of this registry's plugins; thread-safe. */
@@ -91,7 +94,7 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     initialListeners.forEach(listeners::add);
     this.store = ShadowStore.open(settings.shadowDir(), platform, copies);
     this.executor = settings.schedulerMode() == ReloadSettings.SchedulerMode.BACKGROUND
-        ? newExecutor("reload-scheduler-" + id) : null;
+        ? newExecutor(schedulerThreads) : null;
     this.retirer = new Retirer(store, executor);
     this.residents = new ResidentVersions(platform, executor);
     this.preflight = settings.preflight() ? new Preflight(platform, settings.preflightTimeout(),
@@ -446,7 +449,9 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
 
   private void awaitTermination() {
     try {
-      if (!executor.awaitTermination(settings.drainTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+      if (executor.awaitTermination(settings.drainTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+        schedulerThreads.join(Duration.ofSeconds(5));
+      } else {
         log.warn("plugin registry {}: a reload did not finish in time; stopping it", id);
         executor.shutdownNow();
       }
@@ -486,12 +491,8 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     return dir.toAbsolutePath().normalize();
   }
 
-  private static ScheduledExecutorService newExecutor(String name) {
-    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread thread = new Thread(runnable, name);
-      thread.setDaemon(true);
-      return thread;
-    });
+  private static ScheduledExecutorService newExecutor(DaemonThreads threads) {
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, threads);
     executor.setRemoveOnCancelPolicy(true);
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     return executor;

@@ -25,6 +25,8 @@ final class PollingWatcher implements FileWatcher {
   /** Confined to {@link #thread}. */
   private final Set<Path> files;
   private final ScheduledExecutorService thread;
+  /** The thread {@link #thread} runs on, joined on close. */
+  private final DaemonThreads threads;
   /** Confined to {@link #thread}. */
   private final Map<Path, FileFingerprint> lastPoll = new HashMap<>();
   /** Confined to {@link #thread}. */
@@ -35,11 +37,8 @@ final class PollingWatcher implements FileWatcher {
     this.files = new LinkedHashSet<>(baseline.keySet());
     this.changes = new ChangeSignal(baseline, onChange);
     this.lastPoll.putAll(baseline);
-    this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread t = new Thread(runnable, threadName);
-      t.setDaemon(true);
-      return t;
-    });
+    this.threads = new DaemonThreads(threadName);
+    this.thread = Executors.newSingleThreadScheduledExecutor(threads);
   }
 
   static PollingWatcher start(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
@@ -93,7 +92,9 @@ final class PollingWatcher implements FileWatcher {
   public void close() {
     thread.shutdownNow();
     try {
-      thread.awaitTermination(5, TimeUnit.SECONDS);
+      if (thread.awaitTermination(5, TimeUnit.SECONDS)) {
+        threads.join(Duration.ofSeconds(5));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
