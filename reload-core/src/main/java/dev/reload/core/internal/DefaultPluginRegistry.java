@@ -225,9 +225,10 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     String name = plugin.name();
     plugins.beginAdd(name);
     ManagedPlugin managed = null;
+    Path source = null;
     boolean published = false;
     try {
-      Path source = locator.locate(plugin);
+      source = locator.locate(plugin);
       FileFingerprint baseline = FileFingerprint.of(source); // before loading, as at start
       managed = newPlugin(plugin, source, snapshot);
       pipeline.loadInitial(managed);
@@ -242,6 +243,10 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
       }
       if (managed != null && managed.currentVersion() != null) {
         unload(managed, Duration.ZERO); // not admitted, or the registry closed meanwhile
+      }
+      if (discovery != null && source != null && !published) {
+        // Else discovery would add the file a scan later, under its own settings.
+        discovery.decline(source);
       }
       plugins.end(name, true);
       throw e;

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * taken becomes plugin {@code <name>}. At start every such file is added at once; afterwards the
  * directories are scanned every interval and a new file is added once it looks the same at two
  * scans (so a file still being written is left alone). A file that disappears does not remove its
- * plugin. A file that could not be admitted, and the file of a plugin removed through the API, are
- * declined until they change.
+ * plugin. A file that could not be admitted (here or by an explicit add), and the file of a plugin
+ * removed through the API, are declined until they change.
  *
  * <p>Thread-safe: {@link #scan} and {@link #initialScan} are {@code synchronized} (they run on the
  * scheduler's thread, or on whichever thread calls {@code update()}); {@link #declined} is a
