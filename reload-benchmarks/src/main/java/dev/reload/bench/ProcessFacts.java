@@ -17,12 +17,22 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
 
   static ProcessFacts now() {
     java.util.List<String> descriptors = openDescriptors();
-    return new ProcessFacts(countMappedLibraries(), descriptors.size(),
-        ManagementFactory.getThreadMXBean().getThreadCount(),
+    java.util.List<String> threads = Thread.getAllStackTraces().keySet().stream()
+        .map(Thread::getName).filter(name -> !elastic(name)).sorted().toList();
+    return new ProcessFacts(countMappedLibraries(), descriptors.size(), threads.size(),
         ManagementFactory.getClassLoadingMXBean().getLoadedClassCount(),
-        ManagementFactory.getRuntimeMXBean().getUptime(),
-        Thread.getAllStackTraces().keySet().stream().map(Thread::getName).sorted().toList(),
-        descriptors);
+        ManagementFactory.getRuntimeMXBean().getUptime(), threads, descriptors);
+  }
+
+  /**
+   * Whether the thread belongs to one of the JDK's own pools that grow on demand and shrink after
+   * a minute idle, on their own timer: the process reaper (one per child process ended, gcc's
+   * included) and the common fork-join pool. Counted, they would make the before / after rows
+   * judge the timing of a snapshot instead of what Reload holds.
+   */
+  private static boolean elastic(String threadName) {
+    return threadName.equals("process reaper")
+        || threadName.startsWith("ForkJoinPool.commonPool-worker-");
   }
 
   /**
