@@ -112,7 +112,8 @@ class CloseTest {
   @Test
   void closeWaitsForOpenLeasesAndThenRefusesNewOnes() throws Exception {
     PluginDir dir = new PluginDir(root);
-    PluginRegistry registry = start(dir, dir.settings());
+    // A drain timeout no stall of the machine reaches: closing must wait for the lease itself.
+    PluginRegistry registry = start(dir, dir.settings().drainTimeout(Duration.ofMinutes(1)));
     Plugin counter = registry.plugin("counter");
     PluginVersion version = counter.current();
     PluginLease lease = counter.acquire();

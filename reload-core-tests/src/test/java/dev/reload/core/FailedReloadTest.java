@@ -56,11 +56,18 @@ class FailedReloadTest {
     start(true);
   }
 
-  /** Starts the registry with the preflight on or off and counts to three. */
+  /**
+   * Starts the registry with the preflight on or off and counts to three. The preflight's timeout
+   * is patient: a probe that crashes answers only once HotSpot has written its crash report.
+   */
   private void start(boolean preflight) {
+    start(preflight, Duration.ofSeconds(30));
+  }
+
+  private void start(boolean preflight, Duration preflightTimeout) {
     registry = RegistryBuilder.of(dir.settings()
             .preflight(preflight)
-            .preflightTimeout(Duration.ofSeconds(2))
+            .preflightTimeout(preflightTimeout)
             .plugin(PluginSettings.builder("counter")
                 .requiredSymbols("counter_next", "counter_get", "counter_set").build())
             .build())
@@ -243,6 +250,9 @@ class FailedReloadTest {
 
   @Test
   void libraryWhoseConstructorHangsIsRejectedAfterThePreflightTimeout() {
+    registry.close();
+    events.clear();
+    start(true, Duration.ofSeconds(2));
     assertRejected(() -> dir.publish("counter", Sources.withConstructor(2, "for (;;) pause();")),
         ReloadStep.PREFLIGHT, "did not answer within PT2S");
   }

@@ -108,8 +108,10 @@ class FaultTest {
     });
     dir.publish("counter", Sources.counter(2));
 
-    await().atMost(WAIT).until(() -> Calls.version(registry, "counter") == 3);
-    assertThat(events.stream().filter(ReloadEvent.After.class::isInstance).count()).isEqualTo(2);
+    // After fires once the new build serves: awaited, not read as soon as build 3 answers.
+    await().atMost(WAIT).until(
+        () -> events.stream().filter(ReloadEvent.After.class::isInstance).count() == 2);
+    assertThat(Calls.version(registry, "counter")).isEqualTo(3);
     assertThat(registry.plugin("counter").current().generation()).isEqualTo(3);
     assertThat(Calls.next(registry, "counter")).isEqualTo(2);
   }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -247,12 +248,15 @@ class PreflightTest {
   void aRecycledProbeIsStoppedBesideTheReloadAndNeverOutlivesClose() throws Exception {
     start(PATIENT);
     long first = probePids().get(0);
+    AtomicBoolean oldProbeAliveAtLastSwap = new AtomicBoolean();
+    registry.addListener(event -> oldProbeAliveAtLastSwap.set(
+        ProcessHandle.of(first).filter(ProcessHandle::isAlive).isPresent()));
     // The first probe's last candidate keeps that probe's JVM from exiting for a minute.
     serveFirstProbe(dir.build().compile(IN_PROBE + LINGER_AT_EXIT
         + Sources.withConstructor(2, "if (in_probe()) { linger_at_exit(); }")));
 
-    // The recycling reload is done while the old probe still exits (it is killed after 2 s).
-    assertThat(ProcessHandle.of(first).filter(ProcessHandle::isAlive)).isPresent();
+    // The recycling reload swapped while the old probe was still exiting (it is killed after 2 s).
+    assertThat(oldProbeAliveAtLastSwap).isTrue();
     registry.close();
     assertThat(ProcessHandle.of(first).filter(ProcessHandle::isAlive)).isEmpty();
     assertThat(probePids()).isEmpty();

@@ -178,7 +178,8 @@ class RuntimePluginSetTest {
 
   /** Adds the counter, opens a lease on it, and starts removing it; returns once it is gone. */
   private Removal removeWhileALeaseIsOpen() throws InterruptedException {
-    start(dir.settings());
+    // A drain timeout no stall of the machine reaches: the removal must wait for the lease itself.
+    start(dir.settings().drainTimeout(Duration.ofMinutes(1)));
     dir.publish("counter", Sources.counter(1));
     registry.add(counter());
     CountDownLatch release = new CountDownLatch(1);

@@ -28,9 +28,13 @@ public final class HeldRestore extends CounterSnapshot {
   public void restore(PluginLease incoming, StatePayload payload) {
     entered.countDown();
     try {
-      released.await(5, TimeUnit.SECONDS);
+      // Never lets go on its own: a test that forgot to release fails here, not in its asserts.
+      if (!released.await(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the held restore was never released");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the restore was held", e);
     }
     super.restore(incoming, payload);
   }

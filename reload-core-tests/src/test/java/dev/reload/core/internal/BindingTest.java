@@ -216,8 +216,8 @@ class BindingTest {
   @Test
   void removeWaitsForABoundCallInFlightOnAnotherThread() throws Exception {
     CounterApi stateless = registry.plugin("stateless").bind(CounterApi.class);
-    CompletableFuture<Integer> slow = Async.supply(() -> stateless.slow(300));
-    await().until(() -> ((DefaultPluginRegistry) registry).inFlight("stateless") == 1);
+    CompletableFuture<Integer> slow = Async.supply(() -> stateless.slow(2_000));
+    awaitInFlight("stateless");
 
     registry.remove("stateless");
 
@@ -230,9 +230,10 @@ class BindingTest {
   @Test
   void statelessSwapDoesNotWaitForBoundCallsInFlight() throws Exception {
     CounterApi stateless = registry.plugin("stateless").bind(CounterApi.class);
+    Path build2 = dir.build().compile(Sources.counter(2)); // gcc, before the call's time runs
     CompletableFuture<Integer> slow = Async.supply(() -> stateless.slow(4_000));
-    await().until(() -> ((DefaultPluginRegistry) registry).inFlight("stateless") == 1);
-    dir.publish("stateless", Sources.counter(2));
+    awaitInFlight("stateless");
+    dir.publish("stateless", build2, Publish.RENAME);
 
     // Well before the call in flight can return: the swap did not wait for it.
     assertThat(registry.reload("stateless").get(3, TimeUnit.SECONDS))
@@ -360,14 +361,23 @@ class BindingTest {
   @Test
   void boundCallPinsItsVersionUntilItReturns() throws Exception {
     CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
-    CompletableFuture<Integer> slow = Async.supply(() -> counter.slow(200));
-    await().until(() -> ((DefaultPluginRegistry) registry).inFlight("counter") == 1);
-    dir.publish("counter", Sources.counter(2));
+    Path build2 = dir.build().compile(Sources.counter(2));
+    CompletableFuture<Integer> slow = Async.supply(() -> counter.slow(2_000));
+    awaitInFlight("counter");
+    dir.publish("counter", build2, Publish.RENAME);
 
-    assertThat(registry.reload("counter").get(5, TimeUnit.SECONDS))
+    assertThat(registry.reload("counter").get(10, TimeUnit.SECONDS))
         .isInstanceOf(ReloadOutcome.Swapped.class);
-    assertThat(slow).isCompletedWithValue(1);
+    // The call has returned, its result on the way to the future: a swap that had not waited
+    // would have left it about 2 s to run.
+    assertThat(slow.get(1, TimeUnit.SECONDS)).isEqualTo(1);
     assertThat(counter.version()).isEqualTo(2);
+  }
+
+  /** Waits, polling fast, until one bound call of {@code plugin} is in its native code. */
+  private void awaitInFlight(String plugin) {
+    await().pollInterval(Duration.ofMillis(2))
+        .until(() -> ((DefaultPluginRegistry) registry).inFlight(plugin) == 1);
   }
 
   @Test
