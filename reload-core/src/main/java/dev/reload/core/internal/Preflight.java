@@ -95,8 +95,8 @@ final class Preflight implements AutoCloseable {
   private Probe probe;
   /** Candidates {@link #probe} has passed. */
   private int served;
-  /** Recycled probes still being stopped, each by a thread of its own. Thread-safe set. */
-  private final Set<Probe> retiring = ConcurrentHashMap.newKeySet();
+  /** Recycled probes still being stopped, each by the thread of its own it maps to. Thread-safe. */
+  private final Map<Probe, Thread> retiring = new ConcurrentHashMap<>();
   private boolean closed;
 
   Preflight(Platform platform, Duration timeout, Path workDir, String threadName) {
@@ -221,12 +221,12 @@ final class Preflight implements AutoCloseable {
   private void recycle() {
     Probe old = probe;
     probe = null;
-    retiring.add(old);
     Thread retire = new Thread(() -> {
       old.stop();
       retiring.remove(old);
     }, threadName + "-retire");
     retire.setDaemon(true);
+    retiring.put(old, retire);
     retire.start();
     try {
       spawn();
@@ -344,9 +344,15 @@ final class Preflight implements AutoCloseable {
   public synchronized void close() {
     closed = true;
     stop();
-    for (Probe old : retiring) {
-      old.stop(); // waits for the retiring thread's stop if it is under way
-    }
+    // Each stop waits for its retiring thread's stop if that is under way; then the thread ends.
+    retiring.forEach((old, retire) -> {
+      old.stop();
+      try {
+        retire.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
   }
 
   /**
