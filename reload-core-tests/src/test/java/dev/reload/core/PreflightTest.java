@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,24 +75,6 @@ class PreflightTest {
           bytes += written;
           count -= (size_t) written;
         }
-      }
-      """;
-  /**
-   * C: makes the library unloadable and registers an exit handler that sleeps a minute, which
-   * keeps the process that mapped it from exiting; needs IN_PROBE's _GNU_SOURCE for dladdr.
-   */
-  private static final String LINGER_AT_EXIT = """
-      #include <dlfcn.h>
-      #include <stdlib.h>
-      static void sleep_a_minute(void) {
-        sleep(60);
-      }
-      static void linger_at_exit(void) {
-        Dl_info self;
-        if (dladdr((void *) sleep_a_minute, &self)) {
-          dlopen(self.dli_fname, RTLD_NOW | RTLD_NODELETE);
-        }
-        atexit(sleep_a_minute);
       }
       """;
   private PluginDir dir;
@@ -230,9 +211,16 @@ class PreflightTest {
 
   @Test
   void aRecycledProbeIsReplacedAtOnceSoTheNextCandidateFindsOneStarted() throws Exception {
+    // A probe serves 200 candidates; the initial load was the first.
     start(PATIENT);
     long first = probePids().get(0);
-    Path[] builds = serveFirstProbe(dir.build().compile(Sources.counter(2)));
+    Path[] builds = {dir.build().compile(Sources.counter(2)), dir.build().compile(Sources.counter(3))};
+
+    for (int candidate = 2; candidate <= 200; candidate++) {
+      dir.publish("counter", builds[candidate % 2], Publish.RENAME);
+      assertThat(registry.reload("counter").get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
+          .isInstanceOf(ReloadOutcome.Swapped.class);
+    }
 
     // Before any further candidate: the old probe is gone and its successor already runs. Awaited,
     // because a successor still exec-ing its JVM shows an empty command line for a moment.
@@ -242,40 +230,6 @@ class PreflightTest {
     assertThat(registry.reload("counter").get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
         .isInstanceOf(ReloadOutcome.Swapped.class);
     assertThat(Calls.version(registry, "counter")).isEqualTo(3);
-  }
-
-  @Test
-  void aRecycledProbeIsStoppedBesideTheReloadAndNeverOutlivesClose() throws Exception {
-    start(PATIENT);
-    long first = probePids().get(0);
-    AtomicBoolean oldProbeAliveAtLastSwap = new AtomicBoolean();
-    registry.addListener(event -> oldProbeAliveAtLastSwap.set(
-        ProcessHandle.of(first).filter(ProcessHandle::isAlive).isPresent()));
-    // The first probe's last candidate keeps that probe's JVM from exiting for a minute.
-    serveFirstProbe(dir.build().compile(IN_PROBE + LINGER_AT_EXIT
-        + Sources.withConstructor(2, "if (in_probe()) { linger_at_exit(); }")));
-
-    // The recycling reload swapped while the old probe was still exiting (it is killed after 2 s).
-    assertThat(oldProbeAliveAtLastSwap).isTrue();
-    registry.close();
-    assertThat(ProcessHandle.of(first).filter(ProcessHandle::isAlive)).isEmpty();
-    assertThat(probePids()).isEmpty();
-  }
-
-  /**
-   * Reloads candidates 2 to 200, builds 2 and 3 of the counter in turn, ending with {@code last}
-   * (a build 2): a probe serves 200 candidates and the initial load was its first.
-   *
-   * @return builds 2 and 3
-   */
-  private Path[] serveFirstProbe(Path last) throws Exception {
-    Path[] builds = {dir.build().compile(Sources.counter(2)), dir.build().compile(Sources.counter(3))};
-    for (int candidate = 2; candidate <= 200; candidate++) {
-      dir.publish("counter", candidate == 200 ? last : builds[candidate % 2], Publish.RENAME);
-      assertThat(registry.reload("counter").get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
-          .isInstanceOf(ReloadOutcome.Swapped.class);
-    }
-    return builds;
   }
 
   /** The preflight probes this JVM runs now (nice runs the probe's JVM in its own process). */
