@@ -14,7 +14,8 @@ package dev.reload;
  *
  * <p>A listener must not wait for the future of {@link PluginRegistry#reload} or {@link
  * PluginRegistry#rollback}: the reload it waits for may need the thread it runs on. It cannot
- * remove the plugin whose reload it is told of ({@link IllegalStateException}). Keep it quick: a
+ * remove the plugin whose reload it is told of ({@link IllegalStateException}); it may close the
+ * registry, and that plugin then closes as soon as the reload ends. Keep it quick: a
  * {@link ReloadEvent.Before} listener delays the swap. A listener that throws is logged and
  * counted; the reload goes on.
  */

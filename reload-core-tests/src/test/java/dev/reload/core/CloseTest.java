@@ -9,6 +9,8 @@ import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.PluginVersion;
+import dev.reload.ReloadEvent;
+import dev.reload.ReloadOutcome;
 import dev.reload.VersionState;
 import dev.reload.testing.Async;
 import dev.reload.testing.CounterApi;
@@ -77,6 +79,37 @@ class CloseTest {
     assertThat(dir.shadowFiles()).isEmpty();
     assertThat(PluginDir.mappedUnder(dir.shadow())).isEmpty();
     assertThat(versions).extracting(PluginVersion::state).containsOnly(VersionState.DISPOSED);
+  }
+
+  @Test
+  @EnabledOnOs(OS.LINUX)
+  void aListenerOnTheReloadThreadMayCloseTheRegistry() throws Exception {
+    PluginDir dir = new PluginDir(root);
+    Set<String> before = reloadThreads();
+    PluginRegistry registry = start(dir, dir.settings());
+    PluginVersion first = registry.plugin("counter").current();
+    CompletableFuture<Boolean> closedOnReloadThread = new CompletableFuture<>();
+    registry.addListener(event -> {
+      if (event instanceof ReloadEvent.After) {
+        registry.close();
+        closedOnReloadThread.complete(Thread.currentThread().getName().startsWith("reload-"));
+      }
+    });
+    dir.publish("counter", Sources.counter(2));
+
+    assertThat(registry.reload("counter").get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ReloadOutcome.Swapped.class);
+    // Well within the 10 s that close() waited for its own thread to end (drain timeout + 5 s).
+    assertThat(closedOnReloadThread.get(3, TimeUnit.SECONDS)).isTrue();
+    PluginVersion second = registry.plugin("counter").current();
+    // The plugin closes once the reload that closed the registry ends, on the same thread.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(List.of(first, second)).extracting(PluginVersion::state)
+          .containsOnly(VersionState.DISPOSED);
+      assertThat(reloadThreads()).isSubsetOf(before);
+    });
+    assertThat(dir.shadowFiles()).isEmpty();
+    assertThat(PluginDir.mappedUnder(dir.shadow())).isEmpty();
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.reload.core.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
@@ -33,12 +34,25 @@ final class DaemonThreads implements ThreadFactory {
     return thread;
   }
 
+  /** Whether {@code thread} is one of these threads. */
+  boolean made(Thread thread) {
+    synchronized (made) {
+      return made.contains(thread);
+    }
+  }
+
   /**
-   * Waits up to {@code timeout} in all for every thread made to end, but for the calling thread:
-   * call it once the executor has terminated.
+   * Waits up to {@code timeout} for {@code executor}, which runs on these threads and has been
+   * shut down, to terminate, then for its threads to end.
+   *
+   * @return false if it did not terminate in time
    */
-  void join(Duration timeout) throws InterruptedException {
+  boolean awaitTermination(ExecutorService executor, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
+    if (!executor.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+      return false;
+    }
     List<Thread> threads;
     synchronized (made) {
       threads = List.copyOf(made);
@@ -46,11 +60,10 @@ final class DaemonThreads implements ThreadFactory {
     for (Thread thread : threads) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        return;
+        break;
       }
-      if (thread != Thread.currentThread()) {
-        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-      }
+      thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
     }
+    return true;
   }
 }

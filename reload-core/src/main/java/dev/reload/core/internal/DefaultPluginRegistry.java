@@ -226,10 +226,11 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     plugins.beginAdd(name);
     ManagedPlugin managed = null;
     Path source = null;
+    FileFingerprint baseline = null;
     boolean published = false;
     try {
       source = locator.locate(plugin);
-      FileFingerprint baseline = FileFingerprint.of(source); // before loading, as at start
+      baseline = FileFingerprint.of(source); // before loading, as at start
       managed = newPlugin(plugin, source, snapshot);
       pipeline.loadInitial(managed);
       plugins.publish(managed);
@@ -244,9 +245,10 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
       if (managed != null && managed.currentVersion() != null) {
         unload(managed, Duration.ZERO); // not admitted, or the registry closed meanwhile
       }
-      if (discovery != null && source != null && !published) {
-        // Else discovery would add the file a scan later, under its own settings.
-        discovery.decline(source);
+      if (discovery != null && baseline != null && !published) {
+        // Else discovery would add the file a scan later, under its own settings. The build that
+        // was tried: one that replaced it meanwhile is discovered.
+        discovery.decline(source, baseline);
       }
       plugins.end(name, true);
       throw e;
@@ -411,13 +413,18 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     scheduler.close(closing);
     if (executor != null) {
       executor.shutdown();
-      awaitTermination();
+      // A listener or snapshot closing the registry from the scheduler's own thread: that thread
+      // ends once the reload it runs has, which the closing below waits for.
+      if (!schedulerThreads.made(Thread.currentThread())) {
+        awaitTermination();
+      }
     }
     long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
     for (ManagedPlugin plugin : closing) {
-      // A reload may still run on an update() caller's thread: the plugin closes when it ends.
+      // A reload may still run on an update() caller's thread, or be the one closing: the plugin
+      // closes when it ends.
       if (!plugin.reloads().close(() -> closePlugin(plugin, left(deadline)),
-          settings.drainTimeout())) {
+          settings.drainTimeout()) && !plugin.reloads().isHeldByCurrentThread()) {
         log.warn("plugin '{}': a reload on another thread did not finish within {}; the plugin"
             + " closes when it does", plugin.name(), settings.drainTimeout());
       }
@@ -454,9 +461,8 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
 
   private void awaitTermination() {
     try {
-      if (executor.awaitTermination(settings.drainTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
-        schedulerThreads.join(Duration.ofSeconds(5));
-      } else {
+      if (!schedulerThreads.awaitTermination(executor,
+          settings.drainTimeout().plus(Duration.ofSeconds(5)))) {
         log.warn("plugin registry {}: a reload did not finish in time; stopping it", id);
         executor.shutdownNow();
       }

@@ -92,8 +92,13 @@ final class Discovery {
   void decline(Path file) {
     FileFingerprint look = FileFingerprint.of(file);
     if (look != null) {
-      declined.put(file.toAbsolutePath().normalize(), look);
+      decline(file, look);
     }
+  }
+
+  /** Keeps {@code file} from being discovered again while it looks like {@code look}. */
+  void decline(Path file, FileFingerprint look) {
+    declined.put(file.toAbsolutePath().normalize(), look);
   }
 
   private void admit(String name, Path file, FileFingerprint look) {

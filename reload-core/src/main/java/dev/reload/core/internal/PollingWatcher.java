@@ -92,9 +92,7 @@ final class PollingWatcher implements FileWatcher {
   public void close() {
     thread.shutdownNow();
     try {
-      if (thread.awaitTermination(5, TimeUnit.SECONDS)) {
-        threads.join(Duration.ofSeconds(5));
-      }
+      threads.awaitTermination(thread, Duration.ofSeconds(5));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
