@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -361,6 +362,12 @@ class BindingTest {
   @Test
   void boundCallPinsItsVersionUntilItReturns() throws Exception {
     CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
+    AtomicLong pinnedAtSwap = new AtomicLong(-1);
+    registry.addListener(event -> {
+      if (event instanceof ReloadEvent.After after) {
+        pinnedAtSwap.set(((LoadedVersion) after.from()).inFlight());
+      }
+    });
     Path build2 = dir.build().compile(Sources.counter(2));
     CompletableFuture<Integer> slow = Async.supply(() -> counter.slow(1_000));
     awaitInFlight("counter");
@@ -368,9 +375,9 @@ class BindingTest {
 
     assertThat(registry.reload("counter").get(10, TimeUnit.SECONDS))
         .isInstanceOf(ReloadOutcome.Swapped.class);
-    // The call has returned, its result on the way to the future: a swap that had not waited
-    // would have left it most of its second to run.
-    assertThat(slow.get(500, TimeUnit.MILLISECONDS)).isEqualTo(1);
+    // The outgoing version had no call left in it when the incoming one took over.
+    assertThat(pinnedAtSwap).hasValue(0);
+    assertThat(slow.get(10, TimeUnit.SECONDS)).isEqualTo(1);
     assertThat(counter.version()).isEqualTo(2);
   }
 
