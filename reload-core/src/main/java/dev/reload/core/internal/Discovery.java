@@ -106,7 +106,7 @@ final class Discovery {
       add.apply(PluginSettings.builder(name).requiredSymbols(requiredSymbols).build());
       log.info("discovered plugin '{}' in {}", name, file);
     } catch (PluginException | IllegalArgumentException e) {
-      declined.put(file, look);
+      decline(file, look);
       log.warn("discovered library {} cannot become plugin '{}'; trying again once it changes: {}",
           file, name, e.getMessage());
     } catch (IllegalStateException e) {
@@ -138,7 +138,7 @@ final class Discovery {
             candidate.accept(name, file, look);
           } catch (RuntimeException e) {
             // A scan runs on a schedule: whatever one file does, later scans must still run.
-            declined.put(file, look);
+            decline(file, look);
             log.warn("discovering plugin '{}' from {} failed; trying again once it changes", name,
                 file, e);
           }
