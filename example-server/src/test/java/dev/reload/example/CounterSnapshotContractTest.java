@@ -1,8 +1,8 @@
 package dev.reload.example;
 
 import dev.reload.spi.StateSnapshot;
-import dev.reload.testing.CounterContract;
-import dev.reload.testing.ExamplePlugins;
+import dev.reload.fixtures.CounterContract;
+import dev.reload.fixtures.ExamplePlugins;
 import dev.reload.testkit.NativeBuild;
 import java.nio.file.Path;
 

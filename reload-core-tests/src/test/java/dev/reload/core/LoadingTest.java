@@ -12,7 +12,7 @@ import dev.reload.PluginSettings;
 import dev.reload.Symbol;
 import dev.reload.UnknownPluginException;
 import dev.reload.VersionState;
-import dev.reload.testing.Sources;
+import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -259,7 +259,7 @@ class LoadingTest {
     PluginDir dir = new PluginDir(root);
     ReloadSettings settings = dir.settings().watchEnabled(false).build();
     try (PluginRegistry registry = RegistryBuilder.of(settings)
-        .stateSnapshot("ghost", new dev.reload.testing.CounterSnapshot()).build()) {
+        .stateSnapshot("ghost", new dev.reload.fixtures.CounterSnapshot()).build()) {
       assertThat(registry.plugins()).isEmpty();
       dir.publish("ghost", Sources.counter(1));
 

@@ -3,7 +3,7 @@ package dev.reload.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
-import dev.reload.testing.Readme;
+import dev.reload.fixtures.Readme;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
-import dev.reload.testing.Sources;
+import dev.reload.fixtures.Sources;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;

@@ -9,7 +9,7 @@ import com.google.inject.Guice;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.reload.InvalidSettingsException;
-import dev.reload.testing.Sources;
+import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
 import dev.reload.testkit.ReloadExtension;
 import java.nio.file.Files;

@@ -2,8 +2,8 @@ package dev.reload.guice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.reload.testing.Readme;
-import dev.reload.testing.Sources;
+import dev.reload.fixtures.Readme;
+import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
 import java.io.File;
 import java.nio.charset.StandardCharsets;

@@ -13,14 +13,15 @@ import dev.reload.ReloadStep;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
 import dev.reload.spi.StatePayload;
-import dev.reload.testing.Async;
-import dev.reload.testing.Callers;
-import dev.reload.testing.CounterApi;
-import dev.reload.testing.CounterSnapshot;
-import dev.reload.testing.Counters;
-import dev.reload.testing.Sources;
-import dev.reload.testing.TypesApi;
-import dev.reload.testing.UnmappableApi;
+import dev.reload.fixtures.FencedPins;
+import dev.reload.fixtures.Async;
+import dev.reload.fixtures.Callers;
+import dev.reload.fixtures.CounterApi;
+import dev.reload.fixtures.CounterSnapshot;
+import dev.reload.fixtures.Counters;
+import dev.reload.fixtures.Sources;
+import dev.reload.fixtures.TypesApi;
+import dev.reload.fixtures.UnmappableApi;
 import dev.reload.testkit.PluginDir;
 import dev.reload.testkit.Publish;
 import dev.reload.testkit.ReloadExtension;
@@ -48,7 +49,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * version.
  */
 @ParameterizedClass(name = "{0}")
-@MethodSource("dev.reload.testing.Bindings#all")
+@MethodSource("dev.reload.fixtures.Bindings#all")
 @ExtendWith(ReloadExtension.class)
 class BindingTest {
 
@@ -185,6 +186,7 @@ class BindingTest {
   }
 
   @Test
+  @FencedPins
   void drainsSeeEveryBoundCallOfManyThreadsThroughBackToBackReloads() throws Exception {
     // A bound call pins with no atomic instruction (CallPins); every drain must still see it. A
     // call the stateful drain missed would add its increment after the capture (lost, so the
@@ -215,6 +217,7 @@ class BindingTest {
   }
 
   @Test
+  @FencedPins
   void removeWaitsForABoundCallInFlightOnAnotherThread() throws Exception {
     CounterApi stateless = registry.plugin("stateless").bind(CounterApi.class);
     CompletableFuture<Integer> slow = Async.supply(() -> stateless.slow(1_000));
@@ -360,6 +363,7 @@ class BindingTest {
   }
 
   @Test
+  @FencedPins
   void boundCallPinsItsVersionUntilItReturns() throws Exception {
     CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
     AtomicLong pinnedAtSwap = new AtomicLong(-1);

@@ -2,7 +2,8 @@ package dev.reload.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.reload.testing.Async;
+import dev.reload.fixtures.FencedPins;
+import dev.reload.fixtures.Async;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Runs once with membarrier where the kernel has it, and once more with fences only
  * ({@value Membarrier#PROPERTY}=false, a surefire execution of its own).
  */
+@FencedPins
 class CallPinsTest {
 
   private static final int CALLERS = 2;

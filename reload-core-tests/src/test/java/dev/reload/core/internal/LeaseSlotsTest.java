@@ -9,10 +9,11 @@ import dev.reload.PluginSettings;
 import dev.reload.ReloadOutcome;
 import dev.reload.VersionState;
 import dev.reload.core.RegistryBuilder;
-import dev.reload.testing.Async;
-import dev.reload.testing.Calls;
-import dev.reload.testing.CounterSnapshot;
-import dev.reload.testing.Sources;
+import dev.reload.fixtures.FencedPins;
+import dev.reload.fixtures.Async;
+import dev.reload.fixtures.Calls;
+import dev.reload.fixtures.CounterSnapshot;
+import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
 import dev.reload.testkit.ReloadExtension;
 import java.time.Duration;
@@ -34,6 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * waits for every open lease, wherever it is closed and however many a thread holds.
  */
 @ExtendWith(ReloadExtension.class)
+@FencedPins
 class LeaseSlotsTest {
 
   private PluginDir dir;

@@ -13,6 +13,21 @@ import dev.reload.core.Keys;
 import dev.reload.core.ReloadMetrics;
 import dev.reload.core.ReloadRegistry;
 import dev.reload.core.ReloadSettings;
+import dev.reload.core.internal.admission.Admission;
+import dev.reload.core.internal.admission.Preflight;
+import dev.reload.core.internal.admission.ShadowStore;
+import dev.reload.core.internal.admission.TrustPolicy;
+import dev.reload.core.internal.observe.EngineMetrics;
+import dev.reload.core.internal.observe.MeteredRegistry;
+import dev.reload.core.internal.observe.Listeners;
+import dev.reload.core.internal.observe.Observers;
+import dev.reload.core.internal.observe.ReloadObserver;
+import dev.reload.core.internal.platform.DaemonThreads;
+import dev.reload.core.internal.platform.Platform;
+import dev.reload.core.internal.watch.Discovery;
+import dev.reload.core.internal.watch.FileFingerprint;
+import dev.reload.core.internal.watch.FileWatcher;
+import dev.reload.core.internal.watch.LibraryLocator;
 import dev.reload.spi.StateSnapshot;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -48,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * leave by {@link #remove} at any time; everything else mutable lives in the parts, each of which
  * documents its own guard.
  */
-public final class DefaultPluginRegistry implements ReloadRegistry {
+public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegistry {
 
   private static final Logger log = LoggerFactory.getLogger(DefaultPluginRegistry.class);
   private static final AtomicInteger IDS = new AtomicInteger();
@@ -363,13 +378,13 @@ public final class DefaultPluginRegistry implements ReloadRegistry {
     return new EngineMetrics(this, Tags.of(tags));
   }
 
-  /** Adds a receiver of the engine's measurements (a meter binder). */
-  void addObserver(ReloadObserver observer) {
+  @Override
+  public void addObserver(ReloadObserver observer) {
     observers.add(observer);
   }
 
-  /** The number of open leases on the plugin's current version; 0 if there is no such plugin. */
-  long inFlight(String plugin) {
+  @Override
+  public long inFlight(String plugin) {
     ManagedPlugin managed = plugins.get(plugin);
     return managed == null ? 0 : managed.currentVersion().inFlight();
   }

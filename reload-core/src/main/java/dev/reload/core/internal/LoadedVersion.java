@@ -8,6 +8,10 @@ import dev.reload.PluginVersion;
 import dev.reload.ReloadStep;
 import dev.reload.UnloadHazard;
 import dev.reload.VersionState;
+import dev.reload.core.internal.admission.Admission;
+import dev.reload.core.internal.admission.LifecycleExports;
+import dev.reload.core.internal.admission.StepFailure;
+import dev.reload.core.internal.platform.Platform;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,10 +55,6 @@ final class LoadedVersion implements PluginVersion {
 
   private static final Logger log = LoggerFactory.getLogger(LoadedVersion.class);
 
-  /** Optional export run after load; a non-zero return refuses the version. */
-  static final String INIT_SYMBOL = "reload_init";
-  /** Optional export run before the version is unmapped. */
-  static final String SHUTDOWN_SYMBOL = "reload_shutdown";
 
   private final String pluginName;
   private final long generation;
@@ -126,7 +126,7 @@ final class LoadedVersion implements PluginVersion {
 
   /**
    * Maps {@code copy}, which {@link Admission} has checked, with {@code RTLD_NOW | RTLD_LOCAL}, resolves the required symbols and runs the
-   * optional {@value #INIT_SYMBOL} export. On failure nothing stays mapped, or what the OS keeps
+   * optional {@value LifecycleExports#INIT} export. On failure nothing stays mapped, or what the OS keeps
    * is counted by {@code residents}.
    *
    * @throws StepFailure at {@link ReloadStep#LOAD}, saying what is missing or failed
@@ -161,10 +161,10 @@ final class LoadedVersion implements PluginVersion {
           throw new StepFailure(ReloadStep.LOAD, e.getMessage(), e.getCause());
         }
       }
-      if (version.hasSymbol(INIT_SYMBOL)) {
-        int status = version.function(INIT_SYMBOL).invokeInt(new Object[0]);
+      if (version.hasSymbol(LifecycleExports.INIT)) {
+        int status = version.function(LifecycleExports.INIT).invokeInt(new Object[0]);
         if (status != 0) {
-          throw new StepFailure(ReloadStep.LOAD, "library " + copy.source() + ": " + INIT_SYMBOL
+          throw new StepFailure(ReloadStep.LOAD, "library " + copy.source() + ": " + LifecycleExports.INIT
               + "() returned " + status + " (non-zero means the library refused to start)");
         }
       }
@@ -464,15 +464,15 @@ final class LoadedVersion implements PluginVersion {
   }
 
   /**
-   * Runs the optional {@value #SHUTDOWN_SYMBOL} export and unmaps the library, then has the
+   * Runs the optional {@value LifecycleExports#SHUTDOWN} export and unmaps the library, then has the
    * registry check that the OS really let it go ({@link ResidentVersions#unmapped}). Call only once
    * no lease is open and none can be taken.
    */
   void dispose() {
     state = VersionState.RETIRED;
     try {
-      if (hasSymbol(SHUTDOWN_SYMBOL)) {
-        function(SHUTDOWN_SYMBOL).invokeVoid(new Object[0]);
+      if (hasSymbol(LifecycleExports.SHUTDOWN)) {
+        function(LifecycleExports.SHUTDOWN).invokeVoid(new Object[0]);
       }
     } finally {
       unmap();

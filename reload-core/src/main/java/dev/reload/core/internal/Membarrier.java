@@ -2,6 +2,7 @@ package dev.reload.core.internal;
 
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
+import dev.reload.core.internal.platform.Platform;
 import java.lang.invoke.VarHandle;
 import java.util.Locale;
 import org.slf4j.Logger;

@@ -5,6 +5,8 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import dev.reload.PluginVersion;
 import dev.reload.UnloadHazard;
+import dev.reload.core.internal.platform.Platform;
+import dev.reload.core.internal.platform.ProcMaps;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,8 @@
 package dev.reload.core.internal;
 
 import dev.reload.VersionState;
+import dev.reload.core.internal.admission.LifecycleExports;
+import dev.reload.core.internal.admission.ShadowStore;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -85,7 +87,7 @@ final class Retirer {
       version.dispose();
     } catch (RuntimeException | Error e) {
       log.warn("plugin '{}' generation {}: {} failed while unmapping", version.pluginName(),
-          version.generation(), LoadedVersion.SHUTDOWN_SYMBOL, e);
+          version.generation(), LifecycleExports.SHUTDOWN, e);
     }
     if (!version.keepFile()) {
       store.delete(version.shadowPath());
