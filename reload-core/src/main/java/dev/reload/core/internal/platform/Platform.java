@@ -89,7 +89,7 @@ public enum Platform {
     return elfMachine(System.getProperty("os.arch", ""));
   }
 
-  public static OptionalInt elfMachine(String arch) {
+  static OptionalInt elfMachine(String arch) {
     switch (arch.toLowerCase(Locale.ROOT)) {
       case "amd64": case "x86_64": return OptionalInt.of(62);
       case "aarch64": case "arm64": return OptionalInt.of(183);
