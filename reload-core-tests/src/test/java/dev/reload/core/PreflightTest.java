@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The preflight probe against libraries that write where answers travel (issue 9, point 8): no
- * output, on any descriptor, with or without newlines, however much, delays or forges the
- * probe's answer; a crash is still named; and the probe's own start-up does not count against the
- * first candidate's timeout.
+ * The preflight probe against libraries that write where answers travel: no output, on any
+ * descriptor, with or without newlines, however much, delays or forges the probe's answer; a
+ * crash is still named; and the probe's own start-up does not count against the first
+ * candidate's timeout.
  *
  * <p>Healthy libraries get a generous preflight timeout, {@link #PATIENT}, and the reload must
  * complete well within it ({@link #PROMPTLY}): an answer the server failed to recognize would
