@@ -1,11 +1,11 @@
 package dev.reload.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.core.RegistryBuilder;
+import dev.reload.fixtures.Samples;
 import dev.reload.fixtures.Sources;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,9 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.platform.engine.TestExecutionResult;
-import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
 /**
@@ -24,19 +22,13 @@ import org.junit.platform.testkit.engine.Events;
  */
 class ReloadExtensionTest {
 
-  /** Set below: the sample tests run only through the engine here, not as tests of their own. */
-  private static final String RUN_SAMPLES = "reload.testkit.run-samples";
-
   /** Registries the leaking sample left open, closed once its verdict is read. */
   private static final List<PluginRegistry> LEAKED = new CopyOnWriteArrayList<>();
 
-  @EnabledIf("runByTheTestsBelow")
+  /** Run by the test below only. */
+  @EnabledIf(Samples.RUN_BY_A_TEST)
   @ExtendWith(ReloadExtension.class)
-  static class Samples {
-
-    static boolean runByTheTestsBelow(ExtensionContext context) {
-      return context.getConfigurationParameter(RUN_SAMPLES).isPresent();
-    }
+  static class SampleTests {
 
     @Test
     void leavesARegistryRunning(PluginDir dir) {
@@ -60,11 +52,7 @@ class ReloadExtensionTest {
 
   @Test
   void aRegistryLeftRunningFailsTheTestAndOneStartedThroughTheDirDoesNot() {
-    Events tests = EngineTestKit.engine("junit-jupiter")
-        .selectors(selectClass(Samples.class))
-        .configurationParameter(RUN_SAMPLES, "true")
-        .execute()
-        .testEvents();
+    Events tests = Samples.run(SampleTests.class);
 
     assertThat(tests.succeeded().list()).singleElement().satisfies(passed ->
         assertThat(passed.getTestDescriptor().getDisplayName())

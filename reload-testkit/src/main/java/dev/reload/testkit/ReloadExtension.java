@@ -14,8 +14,9 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * Gives each test a fresh {@link PluginDir} in a temporary directory, and after the test closes
- * every registry the test started through {@link PluginDir#start} and checks that nothing is left
+ * Gives each test a fresh {@link PluginDir} in a temporary directory and a {@link
+ * RegistryUnderTest} in it, and after the test closes every registry the test started through
+ * either ({@link PluginDir#start}, {@link RegistryUnderTest#start}) and checks that nothing is left
  * behind: no shadow copy on disk, no library of the test still mapped, no engine thread still
  * running. A leftover fails the test, naming what was left.
  *
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * @ExtendWith(ReloadExtension.class)
  * class CounterTest {
  *   @Test
- *   void keepsCountingAcrossAReload(PluginDir dir) { ... }
+ *   void keepsCountingAcrossAReload(PluginDir dir, RegistryUnderTest underTest) { ... }
  * }
  * }</pre>
  *
@@ -44,7 +45,9 @@ public final class ReloadExtension implements BeforeEachCallback, AfterEachCallb
     store.put(Leftovers.class, Leftovers.before());
     Path root = Files.createTempDirectory("reload-test-");
     store.put(Path.class, root);
-    store.put(PluginDir.class, new PluginDir(root));
+    PluginDir dir = new PluginDir(root);
+    store.put(PluginDir.class, dir);
+    store.put(RegistryUnderTest.class, new RegistryUnderTest(dir));
   }
 
   @Override
@@ -52,7 +55,7 @@ public final class ReloadExtension implements BeforeEachCallback, AfterEachCallb
     ExtensionContext.Store store = context.getStore(NAMESPACE);
     PluginDir dir = store.get(PluginDir.class, PluginDir.class);
     try {
-      dir.closeRegistries();
+      dir.closeRegistries(); // the registry under test too: it was started through the dir
       store.get(Leftovers.class, Leftovers.class).check(dir);
     } finally {
       deleteTree(store.get(Path.class, Path.class));
@@ -61,17 +64,19 @@ public final class ReloadExtension implements BeforeEachCallback, AfterEachCallb
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return parameter.getParameter().getType() == PluginDir.class;
+    Class<?> type = parameter.getParameter().getType();
+    return type == PluginDir.class || type == RegistryUnderTest.class;
   }
 
   @Override
-  public PluginDir resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    PluginDir dir = context.getStore(NAMESPACE).get(PluginDir.class, PluginDir.class);
-    if (dir == null) {
-      throw new IllegalStateException("a PluginDir is given to test methods and @BeforeEach"
-          + " methods only, not to constructors or @BeforeAll methods");
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    Class<?> type = parameter.getParameter().getType();
+    Object given = context.getStore(NAMESPACE).get(type, type);
+    if (given == null) {
+      throw new IllegalStateException("a " + type.getSimpleName() + " is given to test methods"
+          + " and @BeforeEach methods only, not to constructors or @BeforeAll methods");
     }
-    return dir;
+    return given;
   }
 
   private static void deleteTree(Path root) {
