@@ -29,9 +29,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Every way builds and deploys publish a library, done with the real tools ({@code ln}, {@code
  * cp}, {@code mv}, {@code rm -rf && mkdir}, release symlinks) against a watching registry, in
  * every watch mode: each change is picked up, and the next one after it too (the watch survived).
- * Regression tests for issue 9, cases 1 to 4: on the engine before it, the inotify watcher missed
- * hard links, lost a recreated directory for good, never saw a switched release symlink (and trust
- * then refused the new release) and missed a rebuilt symlink target.
+ * Regression tests: the inotify watcher once missed hard links, lost a recreated directory for
+ * good, never saw a switched release symlink (and trust then refused the new release) and missed a
+ * rebuilt symlink target.
  */
 @EnabledOnOs(OS.LINUX)
 @ExtendWith(ReloadExtension.class)

@@ -153,7 +153,8 @@ class ReloadTest {
     dir.publish("counter", Sources.counter(2));
     registry.reload("counter").join();
 
-    // Read when Before fired, not now that the candidate serves (issue 10, item 4).
+    // Read when Before fired, not now that the candidate serves: an assertion inside the
+    // listener could never fail the test.
     assertThat(candidateAtBefore).containsExactly(VersionState.LOADING);
 
     assertThat(events).hasSize(2);
@@ -181,7 +182,7 @@ class ReloadTest {
   @Test
   void beforeListenerSeesTheOldVersionStillServingAndTheCandidateLoading() {
     // A listener only records: the registry catches whatever a listener throws, an AssertionError
-    // too, so an assertion made inside one could never fail the test (issue 10, item 4).
+    // too, so an assertion made inside one could never fail the test.
     start();
     List<Integer> servingAtBefore = new CopyOnWriteArrayList<>();
     List<VersionState> candidateAtBefore = new CopyOnWriteArrayList<>();
@@ -200,7 +201,7 @@ class ReloadTest {
 
   @Test
   void failedStatefulReloadReopensTheGate() throws Exception {
-    // Without the reopening, every later caller waited at the gate for good (issue 10, item 5).
+    // A failed restore once left the gate closed: every later caller waited at it for good.
     registry = Counters.start(dir, new CounterSnapshot() {
       @Override
       public void restore(PluginLease incoming, StatePayload payload) {

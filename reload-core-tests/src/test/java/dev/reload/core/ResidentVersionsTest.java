@@ -33,7 +33,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Issue 9, point 7: libraries that stay mapped after {@code dlclose}. A version glibc keeps is
+ * Libraries that stay mapped after {@code dlclose}, once left unreported. A version glibc keeps is
  * reported (API, gauge, the cause read from its ELF file) while the reload itself succeeds; a plain
  * library never is; a version held by thread-local destructors stops being counted once the threads
  * that called it have ended and glibc has had a later {@code dlclose}.

@@ -32,12 +32,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.opentest4j.TestAbortedException;
 
 /**
- * The shadow root, against real registries (issue 9, points 5 and 6): a root another user owns or
- * may write is refused before anything in it is touched; cleanup of dead processes' copies never
- * follows a symlink and deletes only this user's directories; the default root is one nobody can
- * pre-create; a root on a {@code noexec} mount is refused before any library is loaded. The tests
- * run as root (as CI does), so that they can hand files to the user {@code nobody} and mount file
- * systems.
+ * The shadow root, against real registries: a root another user owns or may write is refused
+ * before anything in it is touched; cleanup of dead processes' copies never follows a symlink and
+ * deletes only this user's directories; the default root is one nobody can pre-create; a root on a
+ * {@code noexec} mount is refused before any library is loaded. The tests run as root (as CI
+ * does), so that they can hand files to the user {@code nobody} and mount file systems.
  */
 @EnabledOnOs(OS.LINUX)
 class ShadowStoreTest {
@@ -126,7 +125,7 @@ class ShadowStoreTest {
     return mountPoint.toRealPath();
   }
 
-  // Issue 9.5: the registry deleted inside a foreign root before checking whose it was.
+  // Regression: the registry deleted inside a foreign root before checking whose it was.
   @Test
   void rootOwnedByAnotherUserIsRefusedBeforeAnythingInItIsTouched() throws Exception {
     Path ourFile = file(root.resolve("ours/secret.txt"), "ours");
@@ -260,7 +259,7 @@ class ShadowStoreTest {
     assertThat(secondDir).isDirectory();
   }
 
-  // Issue 9.6: with /tmp mounted noexec every load failed with "failed to map segment".
+  // Regression: with /tmp mounted noexec every load failed with "failed to map segment".
   @Test
   void rootOnANoexecMountIsRefusedBeforeAnyLoad() throws Exception {
     Path mount = mountTmpfs("mnt a", "noexec");

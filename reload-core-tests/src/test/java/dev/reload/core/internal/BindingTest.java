@@ -283,7 +283,7 @@ class BindingTest {
 
   @Test
   void failedRegistrationsReuseTheirClassInsteadOfDefiningOnePerReload() {
-    // Issue 10, defect 3: 5 failed reloads defined 5 more classes, each kept by JNA for good.
+    // Regression: 5 failed reloads defined 5 more classes, each kept by JNA for good.
     CounterApi counter = registry.plugin("counter").bind(CounterApi.class);
     dir.publish("counter", withoutAdd(2));
     assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Failed.class);
@@ -304,7 +304,7 @@ class BindingTest {
 
   @Test
   void interfaceBoundFromABeforeListenerServesTheIncomingVersion() {
-    // Issue 10, defect 2: the incoming version was loaded before the bind and lacked its slot, so
+    // Regression: the incoming version was loaded before the bind and lacked its slot, so
     // every call after the swap threw ArrayIndexOutOfBoundsException.
     AtomicReference<CounterApi> bound = bindAtBefore();
     dir.publish("counter", Sources.counter(2));
@@ -317,7 +317,7 @@ class BindingTest {
 
   @Test
   void interfaceBoundFromAStateSnapshotServesTheIncomingVersion() {
-    // Issue 10, defect 2, from restore: the gate is closed and the reload holds the lock.
+    // The same regression, bound from restore: the gate is closed and the reload holds the lock.
     AtomicReference<CounterApi> bound = new AtomicReference<>();
     duringRestore =
         () -> bound.compareAndSet(null, registry.plugin("counter").bind(CounterApi.class));

@@ -32,11 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Who holds a plugin's reload lock, and what happens to requests while they do (issue 10, "Lock
- * ownership"): a request never waits for an unrelated later one, close() never leaves a plugin
- * half closed, and a lease count gone wrong is never read as drained. Real libraries, a running
- * registry; {@link DefaultPluginRegistry#fileChanged} stands in for the watcher where a test must
- * know when the change arrived.
+ * Who holds a plugin's reload lock, and what happens to requests while they do: a request never
+ * waits for an unrelated later one, close() never leaves a plugin half closed, and a lease count
+ * gone wrong is never read as drained. Real libraries, a running registry; {@link
+ * DefaultPluginRegistry#fileChanged} stands in for the watcher where a test must know when the
+ * change arrived.
  */
 class ReloadLockTest {
 
@@ -96,7 +96,7 @@ class ReloadLockTest {
 
   @Test
   void reloadRequestedWhileBindHoldsTheLockRunsAsSoonAsBindReturns() throws Exception {
-    // Issue 10, defect 1: the request stayed pending until some unrelated request came.
+    // Regression: the request stayed pending until some unrelated request came.
     start(settings(), new CounterSnapshot());
     HeldBind held = new HeldBind();
     CompletableFuture<CounterApi> binding =
@@ -115,7 +115,7 @@ class ReloadLockTest {
 
   @Test
   void fileChangeSeenWhileBindHoldsTheLockIsNotLost() throws Exception {
-    // Issue 10, defect 1: the same with a file change, which nobody waits on; it was lost.
+    // Regression: the same with a file change, which nobody waits on; it was lost.
     start(settings().debounce(Duration.ZERO), new CounterSnapshot());
     HeldBind held = new HeldBind();
     CompletableFuture<CounterApi> binding =

@@ -8,7 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 
-/** Issue 9.6: reading mount flags from {@code /proc/self/mountinfo} lines as the kernel writes them. */
+/**
+ * Reading mount flags from {@code /proc/self/mountinfo} lines as the kernel writes them, so that a
+ * shadow root on a {@code noexec} mount is refused before any load instead of failing every one.
+ */
 class MountTableTest {
 
   private static final MountTable TABLE = MountTable.parse(List.of(
