@@ -12,14 +12,13 @@ import dev.reload.fixtures.CounterSnapshot;
 import dev.reload.fixtures.InEveryWatchMode;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
+import dev.reload.testkit.RegistryUnderTest;
 import dev.reload.testkit.ReloadExtension;
 import dev.reload.testkit.Shell;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -41,34 +40,26 @@ class DeployLayoutTest {
 
   private Path root;
   private PluginDir dir;
+  private RegistryUnderTest underTest;
   private PluginRegistry registry;
-  private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void setUp(PluginDir dir) {
+  void setUp(PluginDir dir, RegistryUnderTest underTest) {
     this.dir = dir;
+    this.underTest = underTest;
     this.root = dir.root();
-  }
-
-  @AfterEach
-  void closeRegistry() {
-    if (registry != null) {
-      registry.close();
-    }
   }
 
   /** Starts a watching registry of the counter plugin found through {@code searchPath}. */
   private void start(ReloadSettings.WatchMode mode, Path searchPath, Path... allowedDirs) {
-    registry = RegistryBuilder.of(dir.settings()
+    registry = underTest.start(RegistryBuilder.of(dir.settings()
             .searchPaths(searchPath)
             .allowedDirs(List.of(allowedDirs))
             .watchMode(mode)
             .pollInterval(Duration.ofMillis(50))
             .plugin(PluginSettings.builder("counter").requiredSymbols("counter_set").build())
             .build())
-        .stateSnapshot("counter", new CounterSnapshot())
-        .listener(events::add)
-        .build();
+        .stateSnapshot("counter", new CounterSnapshot()));
     assertThat(version()).isEqualTo(1);
     assertThat(Calls.next(registry, "counter")).isEqualTo(1);
   }
@@ -95,7 +86,7 @@ class DeployLayoutTest {
 
   private void awaitVersion(int n) {
     await().atMost(WAIT).until(() -> version() == n);
-    assertThat(events).noneMatch(ReloadEvent.Failed.class::isInstance);
+    assertThat(underTest.events()).noneMatch(ReloadEvent.Failed.class::isInstance);
   }
 
   /** The counter kept its state across every reload so far: one call per version seen. */
@@ -196,12 +187,12 @@ class DeployLayoutTest {
     Shell.run(root, "rm -rf plugins");
     String second = build(2);
     assertThat(Calls.next(registry, "counter")).isEqualTo(2);
-    assertThat(events).isEmpty();
+    assertThat(underTest.events()).isEmpty();
 
     Files.createDirectories(dir.libs());
     Shell.run(root, "cp " + second + " plugins/libcounter.so");
     awaitVersion(2);
     assertStateKept(2);
-    assertThat(events).noneMatch(ReloadEvent.Failed.class::isInstance);
+    assertThat(underTest.events()).noneMatch(ReloadEvent.Failed.class::isInstance);
   }
 }

@@ -12,14 +12,13 @@ import dev.reload.ReloadEvent;
 import dev.reload.fixtures.Calls;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
+import dev.reload.testkit.RegistryUnderTest;
 import dev.reload.testkit.ReloadExtension;
 import dev.reload.testkit.Shell;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -40,32 +39,24 @@ class DiscoveryTest {
 
   private Path root;
   private PluginDir dir;
+  private RegistryUnderTest underTest;
   private PluginRegistry registry;
-  private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void publishOneLibrary(PluginDir dir) {
+  void publishOneLibrary(PluginDir dir, RegistryUnderTest underTest) {
     this.dir = dir;
+    this.underTest = underTest;
     this.root = dir.root();
     dir.publish("first", Sources.counter(1));
   }
 
-  @AfterEach
-  void close() {
-    if (registry != null) {
-      registry.close();
-    }
-  }
-
   private void start(ReloadSettings.SchedulerMode mode) {
-    registry = RegistryBuilder.of(dir.settings()
+    registry = underTest.start(RegistryBuilder.of(dir.settings()
             .schedulerMode(mode)
             .pollInterval(Duration.ofMillis(50))
             .discover(true)
             .discoverRequiredSymbols(List.of("counter_next"))
-            .build())
-        .listener(events::add)
-        .build();
+            .build()));
   }
 
   private int canaries;
@@ -104,7 +95,7 @@ class DiscoveryTest {
     await().atMost(WAIT).until(() -> present("second"));
     assertThat(Calls.version(registry, "second")).isEqualTo(2);
     // Added fires just after the plugin joins the set.
-    await().atMost(WAIT).untilAsserted(() -> assertThat(events)
+    await().atMost(WAIT).untilAsserted(() -> assertThat(underTest.events())
         .filteredOn(ReloadEvent.Added.class::isInstance)
         .extracting(ReloadEvent::plugin).containsExactly("first", "second"));
   }
@@ -173,13 +164,12 @@ class DiscoveryTest {
   @EnumSource(ReloadSettings.SchedulerMode.class)
   void configuredPluginsKeepTheirSettingsAndAreNotDiscoveredTwice(
       ReloadSettings.SchedulerMode mode) {
-    registry = RegistryBuilder.of(dir.settings()
+    registry = underTest.start(RegistryBuilder.of(dir.settings()
             .schedulerMode(mode)
             .pollInterval(Duration.ofMillis(50))
             .discover(true)
             .plugin(PluginSettings.builder("first").requiredSymbols("counter_set").build())
-            .build())
-        .build();
+            .build()));
     dir.publish("second", Sources.counter(2));
 
     await().atMost(WAIT).until(() -> present("second"));

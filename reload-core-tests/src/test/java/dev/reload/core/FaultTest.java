@@ -15,19 +15,17 @@ import dev.reload.fixtures.Calls;
 import dev.reload.fixtures.CounterSnapshot;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
+import dev.reload.testkit.RegistryUnderTest;
 import dev.reload.testkit.ReloadExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,25 +38,19 @@ class FaultTest {
 
   private Path root;
   private PluginDir dir;
+  private RegistryUnderTest underTest;
   private PluginRegistry registry;
-  private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void start(PluginDir dir) {
+  void start(PluginDir dir, RegistryUnderTest underTest) {
     this.dir = dir;
+    this.underTest = underTest;
     this.root = dir.root();
     dir.publish("counter", Sources.counter(1));
-    registry = RegistryBuilder.of(dir.settings()
+    registry = underTest.start(RegistryBuilder.of(dir.settings()
             .plugin(PluginSettings.builder("counter").build()).build())
-        .stateSnapshot("counter", new CounterSnapshot())
-        .listener(events::add)
-        .build();
+        .stateSnapshot("counter", new CounterSnapshot()));
     Calls.next(registry, "counter");
-  }
-
-  @AfterEach
-  void close() {
-    registry.close();
   }
 
   @Test
@@ -110,7 +102,7 @@ class FaultTest {
 
     // After fires once the new build serves: awaited, not read as soon as build 3 answers.
     await().atMost(WAIT).until(
-        () -> events.stream().filter(ReloadEvent.After.class::isInstance).count() == 2);
+        () -> underTest.events(ReloadEvent.After.class).size() == 2);
     assertThat(Calls.version(registry, "counter")).isEqualTo(3);
     assertThat(registry.plugin("counter").current().generation()).isEqualTo(3);
     assertThat(Calls.next(registry, "counter")).isEqualTo(2);

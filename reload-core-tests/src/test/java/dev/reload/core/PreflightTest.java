@@ -12,13 +12,13 @@ import dev.reload.fixtures.Calls;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
 import dev.reload.testkit.Publish;
+import dev.reload.testkit.RegistryUnderTest;
 import dev.reload.testkit.ReloadExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -79,31 +79,25 @@ class PreflightTest {
       }
       """;
   private PluginDir dir;
+  private RegistryUnderTest underTest;
   private PluginRegistry registry;
 
   @BeforeEach
-  void publishFirstBuild(PluginDir dir) {
+  void publishFirstBuild(PluginDir dir, RegistryUnderTest underTest) {
     this.dir = dir;
+    this.underTest = underTest;
     dir.publish("counter", Sources.counter(1));
-  }
-
-  @AfterEach
-  void closeRegistry() {
-    if (registry != null) {
-      registry.close();
-    }
   }
 
   /** Starts a registry of plugin {@code counter}, reloaded on request only, preflight on. */
   private void start(Duration preflightTimeout) {
-    registry = RegistryBuilder.of(dir.settings()
+    registry = underTest.start(RegistryBuilder.of(dir.settings()
             .watchEnabled(false)
             .preflight(true)
             .preflightTimeout(preflightTimeout)
             .plugin(PluginSettings.builder("counter")
                 .requiredSymbols("counter_next", "counter_get", "counter_set").build())
-            .build())
-        .build();
+            .build()));
   }
 
   /** Build {@code version} of the counter, whose constructor runs {@code statement} in the probe. */

@@ -21,6 +21,7 @@ import dev.reload.fixtures.Counters;
 import dev.reload.fixtures.HeldRestore;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
+import dev.reload.testkit.RegistryUnderTest;
 import dev.reload.testkit.ReloadExtension;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
@@ -39,7 +40,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -49,32 +49,24 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ReloadTest {
 
   private PluginDir dir;
+  private RegistryUnderTest underTest;
   private PluginRegistry registry;
-  private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void publishFirstBuilds(PluginDir dir) {
+  void publishFirstBuilds(PluginDir dir, RegistryUnderTest underTest) {
     this.dir = dir;
+    this.underTest = underTest;
     dir.publish("counter", Sources.counter(1));
     dir.publish("stateless", Sources.counter(1));
   }
 
-  @AfterEach
-  void closeRegistry() {
-    if (registry != null) {
-      registry.close();
-    }
-  }
-
   private PluginRegistry start(ReloadSettings.Builder settings) {
-    registry = RegistryBuilder.of(settings.watchEnabled(false)
+    registry = underTest.start(RegistryBuilder.of(settings.watchEnabled(false)
             .plugin(PluginSettings.builder("counter")
                 .requiredSymbols("counter_next", "counter_get", "counter_set").build())
             .plugin(PluginSettings.builder("stateless").build())
             .build())
-        .stateSnapshot("counter", new CounterSnapshot())
-        .listener(events::add)
-        .build();
+        .stateSnapshot("counter", new CounterSnapshot()));
     return registry;
   }
 
@@ -119,7 +111,7 @@ class ReloadTest {
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Unchanged.class,
         unchanged -> assertThat(unchanged.current()).isSameAs(first));
     assertThat(registry.plugin("counter").current()).isSameAs(first);
-    assertThat(events).isEmpty();
+    assertThat(underTest.events()).isEmpty();
     assertThat(dir.shadowFiles()).hasSize(2);
   }
 
@@ -157,6 +149,7 @@ class ReloadTest {
     // listener could never fail the test.
     assertThat(candidateAtBefore).containsExactly(VersionState.LOADING);
 
+    List<ReloadEvent> events = underTest.events();
     assertThat(events).hasSize(2);
     assertThat(events.get(0)).isInstanceOfSatisfying(ReloadEvent.Before.class, before -> {
       assertThat(before.plugin()).isEqualTo("counter");
@@ -175,7 +168,7 @@ class ReloadTest {
     // A stateless plugin's callers are never held.
     dir.publish("stateless", Sources.counter(2));
     registry.reload("stateless").join();
-    assertThat(events).last().isInstanceOfSatisfying(ReloadEvent.After.class,
+    assertThat(underTest.events()).last().isInstanceOfSatisfying(ReloadEvent.After.class,
         after -> assertThat(after.gated()).isZero());
   }
 
@@ -202,12 +195,12 @@ class ReloadTest {
   @Test
   void failedStatefulReloadReopensTheGate() throws Exception {
     // A failed restore once left the gate closed: every later caller waited at it for good.
-    registry = Counters.start(dir, new CounterSnapshot() {
+    registry = underTest.start(Counters.builder(dir, new CounterSnapshot() {
       @Override
       public void restore(PluginLease incoming, StatePayload payload) {
         throw new IllegalStateException("restore bug");
       }
-    });
+    }));
     next(registry);
     dir.publish("counter", Sources.counter(2));
 
@@ -374,13 +367,13 @@ class ReloadTest {
     held.close();
     assertThat(next(registry)).isEqualTo(3);
     assertThat(version(registry, "counter")).isEqualTo(1);
-    assertThat(events).last().isInstanceOf(ReloadEvent.Failed.class);
+    assertThat(underTest.events()).last().isInstanceOf(ReloadEvent.Failed.class);
   }
 
   @Test
   void callersWaitAtTheGateAndContinueOnTheNewVersion() throws Exception {
     HeldRestore held = new HeldRestore();
-    registry = Counters.start(dir, held);
+    registry = underTest.start(Counters.builder(dir, held));
     next(registry);
     dir.publish("counter", Sources.counter(2));
     CompletableFuture<ReloadOutcome> reload = registry.reload("counter");
@@ -406,7 +399,7 @@ class ReloadTest {
   void manualRollbackReturnsToThePreviousVersionWithTheState() {
     reloadToTheSecondBuildAfterCountingToOne();
     next(registry);
-    events.clear();
+    underTest.clearEvents();
 
     ReloadOutcome outcome = registry.rollback("counter").join();
 
@@ -419,6 +412,7 @@ class ReloadTest {
     PluginVersion rolledBack = registry.plugin("counter").current();
     assertThat(rolledBack.sourcePath()).isEqualTo(dir.lib("counter"));
     assertThat(rolledBack.shadowPath().getFileName().toString()).matches("counter-\\d+-libcounter.so");
+    List<ReloadEvent> events = underTest.events();
     assertThat(events).hasSize(2);
     assertThat(events.get(0)).isInstanceOf(ReloadEvent.Before.class);
     assertThat(events.get(1)).isInstanceOf(ReloadEvent.RolledBack.class);
@@ -478,7 +472,7 @@ class ReloadTest {
       assertThat(failed.current()).isSameAs(first);
       assertThat(failed.source()).isEqualTo(dir.lib("counter"));
       // The listeners were told the same facts.
-      assertThat(events).containsExactly(new ReloadEvent.Failed(failed, Duration.ZERO));
+      assertThat(underTest.events()).containsExactly(new ReloadEvent.Failed(failed, Duration.ZERO));
       assertThat(registry.plugin("counter").lastFailure()).contains(failed);
     });
     assertThat(registry.plugin("counter").current()).isSameAs(first);
@@ -522,7 +516,7 @@ class ReloadTest {
 
     assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
     assertThat(version(registry, "counter")).isEqualTo(2);
-    assertThat(events).hasSize(2);
+    assertThat(underTest.events()).hasSize(2);
   }
 
   @Test
@@ -567,7 +561,7 @@ class ReloadTest {
     // The request made inside the first reload ran after it, on the same thread, and found
     // nothing new.
     assertThat(nested).containsExactly(0);
-    assertThat(events).extracting(event -> event.getClass().getSimpleName())
+    assertThat(underTest.events()).extracting(event -> event.getClass().getSimpleName())
         .containsExactly("Before", "After");
     assertThat(version(registry, "counter")).isEqualTo(2);
   }

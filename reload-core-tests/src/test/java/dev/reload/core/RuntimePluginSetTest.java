@@ -19,6 +19,7 @@ import dev.reload.fixtures.CounterSnapshot;
 import dev.reload.fixtures.InEveryWatchMode;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
+import dev.reload.testkit.RegistryUnderTest;
 import dev.reload.testkit.ReloadExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -26,11 +27,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -47,31 +46,23 @@ class RuntimePluginSetTest {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
   private PluginDir dir;
+  private RegistryUnderTest underTest;
   private PluginRegistry registry;
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void startWithOnePlugin(PluginDir dir) {
+  void startWithOnePlugin(PluginDir dir, RegistryUnderTest underTest) {
     this.dir = dir;
+    this.underTest = underTest;
     dir.publish("stays", Sources.counter(1));
   }
 
-  @AfterEach
-  void close() {
-    if (registry != null) {
-      registry.close();
-    }
-  }
-
   private PluginRegistry start(ReloadSettings.Builder settings) {
-    registry = RegistryBuilder.of(settings
+    registry = underTest.start(RegistryBuilder.of(settings
             .plugin(PluginSettings.builder("stays").build())
             .build())
         .stateSnapshot("counter", new CounterSnapshot())
-        .listener(events::add)
-        .meterRegistry(meters)
-        .build();
+        .meterRegistry(meters));
     return registry;
   }
 
@@ -95,7 +86,7 @@ class RuntimePluginSetTest {
     assertThat(added.stateful()).isTrue(); // the snapshot given at build time applies
     assertThat(registry.plugins()).extracting(Plugin::name).containsExactly("stays", "counter");
     assertThat(Calls.next(registry, "counter")).isEqualTo(1);
-    assertThat(events).singleElement().isInstanceOfSatisfying(ReloadEvent.Added.class,
+    assertThat(underTest.events()).singleElement().isInstanceOfSatisfying(ReloadEvent.Added.class,
         event -> assertThat(event.current().generation()).isEqualTo(1));
     assertThat(meters.find("reload.generation").tag("plugin", "counter").gauge()).isNotNull();
 
@@ -133,7 +124,7 @@ class RuntimePluginSetTest {
       assertThat(dir.shadowFiles()).as(name).containsExactlyInAnyOrderElementsOf(copiesBefore);
       assertThat(PluginDir.mappedUnder(dir.shadow())).as(name).allMatch(line -> line.contains("stays-"));
     }
-    assertThat(events).isEmpty();
+    assertThat(underTest.events()).isEmpty();
     // Each name is still free.
     dir.publish("crashes", Sources.counter(7));
     registry.add(PluginSettings.builder("crashes").build());
@@ -162,7 +153,7 @@ class RuntimePluginSetTest {
         .hasMessageContaining("plugin 'counter' was removed");
     assertThat(copiesOf("counter")).isEmpty();
     assertThat(PluginDir.mappedUnder(dir.shadow())).noneMatch(line -> line.contains("counter-"));
-    assertThat(events).last().isInstanceOfSatisfying(ReloadEvent.Removed.class,
+    assertThat(underTest.events()).last().isInstanceOfSatisfying(ReloadEvent.Removed.class,
         event -> assertThat(event.last().generation()).isEqualTo(2));
     assertThat(meters.getMeters()).noneMatch(meter -> "counter".equals(meter.getId().getTag("plugin")));
     assertThat(Calls.next(registry, "stays")).isEqualTo(1);
@@ -231,7 +222,7 @@ class RuntimePluginSetTest {
     assertThat(Calls.version(registry, "counter")).isEqualTo(5);
     assertThat(Calls.next(registry, "counter")).isEqualTo(1); // a new plugin: new state
     assertThat(meters.find("reload.generation").tag("plugin", "counter").gauge()).isNotNull();
-    assertThat(events).filteredOn(event -> event.plugin().equals("counter"))
+    assertThat(underTest.events()).filteredOn(event -> event.plugin().equals("counter"))
         .extracting(event -> event.getClass().getSimpleName())
         .containsExactly("Added", "Removed", "Added");
   }
@@ -280,8 +271,8 @@ class RuntimePluginSetTest {
     assertThat(stays.failures()).isEmpty();
     assertThat(stays.increments()).isPositive();
     assertThat(PluginDir.mappedUnder(dir.shadow())).noneMatch(line -> line.contains("counter-"));
-    assertThat(events).filteredOn(ReloadEvent.Added.class::isInstance).hasSize(20);
-    assertThat(events).filteredOn(ReloadEvent.Removed.class::isInstance).hasSize(20);
+    assertThat(underTest.events()).filteredOn(ReloadEvent.Added.class::isInstance).hasSize(20);
+    assertThat(underTest.events()).filteredOn(ReloadEvent.Removed.class::isInstance).hasSize(20);
   }
 
   @Test

@@ -13,14 +13,13 @@ import dev.reload.fixtures.InEveryWatchMode;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.NativeBuild;
 import dev.reload.testkit.PluginDir;
+import dev.reload.testkit.RegistryUnderTest;
 import dev.reload.testkit.ReloadExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -36,30 +35,22 @@ class WatcherTest {
 
   private Path root;
   private PluginDir dir;
+  private RegistryUnderTest underTest;
   private PluginRegistry registry;
-  private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void publishFirstBuild(PluginDir dir) {
+  void publishFirstBuild(PluginDir dir, RegistryUnderTest underTest) {
     this.dir = dir;
+    this.underTest = underTest;
     this.root = dir.root();
     dir.publish("counter", Sources.counter(1));
   }
 
-  @AfterEach
-  void closeRegistry() {
-    if (registry != null) {
-      registry.close();
-    }
-  }
-
   private PluginRegistry start(ReloadSettings.Builder settings) {
-    registry = RegistryBuilder.of(settings
+    registry = underTest.start(RegistryBuilder.of(settings
             .plugin(PluginSettings.builder("counter").requiredSymbols("counter_set").build())
             .build())
-        .stateSnapshot("counter", new CounterSnapshot())
-        .listener(events::add)
-        .build();
+        .stateSnapshot("counter", new CounterSnapshot()));
     return registry;
   }
 
@@ -71,8 +62,8 @@ class WatcherTest {
     return Calls.next(registry, "counter");
   }
 
-  private long afters() {
-    return events.stream().filter(ReloadEvent.After.class::isInstance).count();
+  private int afters() {
+    return underTest.events(ReloadEvent.After.class).size();
   }
 
   /** Settings watching in {@code mode}, polling quickly. */
@@ -96,7 +87,7 @@ class WatcherTest {
     dir.build().compileInPlace(Sources.counter(2), dir.lib("counter"));
 
     await().atMost(WAIT).until(() -> version() == 2);
-    assertThat(events).noneMatch(ReloadEvent.Failed.class::isInstance);
+    assertThat(underTest.events()).noneMatch(ReloadEvent.Failed.class::isInstance);
   }
 
   @InEveryWatchMode
@@ -143,7 +134,7 @@ class WatcherTest {
     start(dir.settings());
     next();
     dir.publish("counter", Sources.counterWithoutSet(2));
-    await().atMost(WAIT).until(() -> events.stream().anyMatch(ReloadEvent.Failed.class::isInstance));
+    await().atMost(WAIT).until(() -> !underTest.events(ReloadEvent.Failed.class).isEmpty());
     assertThat(version()).isEqualTo(1);
 
     dir.publish("counter", Sources.counter(3));
