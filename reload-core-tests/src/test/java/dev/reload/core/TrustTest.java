@@ -15,6 +15,7 @@ import dev.reload.fixtures.CounterSnapshot;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.NativeBuild;
 import dev.reload.testkit.PluginDir;
+import dev.reload.testkit.RegistryUnderTest;
 import dev.reload.testkit.ReloadExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +28,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -48,28 +47,21 @@ class TrustTest {
   private Path root;
   private PluginDir dir;
   private KeyPair signer;
+  private RegistryUnderTest underTest;
   private PluginRegistry registry;
-  private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void setUp(PluginDir dir) throws Exception {
+  void setUp(PluginDir dir, RegistryUnderTest underTest) throws Exception {
     this.dir = dir;
+    this.underTest = underTest;
     this.root = dir.root();
     signer = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
   }
 
-  @AfterEach
-  void close() {
-    if (registry != null) {
-      registry.close();
-    }
-  }
-
   private void start(ReloadSettings.Builder settings) {
-    registry = RegistryBuilder.of(settings.plugin(PluginSettings.builder("counter").build()).build())
-        .stateSnapshot("counter", new CounterSnapshot())
-        .listener(events::add)
-        .build();
+    registry = underTest.start(RegistryBuilder.of(
+            settings.plugin(PluginSettings.builder("counter").build()).build())
+        .stateSnapshot("counter", new CounterSnapshot()));
     Calls.next(registry, "counter");
     Calls.next(registry, "counter");
   }
@@ -91,9 +83,8 @@ class TrustTest {
    */
   private void assertRefused(ReloadStep step, String reason, Runnable goodBuild) {
     PluginVersion serving = registry.plugin("counter").current();
-    await().atMost(WAIT).until(() -> events.stream().anyMatch(ReloadEvent.Failed.class::isInstance));
-    ReloadEvent.Failed failed = (ReloadEvent.Failed) events.stream()
-        .filter(ReloadEvent.Failed.class::isInstance).findFirst().orElseThrow();
+    await().atMost(WAIT).until(() -> !underTest.events(ReloadEvent.Failed.class).isEmpty());
+    ReloadEvent.Failed failed = underTest.events(ReloadEvent.Failed.class).get(0);
     assertThat(failed.step()).isEqualTo(step);
     assertThat(failed.cause()).hasMessageContaining(reason);
     assertThat(registry.plugin("counter").current()).isSameAs(serving);
@@ -210,12 +201,11 @@ class TrustTest {
   void buildNotMatchingThePinnedHashIsRefused() throws Exception {
     Path first = dir.publish("counter", Sources.counter(1));
     String pinned = registryHash(first);
-    registry = RegistryBuilder.of(dir.settings()
-            .plugin(PluginSettings.builder("counter").sha256(pinned).build()).build())
-        .listener(events::add).build();
+    registry = underTest.start(RegistryBuilder.of(dir.settings()
+            .plugin(PluginSettings.builder("counter").sha256(pinned).build()).build()));
     dir.publish("counter", Sources.counter(2));
 
-    await().atMost(WAIT).until(() -> events.stream().anyMatch(ReloadEvent.Failed.class::isInstance));
+    await().atMost(WAIT).until(() -> !underTest.events(ReloadEvent.Failed.class).isEmpty());
     assertThat(registry.plugin("counter").lastFailure()).hasValueSatisfying(failure -> {
       assertThat(failure.step()).isEqualTo(ReloadStep.TRUST);
       assertThat(failure.reason()).contains("not the pinned " + pinned);
