@@ -3,9 +3,9 @@
  * dev.reload.core.internal.admission.Admission}). Trust ({@link
  * dev.reload.core.internal.admission.TrustPolicy}), a private copy in the shadow store ({@link
  * dev.reload.core.internal.admission.ShadowStore}, under a checked {@code ShadowRoot}), the ELF
- * checks ({@code ElfCheck}) and the preflight probe process ({@link
- * dev.reload.core.internal.admission.Preflight}, whose child, started by {@code ProbeProcess},
- * runs {@link dev.reload.core.internal.admission.ProbeMain}).
+ * checks ({@code ElfCheck}, reading the file through {@code ElfFile}) and the preflight probe
+ * process ({@link dev.reload.core.internal.admission.Preflight}, whose child, started by {@code
+ * ProbeProcess}, runs {@link dev.reload.core.internal.admission.ProbeMain}).
  *
  * <p>Invariants: the source file is never mapped, only a uniquely named copy whose bytes were
  * hashed as they were copied; every refusal is a {@link
