@@ -11,7 +11,6 @@ import dev.reload.fixtures.Sources;
 import dev.reload.testkit.NativeBuild;
 import dev.reload.testkit.Toolchains;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -39,25 +38,13 @@ class ElfCheckTest {
   }
 
   private Path edited(Consumer<ByteBuffer> edit) throws Exception {
-    byte[] copy = good.clone();
-    edit.accept(ByteBuffer.wrap(copy).order(ByteOrder.LITTLE_ENDIAN));
-    return write(copy);
+    return write(ElfBytes.edited(good, edit));
   }
 
   /** The good library with {@code edit} applied to its .dynsym section header (ELF64 offsets). */
   private Path editedDynamicSymbolTable(java.util.function.ObjIntConsumer<ByteBuffer> edit)
       throws Exception {
-    return edited(buffer -> {
-      long shoff = buffer.getLong(40);
-      int shentsize = Short.toUnsignedInt(buffer.getShort(58));
-      int shnum = Short.toUnsignedInt(buffer.getShort(60));
-      for (int i = 0; i < shnum; i++) {
-        int header = (int) shoff + i * shentsize;
-        if (buffer.getInt(header + 4) == 11) { // SHT_DYNSYM
-          edit.accept(buffer, header);
-        }
-      }
-    });
+    return edited(ElfBytes.inDynamicSymbolTableHeader(edit));
   }
 
   @Test
@@ -84,18 +71,21 @@ class ElfCheckTest {
   @Test
   void refusesAnExecutable() throws Exception {
     Path file = edited(buffer -> buffer.putShort(16, (short) 2));
-    assertThatThrownBy(() -> ElfCheck.check(file, file)).hasMessageContaining("not a shared library");
+    assertThatThrownBy(() -> ElfCheck.check(file, file))
+        .hasMessageContaining("not a shared library");
   }
 
   @Test
   void refusesAFileCutInsideItsHeaders() throws Exception {
     Path file = write(Arrays.copyOf(good, 40));
-    assertThatThrownBy(() -> ElfCheck.check(file, file)).hasMessageContaining("shorter than its ELF header");
+    assertThatThrownBy(() -> ElfCheck.check(file, file))
+        .hasMessageContaining("shorter than its ELF header");
   }
 
   @Test
   void malformedSymbolTableIsRefusedNotLoopedOver() throws Exception {
-    Path file = editedDynamicSymbolTable((buffer, header) -> buffer.putLong(header + 56, 0)); // sh_entsize
+    Path file = editedDynamicSymbolTable(
+        (buffer, header) -> buffer.putLong(header + ElfBytes.SH_ENTSIZE, 0));
     assertThatThrownBy(() -> ElfCheck.requireExports(file, file, java.util.List.of("add")))
         .isInstanceOf(StepFailure.class)
         .hasMessageContaining("malformed dynamic symbol table");
@@ -104,7 +94,7 @@ class ElfCheckTest {
   @Test
   void symbolTableRunningPastTheFileIsRefused() throws Exception {
     Path file = editedDynamicSymbolTable(
-        (buffer, header) -> buffer.putLong(header + 32, 0x7fff_ffffL)); // sh_size: 2 GiB
+        (buffer, header) -> buffer.putLong(header + ElfBytes.SH_SIZE, 0x7fff_ffffL)); // 2 GiB
     assertThatThrownBy(() -> ElfCheck.requireExports(file, file, java.util.List.of("add")))
         .isInstanceOf(StepFailure.class)
         .hasMessageContaining("dynamic symbol table ends at byte");
