@@ -3,6 +3,7 @@ package dev.reload.core;
 import com.typesafe.config.Config;
 import dev.reload.InvalidSettingsException;
 import dev.reload.PluginSettings;
+import dev.reload.core.internal.admission.PublicKeys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -349,9 +350,7 @@ public final class ReloadSettings {
      * @throws IllegalArgumentException naming the key that is not an Ed25519 public key
      */
     public Builder publicKeys(List<String> keys) {
-      for (int i = 0; i < keys.size(); i++) {
-        Keys.parse(keys.get(i), "public key " + (i + 1));
-      }
+      PublicKeys.parseAll(keys);
       publicKeys.clear();
       publicKeys.addAll(keys);
       return this;

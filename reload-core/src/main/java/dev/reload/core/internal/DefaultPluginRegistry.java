@@ -9,7 +9,6 @@ import dev.reload.PluginVersion;
 import dev.reload.ReloadEvent;
 import dev.reload.ReloadListener;
 import dev.reload.ReloadOutcome;
-import dev.reload.core.Keys;
 import dev.reload.core.ReloadMetrics;
 import dev.reload.core.ReloadRegistry;
 import dev.reload.core.ReloadSettings;
@@ -32,13 +31,11 @@ import dev.reload.spi.StateSnapshot;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -114,8 +111,8 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
     this.residents = new ResidentVersions(platform, executor);
     this.preflight = settings.preflight() ? new Preflight(platform, settings.preflightTimeout(),
         store.directory(), "reload-preflight-" + id) : null;
-    Admission admission = new Admission(store, trustPolicy(settings, locator, store),
-        preflight, platform);
+    TrustPolicy trust = TrustPolicy.from(settings, locator.directories(), store);
+    Admission admission = new Admission(store, trust, preflight, platform);
     this.pipeline = new ReloadPipeline(admission, store, platform, listeners, observers, retirer,
         settings.drainTimeout(), settings.retainPrevious(), clock, residents, calls);
     this.scheduler = new ReloadScheduler(executor, this::runLocked);
@@ -485,36 +482,6 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
       executor.shutdownNow();
       Thread.currentThread().interrupt();
     }
-  }
-
-  /**
-   * The trust rules: the configured allowed directories, or else the search paths and the
-   * directory of each library given by absolute path; all absolute, resolved at each check.
-   */
-  private static TrustPolicy trustPolicy(ReloadSettings settings, LibraryLocator locator,
-      ShadowStore store) {
-    Set<Path> allowed = new LinkedHashSet<>();
-    if (!settings.allowedDirs().isEmpty()) {
-      settings.allowedDirs().forEach(dir -> allowed.add(absolute(dir)));
-    } else {
-      locator.directories().forEach(dir -> allowed.add(absolute(dir)));
-      for (PluginSettings plugin : settings.plugins().values()) {
-        Path library = Path.of(plugin.library());
-        if (!plugin.platformName() && library.isAbsolute()) {
-          allowed.add(absolute(library.getParent()));
-        }
-      }
-    }
-    List<PublicKey> keys = new ArrayList<>();
-    for (int i = 0; i < settings.publicKeys().size(); i++) {
-      keys.add(Keys.parse(settings.publicKeys().get(i), "public key " + (i + 1)));
-    }
-    return new TrustPolicy(new ArrayList<>(allowed), settings.strictPermissions(), store.owner(),
-        store.ownerUid(), keys, settings.requireSignature());
-  }
-
-  private static Path absolute(Path dir) {
-    return dir.toAbsolutePath().normalize();
   }
 
   private static ScheduledExecutorService newExecutor(DaemonThreads threads) {

@@ -1,11 +1,15 @@
 package dev.reload.core.internal.admission;
 
+import dev.reload.PluginSettings;
 import dev.reload.ReloadStep;
+import dev.reload.core.ReloadSettings;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,19 +17,24 @@ import java.nio.file.attribute.UserPrincipal;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * Decides whether a library file may be loaded at all: it must resolve (symlinks and {@code ..}
  * followed) inside an allowed directory, itself resolved at each check, so that a release symlink
- * switched under a configured directory ({@code current -> releases/v2}) stays allowed; with strict permissions neither it nor its directory
- * may be writable by group or others or owned by anyone but this process's user or root, and no
- * directory above them may be either, unless it is sticky like {@code /tmp} (as OpenSSH's
- * StrictModes); its bytes must match a pinned SHA-256 and carry a valid Ed25519 signature
- * ({@code <library>.sig}) when configured. These are {@link Admission}'s {@link ReloadStep#TRUST}
- * checks, run for new files only. Immutable and thread-safe.
+ * switched under a configured directory ({@code current -> releases/v2}) stays allowed; with
+ * strict permissions neither it nor its directory may be writable by group or others or owned by
+ * anyone but this process's user or root, and no directory above them may be either, unless it
+ * is sticky like {@code /tmp} (as OpenSSH's StrictModes); its bytes must match a pinned SHA-256
+ * and carry a valid Ed25519 signature ({@code <library>.sig}) when configured. These are {@link
+ * Admission}'s {@link ReloadStep#TRUST} checks, run for new files only. Immutable and
+ * thread-safe.
  */
 public final class TrustPolicy {
 
@@ -40,15 +49,44 @@ public final class TrustPolicy {
   private final List<PublicKey> publicKeys;
   private final boolean requireSignature;
 
-  /** {@code allowedDirs} as configured (absolute); they are resolved again at each check. */
-  public TrustPolicy(List<Path> allowedDirs, boolean strictPermissions, UserPrincipal self, int selfUid,
-      List<PublicKey> publicKeys, boolean requireSignature) {
+  private TrustPolicy(List<Path> allowedDirs, boolean strictPermissions, UserPrincipal self,
+      int selfUid, List<PublicKey> publicKeys, boolean requireSignature) {
     this.allowedDirs = List.copyOf(allowedDirs);
     this.strictPermissions = strictPermissions;
     this.self = self;
     this.selfUid = selfUid;
     this.publicKeys = List.copyOf(publicKeys);
     this.requireSignature = requireSignature;
+  }
+
+  /**
+   * The trust rules of {@code settings}: the configured allowed directories, or else {@code
+   * searchDirs} and the directory of each library given by absolute path; all made absolute here
+   * and resolved at each check. Files must belong to {@code store}'s owner (or root).
+   *
+   * @throws IllegalArgumentException naming a configured public key that is not one
+   */
+  public static TrustPolicy from(ReloadSettings settings, List<Path> searchDirs,
+      ShadowStore store) {
+    Set<Path> allowed = new LinkedHashSet<>();
+    if (!settings.allowedDirs().isEmpty()) {
+      settings.allowedDirs().forEach(dir -> allowed.add(absolute(dir)));
+    } else {
+      searchDirs.forEach(dir -> allowed.add(absolute(dir)));
+      for (PluginSettings plugin : settings.plugins().values()) {
+        Path library = Path.of(plugin.library());
+        if (!plugin.platformName() && library.isAbsolute()) {
+          allowed.add(absolute(library.getParent()));
+        }
+      }
+    }
+    return new TrustPolicy(List.copyOf(allowed), settings.strictPermissions(), store.owner(),
+        store.ownerUid(), PublicKeys.parseAll(settings.publicKeys()),
+        settings.requireSignature());
+  }
+
+  private static Path absolute(Path dir) {
+    return dir.toAbsolutePath().normalize();
   }
 
   /** A library file as checked: its real path and identity (inode). */
@@ -96,7 +134,7 @@ public final class TrustPolicy {
 
   /** The allowed directories as configured, with where each resolves now when that differs. */
   private String describe(List<Path> allowedNow) {
-    List<String> shown = new java.util.ArrayList<>();
+    List<String> shown = new ArrayList<>();
     for (int i = 0; i < allowedDirs.size(); i++) {
       Path configured = allowedDirs.get(i);
       shown.add(configured.equals(allowedNow.get(i)) ? configured.toString()
@@ -114,7 +152,7 @@ public final class TrustPolicy {
   void confirm(Checked checked, Path source) throws StepFailure {
     try {
       if (!source.toRealPath().equals(checked.realPath())
-          || !java.util.Objects.equals(fileKey(checked.realPath(), source), checked.fileKey())) {
+          || !Objects.equals(fileKey(checked.realPath(), source), checked.fileKey())) {
         throw new StepFailure(ReloadStep.COPY, "library " + source + " was replaced while it was"
             + " being copied; the next finished change will be picked up");
       }
@@ -126,7 +164,7 @@ public final class TrustPolicy {
 
   private static Object fileKey(Path real, Path source) throws StepFailure {
     try {
-      return Files.readAttributes(real, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+      return Files.readAttributes(real, BasicFileAttributes.class).fileKey();
     } catch (IOException e) {
       throw new StepFailure(ReloadStep.COPY, "cannot read library " + source + ": " + e, e);
     }
@@ -170,7 +208,6 @@ public final class TrustPolicy {
     }
   }
 
-
   /**
    * Checks the bytes of {@code copy}, a private copy of {@code source}, against the plugin's
    * pinned SHA-256 and, when keys are configured, the signature file next to {@code source}: the
@@ -181,7 +218,7 @@ public final class TrustPolicy {
   void checkContent(ShadowStore.Copy copy, String pinnedSha256, Path source) throws StepFailure {
     if (pinnedSha256 != null && !pinnedSha256.equalsIgnoreCase(copy.sha256())) {
       throw new StepFailure(ReloadStep.TRUST, "library " + source + " has SHA-256 " + copy.sha256()
-          + ", not the pinned " + pinnedSha256.toLowerCase(java.util.Locale.ROOT) + "; refused");
+          + ", not the pinned " + pinnedSha256.toLowerCase(Locale.ROOT) + "; refused");
     }
     Path signatureFile = source.resolveSibling(source.getFileName() + SIGNATURE_SUFFIX);
     if (!Files.exists(signatureFile)) {
@@ -220,7 +257,7 @@ public final class TrustPolicy {
     if (content.length == RAW_SIGNATURE_BYTES) {
       return content;
     }
-    return Base64.getMimeDecoder().decode(new String(content, java.nio.charset.StandardCharsets.US_ASCII).trim());
+    return Base64.getMimeDecoder().decode(new String(content, StandardCharsets.US_ASCII).trim());
   }
 
   private void requireSafe(Path path, String what) throws StepFailure {
@@ -230,7 +267,8 @@ public final class TrustPolicy {
     } catch (UnsupportedOperationException e) {
       return; // not a POSIX file system (Windows): its ACLs are out of scope here
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.TRUST, "cannot read the permissions of " + what + ": " + e, e);
+      throw new StepFailure(ReloadStep.TRUST, "cannot read the permissions of " + what + ": " + e,
+          e);
     }
     Set<PosixFilePermission> permissions = attributes.permissions();
     if (permissions.contains(PosixFilePermission.GROUP_WRITE)
