@@ -8,16 +8,14 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -43,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * it may be arriving (a new file being written, a directory recreated, a lost or overflowed
  * queue): such a file is signalled once it looks the same at two checks one settle interval
  * apart, as the polling watcher does. Deletions are never signalled; a file's reappearance is.
+ * Which event means what is {@link InotifyEvents}'s to decide; this class makes the system calls
+ * and runs the thread.
  *
  * <p>Thread-safe: one daemon thread blocks in {@code poll(2)} on the inotify descriptor and a
  * wake-up pipe, and every set and map is confined to it once started. {@link #watch} and {@link
@@ -53,33 +53,13 @@ final class InotifyWatcher implements FileWatcher {
 
   private static final Logger log = LoggerFactory.getLogger(InotifyWatcher.class);
 
-  private static final int IN_CLOSE_WRITE = 0x8;
-  private static final int IN_CLOSE_NOWRITE = 0x10;
-  private static final int IN_OPEN = 0x20;
-  private static final int IN_MOVED_FROM = 0x40;
-  private static final int IN_MOVED_TO = 0x80;
-  private static final int IN_CREATE = 0x100;
-  private static final int IN_DELETE = 0x200;
-  private static final int IN_DELETE_SELF = 0x400;
-  private static final int IN_MOVE_SELF = 0x800;
-  private static final int IN_Q_OVERFLOW = 0x4000;
-  private static final int IN_IGNORED = 0x8000;
-  private static final int IN_ONLYDIR = 0x01000000;
-  private static final int IN_DONT_FOLLOW = 0x02000000;
-  private static final int IN_ISDIR = 0x40000000;
   private static final int IN_CLOEXEC = 0x80000;
   private static final int IN_NONBLOCK = 0x800;
-  /** What changes which entry a directory holds, or the directory itself. */
-  private static final int STRUCTURE = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO
-      | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW;
-  /** The directory holding a library file also reports opens and closes. */
-  private static final int CONTENT = STRUCTURE | IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE;
   private static final short POLLIN = 0x1;
   private static final int EINTR = 4;
   private static final int EAGAIN = 11;
   private static final int EMFILE = 24;
   private static final int ENOSPC = 28;
-  private static final int EVENT_HEADER = 16;
   private static final int BUFFER_SIZE = 64 * 1024;
 
   /** The few libc calls inotify needs. */
@@ -105,32 +85,23 @@ final class InotifyWatcher implements FileWatcher {
     static final LibC LIBC = Native.load("c", LibC.class);
   }
 
-  /** A watched library file that depends on one directory entry. */
-  private record Interest(Path file, boolean last) {}
-
   private final LibC libc = Holder.LIBC;
   private final int inotify;
   private final int wakeRead;
   private final int wakeWrite;
-  /** The library files, as configured (not resolved). Confined to the watcher thread. */
-  private final Set<Path> files;
-  /** Changes of {@link #files} from other threads, run by the watcher thread. Thread-safe. */
+  /** The watched files and what their events mean. Confined to the watcher thread. */
+  private final InotifyEvents events;
+  /** How the kernel's names are decoded: as JNA decodes C strings. */
+  private final Charset names = Charset.forName(Native.getDefaultStringEncoding());
+  /** Changes of the watched files from other threads, run by the watcher thread. Thread-safe. */
   private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
   private final long settleNanos;
   /** Confined to the watcher thread after start. */
   private final ChangeSignal changes;
-  /** Watch descriptor of each watched real directory. Confined to the watcher thread. */
-  private Map<Path, Integer> watches = new HashMap<>();
-  /** Per watch descriptor, per entry name, who depends on it. Confined to the watcher thread. */
-  private Map<Integer, Map<String, List<Interest>>> interests = new HashMap<>();
+  /** The watch descriptors armed. Confined to the watcher thread. */
+  private Set<Integer> watchDescriptors = Set.of();
   /** Files that may be arriving, with their last look. Confined to the watcher thread. */
   private final Map<Path, FileFingerprint> settling = new LinkedHashMap<>();
-  /**
-   * Files opened since they settled and not closed yet, with how many opens: a linker creates its
-   * output long before it writes it, so a file held open never settles. Confined to the watcher
-   * thread.
-   */
-  private final Map<Path, Integer> open = new HashMap<>();
   private final Thread thread;
   /** Set by close(); read by the watcher thread. */
   private volatile boolean closing;
@@ -141,7 +112,7 @@ final class InotifyWatcher implements FileWatcher {
 
   private InotifyWatcher(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
       Duration settleInterval, String threadName) {
-    this.files = new LinkedHashSet<>(baseline.keySet());
+    this.events = new InotifyEvents(baseline.keySet(), InotifyWatcher::lookUp);
     this.settleNanos = settleInterval.toNanos();
     this.changes = new ChangeSignal(baseline, onChange);
     try {
@@ -186,8 +157,8 @@ final class InotifyWatcher implements FileWatcher {
   }
 
   private UncheckedIOException cannotWatch(LastErrorException e) {
-    return new UncheckedIOException(new IOException("cannot watch the plugin files " + files
-        + " with inotify: " + e.getMessage() + limitHint(e), e));
+    return new UncheckedIOException(new IOException("cannot watch the plugin files "
+        + events.files() + " with inotify: " + e.getMessage() + limitHint(e), e));
   }
 
   private static String limitHint(LastErrorException e) {
@@ -209,17 +180,10 @@ final class InotifyWatcher implements FileWatcher {
    *     it vanished meanwhile, and the event that says so re-arms again)
    */
   private void arm() {
-    Map<Path, PathChain> chains = new LinkedHashMap<>();
-    Map<Path, Integer> masks = new LinkedHashMap<>();
-    for (Path file : files) {
-      PathChain chain = PathChain.of(file);
-      chains.put(file, chain);
-      for (PathChain.Link link : chain.links()) {
-        masks.merge(link.dir(), chain.endsAt(link) ? CONTENT : STRUCTURE, (a, b) -> a | b);
-      }
-    }
+    Map<Path, PathChain> walks = new LinkedHashMap<>();
+    events.files().forEach(file -> walks.put(file, PathChain.of(file)));
     Map<Path, Integer> armed = new HashMap<>();
-    for (Map.Entry<Path, Integer> dir : masks.entrySet()) {
+    for (Map.Entry<Path, Integer> dir : InotifyEvents.masks(walks).entrySet()) {
       try {
         armed.put(dir.getKey(), libc.inotify_add_watch(inotify, dir.getKey().toString(),
             dir.getValue()));
@@ -230,27 +194,16 @@ final class InotifyWatcher implements FileWatcher {
         log.debug("cannot watch {}: {}", dir.getKey(), e.getMessage());
       }
     }
-    Map<Integer, Map<String, List<Interest>>> armedInterests = new HashMap<>();
-    chains.forEach((file, chain) -> {
-      for (PathChain.Link link : chain.links()) {
-        Integer wd = armed.get(link.dir());
-        if (wd != null) {
-          armedInterests.computeIfAbsent(wd, any -> new HashMap<>())
-              .computeIfAbsent(link.name(), any -> new ArrayList<>())
-              .add(new Interest(file, chain.endsAt(link)));
-        }
-      }
-    });
-    Set<Integer> unused = new HashSet<>(watches.values());
+    Set<Integer> unused = new HashSet<>(watchDescriptors);
     unused.removeAll(armed.values());
     unused.forEach(wd -> libc.inotify_rm_watch(inotify, wd)); // gone already: EINVAL, harmless
-    watches = armed;
-    interests = armedInterests;
+    watchDescriptors = new HashSet<>(armed.values());
+    events.armed(walks, armed);
   }
 
   private void run() {
     // Anything that changed between loading and the watches being set is seen once it settles.
-    files.forEach(this::settle);
+    events.files().forEach(this::settle);
     Memory pollFds = new Memory(16);
     Memory buffer = new Memory(BUFFER_SIZE);
     NativeLong two = new NativeLong(2);
@@ -314,7 +267,8 @@ final class InotifyWatcher implements FileWatcher {
       try {
         arm();
       } catch (LastErrorException e) {
-        log.warn("cannot watch the plugin files {}: {}{}", files, e.getMessage(), limitHint(e));
+        log.warn("cannot watch the plugin files {}: {}{}", events.files(), e.getMessage(),
+            limitHint(e));
       }
     }
   }
@@ -322,7 +276,7 @@ final class InotifyWatcher implements FileWatcher {
   @Override
   public void watch(Path file, FileFingerprint baseline) {
     command(() -> {
-      files.add(file);
+      events.watch(file);
       changes.track(file, baseline);
       settle(file);
     });
@@ -331,10 +285,9 @@ final class InotifyWatcher implements FileWatcher {
   @Override
   public void unwatch(Path file) {
     command(() -> {
-      files.remove(file);
+      events.unwatch(file);
       changes.forget(file);
       settling.remove(file);
-      open.remove(file);
     });
   }
 
@@ -357,16 +310,9 @@ final class InotifyWatcher implements FileWatcher {
     }
   }
 
-  /** What one batch of events asks for. Confined to the watcher thread. */
-  private static final class Batch {
-    boolean rearm;
-    final Set<Path> now = new LinkedHashSet<>();
-    final Set<Path> settle = new LinkedHashSet<>();
-  }
-
   /** Reads every pending event, re-arms once if the walks changed, then checks the files. */
   private void drain(Memory buffer, NativeLong capacity) {
-    Batch batch = new Batch();
+    InotifyEvents.Batch batch = new InotifyEvents.Batch();
     while (true) {
       long length;
       try {
@@ -380,16 +326,11 @@ final class InotifyWatcher implements FileWatcher {
       if (length <= 0) {
         break;
       }
-      for (long offset = 0; offset + EVENT_HEADER <= length; ) {
-        int wd = buffer.getInt(offset);
-        int mask = buffer.getInt(offset + 4);
-        int nameLength = buffer.getInt(offset + 12);
-        String name = nameLength > 0 ? buffer.getString(offset + EVENT_HEADER) : "";
-        offset += EVENT_HEADER + nameLength;
-        handle(wd, mask, name, batch);
+      for (InotifyEvent event : InotifyEvent.decode(buffer.getByteBuffer(0, length), names)) {
+        events.handle(event, batch);
       }
     }
-    if (batch.rearm) {
+    if (batch.rearm()) {
       try {
         arm();
       } catch (LastErrorException e) {
@@ -397,107 +338,30 @@ final class InotifyWatcher implements FileWatcher {
             e.getMessage(), limitHint(e));
       }
     }
-    for (Path file : batch.now) {
+    for (Path file : batch.complete()) {
       settling.remove(file);
       changes.offer(file, FileFingerprint.of(file));
     }
-    batch.settle.removeAll(batch.now);
-    batch.settle.forEach(this::settle);
+    batch.arriving().forEach(this::settle);
   }
 
-  private void handle(int wd, int mask, String name, Batch batch) {
-    if ((mask & IN_Q_OVERFLOW) != 0) {
-      log.info("inotify event queue overflowed; watching again and rescanning every plugin file");
-      open.clear(); // closes may have been lost with the overflow
-      batch.rearm = true;
-      batch.settle.addAll(files);
-      return;
+  /** What {@code entry}, just created, is now, as {@code lstat(2)} sees it. */
+  private static InotifyEvents.CreatedEntry lookUp(Path entry) {
+    if (Files.isSymbolicLink(entry)) {
+      return InotifyEvents.CreatedEntry.SYMLINK;
     }
-    Map<String, List<Interest>> byName = interests.get(wd);
-    if (byName == null) {
-      return; // a watch dropped by an earlier re-arm
-    }
-    if ((mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) != 0) {
-      if ((mask & IN_DELETE_SELF) == 0) { // a deletion also brings IN_IGNORED: say it once
-        log.info("watched directory {} was {}; watching the plugin files' paths again and"
-            + " rescanning them", directoryOf(wd), (mask & IN_MOVE_SELF) != 0
-                ? "renamed away" : "removed or unmounted");
-      }
-      batch.rearm = true;
-      byName.values().forEach(list -> list.forEach(interest -> {
-        batch.settle.add(interest.file());
-        open.remove(interest.file()); // its directory is gone: so are the opens counted in it
-      }));
-      return;
-    }
-    List<Interest> affected = byName.get(name);
-    if (affected == null) {
-      return;
-    }
-    Path dir = directoryOf(wd);
-    for (Interest interest : affected) {
-      if (interest.last()) {
-        countOpens(mask, interest.file());
-      }
-      classify(mask, dir == null ? null : dir.resolve(name), interest, batch);
-    }
-  }
-
-  private void countOpens(int mask, Path file) {
-    if ((mask & IN_OPEN) != 0) {
-      open.merge(file, 1, Integer::sum);
-    }
-    if ((mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)) != 0) {
-      open.computeIfPresent(file, (any, count) -> count > 1 ? count - 1 : null);
-    }
-    if ((mask & (IN_DELETE | IN_MOVED_FROM | IN_CREATE | IN_MOVED_TO)) != 0) {
-      open.remove(file); // another file now: what was open was the old one
-    }
-  }
-
-  /** Decides what an event on an entry of {@code interest}'s walk means for its file. */
-  private static void classify(int mask, Path entry, Interest interest, Batch batch) {
-    Path file = interest.file();
-    boolean removed = (mask & (IN_DELETE | IN_MOVED_FROM)) != 0;
-    if (!interest.last() || (mask & IN_ISDIR) != 0) {
-      // A directory or symlink on the way changed: the walk may lead elsewhere now.
-      batch.rearm = true;
-    }
-    if (removed) {
-      return; // a deletion is never a reload; the reappearance will be
-    }
-    if ((mask & IN_MOVED_TO) != 0 || (mask & IN_CLOSE_WRITE) != 0 && interest.last()) {
-      batch.now.add(file); // renamed into place, or a write finished: complete
-    } else if ((mask & IN_CREATE) != 0) {
-      if (entry != null && Files.isSymbolicLink(entry)) {
-        batch.rearm = true;
-        batch.now.add(file);
-      } else if (interest.last() && (mask & IN_ISDIR) == 0 && hardLink(entry)) {
-        batch.now.add(file); // complete the moment it appears, as cargo publishes
-      } else {
-        batch.settle.add(file); // a new file being written, or a recreated directory
-      }
-    }
+    return hardLink(entry) ? InotifyEvents.CreatedEntry.HARD_LINK
+        : InotifyEvents.CreatedEntry.OTHER;
   }
 
   /** Whether {@code entry} is a second name of an existing file (link count above one). */
   private static boolean hardLink(Path entry) {
     try {
-      return entry != null
-          && ((Number) Files.getAttribute(entry, "unix:nlink", LinkOption.NOFOLLOW_LINKS))
-              .intValue() > 1;
+      return ((Number) Files.getAttribute(entry, "unix:nlink", LinkOption.NOFOLLOW_LINKS))
+          .intValue() > 1;
     } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
       return false;
     }
-  }
-
-  private Path directoryOf(int wd) {
-    for (Map.Entry<Path, Integer> watch : watches.entrySet()) {
-      if (watch.getValue() == wd) {
-        return watch.getKey();
-      }
-    }
-    return null;
   }
 
   /** Starts (or restarts) waiting for {@code file} to look the same at two checks. */
@@ -517,7 +381,7 @@ final class InotifyWatcher implements FileWatcher {
       FileFingerprint now = FileFingerprint.of(entry.getKey());
       if (now == null) {
         it.remove();
-      } else if (now.equals(entry.getValue()) && !open.containsKey(entry.getKey())) {
+      } else if (now.equals(entry.getValue()) && !events.isOpen(entry.getKey())) {
         it.remove();
         changes.offer(entry.getKey(), now);
       } else {
