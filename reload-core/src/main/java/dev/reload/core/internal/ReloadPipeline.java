@@ -24,8 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The reload pipeline of DESIGN.md: admit, load, Before, gate and drain, snapshot and restore,
- * swap, After, retire. Admission ({@link Admission}) is one step with an explicit source: the
+ * The reload pipeline: admit, load, Before, gate and drain, snapshot and restore, swap, After,
+ * retire. Admission ({@link Admission}) is one step with an explicit source: the
  * library file for a first load or a reload, the copy kept of the previous version for a rollback.
  * Any failure before the swap unloads the candidate, reopens the gate and leaves the outgoing
  * version current with its state untouched.
@@ -176,10 +176,7 @@ final class ReloadPipeline {
     Lease outgoing = Lease.unpinned(from);
     Lease incoming = Lease.unpinned(attempt.candidate);
     attempt.step = ReloadStep.DRAIN;
-    // Starts the gated window on a fresh time slice: admission and load have just used up much
-    // of this thread's, and on a busy machine a preemption inside the window (about 50 us of
-    // work) holds the callers for milliseconds. Reload harness, JDK 17, 2 cores: caller pause
-    // p99 432-787 us over 8 runs with it, 577-3681 us over 12 without.
+    // A fresh time slice for the gated window: a preemption inside it holds callers for ms.
     Thread.yield();
     plugin.closeGate();
     attempt.gateClosed = System.nanoTime();

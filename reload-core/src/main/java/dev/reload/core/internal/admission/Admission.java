@@ -14,9 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one gate a library file passes to become a version (DESIGN.md, "Admission"). It takes an
- * explicit {@link Source}, a new library file or the copy kept for rollback, and returns a checked
- * private copy, or refuses with a {@link StepFailure} naming the step that refused:
+ * The one gate a library file passes to become a version: nothing else decides which checks run.
+ * It takes an explicit {@link Source}, a new library file or the copy kept for rollback, and
+ * returns a checked private copy, or refuses with a {@link StepFailure} naming the step that
+ * refused:
  *
  * <ol>
  *   <li>{@link ReloadStep#TRUST}, new files only: the file resolves inside an allowed directory

@@ -66,9 +66,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>The default root</b> is {@code java.io.tmpdir} itself, not a fixed directory in it: on
  * Linux that is {@code /tmp}, owned by root and sticky, so the only thing created there is this
  * store's unguessable private directory. A fixed name such as {@code /tmp/reload-shadow} could be
- * created first by any local user, who would then own the root: the server would refuse to start
- * (and, before issue 9, cleaned up inside it first); two users of one host would also collide on
- * it. (On macOS and Windows {@code java.io.tmpdir} is already per user.)
+ * created first by any local user, who would then own the root: the server would refuse to start,
+ * and a store that cleaned up inside the root before checking it would act on whatever that
+ * user put there; two users of one host would also collide on it. (On macOS and Windows {@code
+ * java.io.tmpdir} is already per user.)
  *
  * <p>Thread-safe: stateless; two stores may open in one root at once (each touches only its own
  * directory and dead processes'); the shared {@link SecureRandom} is thread-safe.
