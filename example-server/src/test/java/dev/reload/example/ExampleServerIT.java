@@ -24,9 +24,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The README's demo, end to end: the shaded jar runs in its own JVM against a temporary plugin
- * directory; the test rebuilds the real plugin sources with gcc and talks to the server over real
- * sockets on 127.0.0.1, then stops it with SIGTERM.
+ * The demo of example-server/README.md, end to end: the shaded jar runs in its own JVM against a
+ * temporary plugin directory; the test rebuilds the real plugin sources with gcc and talks to the
+ * server over real sockets on 127.0.0.1, then stops it with SIGTERM.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The jars the build packages name their modules in the manifest ({@code Automatic-Module-Name}),
- * as the README lists them, so that a module-path user gets stable names rather than ones derived
- * from file names. Runs after {@code package}, on the jars the reactor just built.
+ * as docs/ARCHITECTURE.md lists them, so that a module-path user gets stable names rather than
+ * ones derived from file names. Runs after {@code package}, on the jars the reactor just built.
  */
 class ModuleNamesIT {
 

@@ -3,7 +3,7 @@ package dev.reload.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
-import dev.reload.fixtures.Readme;
+import dev.reload.fixtures.Docs;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -18,8 +18,8 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
 /**
- * The "Testing your plugins" example of README.md, taken from the README itself: its Java files
- * are compiled against the test class path and their tests run through the JUnit engine.
+ * The "Testing your plugins" example of docs/PLUGINS.md, taken from the page itself: its Java
+ * files are compiled against the test class path and their tests run through the JUnit engine.
  */
 class ReadmeTestingExampleTest {
 
@@ -30,14 +30,15 @@ class ReadmeTestingExampleTest {
   @Test
   void theExampleCompilesAndItsTestsPass() throws Exception {
     List<Path> files = new ArrayList<>();
-    for (String block : Readme.blocks(Readme.section("Testing your plugins"), "java")) {
+    String section = Docs.section("docs/PLUGINS.md", "Testing your plugins");
+    for (String block : Docs.blocks(section, "java")) {
       Matcher name = CLASS.matcher(block);
       assertThat(name.find()).as("a class in\n" + block).isTrue();
       files.add(Files.writeString(root.resolve(name.group(1) + ".java"), block));
     }
     assertThat(files).hasSize(3);
     Path classes = Files.createDirectories(root.resolve("classes"));
-    Readme.compile(files, classes);
+    Docs.compile(files, classes);
 
     try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
         getClass().getClassLoader())) {

@@ -2,7 +2,7 @@ package dev.reload.guice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.reload.fixtures.Readme;
+import dev.reload.fixtures.Docs;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
 import java.io.File;
@@ -25,13 +25,13 @@ class ReadmeExampleTest {
 
   @Test
   void guiceExampleCompilesRunsAndCleansUpOnExit() throws Exception {
-    String section = Readme.section("Use with Guice");
-    String conf = Readme.blocks(section, "hocon").get(0);
-    String example = Readme.blocks(section, "java").get(0);
+    String section = Docs.section("README.md", "Use with Guice");
+    String conf = Docs.blocks(section, "hocon").get(0);
+    String example = Docs.blocks(section, "java").get(0);
     Path classes = Files.createDirectories(root.resolve("classes"));
     Files.writeString(classes.resolve("application.conf"), conf);
     Path source = Files.writeString(root.resolve("GuiceExample.java"), example);
-    Readme.compile(List.of(source), classes);
+    Docs.compile(List.of(source), classes);
 
     Path work = root.resolve("work");
     PluginDir plugins = new PluginDir(work);
