@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures Reload and rewrites the results table in README.md.
+# Measures Reload and rewrites the results in docs/PERFORMANCE.md.
 #
 #   reload-benchmarks/run.sh           full run: JMH with 5 interleaved forks x 3 iterations, 10,000 reloads
 #   reload-benchmarks/run.sh --quick   a few minutes: 1 fork x 5 iterations, 1,000 reloads
@@ -49,7 +49,7 @@ quiet=-Dorg.slf4j.simpleLogger.defaultLogLevel=warn
 measure() {
   local java="$1" suffix="$2"
   shift 2
-  echo "== call benchmarks on $("$java" "$@" -cp "$jar" dev.reload.bench.ReadmeTable --jvm) (JMH, 1 and 2 threads)"
+  echo "== call benchmarks on $("$java" "$@" -cp "$jar" dev.reload.bench.ResultsTable --jvm) (JMH, 1 and 2 threads)"
   "$java" "$@" $quiet -cp "$jar" dev.reload.bench.CallsMain --native "$native" \
     --out "$out/calls$suffix.json" --md "$out/calls$suffix.md" $quick
 
@@ -62,11 +62,11 @@ measure() {
 }
 
 measure "$java_default" ""
-jdks=(--jdk "$("$java_default" -cp "$jar" dev.reload.bench.ReadmeTable --jvm)"
+jdks=(--jdk "$("$java_default" -cp "$jar" dev.reload.bench.ResultsTable --jvm)"
   "$out/calls.md" "$out/reload.md" "$out/reload-preflight.md" "$out/http.md")
 
 # 3 in 10 reloads: a probe costs milliseconds per reload, yet a p99 wants a few hundred callers
-# held at the gate (at 1 in 10 it was the second worst of about 180).
+# held at the gate.
 preflight_reloads=$((reloads * 3 / 10))
 echo "== reload under load with the crash-safe preflight on ($preflight_reloads reloads)"
 java $quiet "-Xlog:class+load=info,class+unload=info:file=$out/classes-preflight.log:uptimemillis" -cp "$jar" \
@@ -88,13 +88,13 @@ java -cp "$jar" dev.reload.bench.HttpLoad --server-jar example-server/target/exa
 if [[ -x "$jdk25/bin/java" ]]; then
   # JNA (and the FFM path) load native code: JDK 24+ warns unless it is allowed.
   measure "$jdk25/bin/java" -jdk25 --enable-native-access=ALL-UNNAMED
-  jdks+=(--jdk "$("$jdk25/bin/java" -cp "$jar" dev.reload.bench.ReadmeTable --jvm)"
+  jdks+=(--jdk "$("$jdk25/bin/java" -cp "$jar" dev.reload.bench.ResultsTable --jvm)"
     "$out/calls-jdk25.md" "$out/reload-jdk25.md")
 else
   echo "== no JDK 25 at $jdk25: measured on the default JDK only"
 fi
 
 BENCH_MODE="${quick:+ --quick}" \
-  BENCH_BUILT_WITH="$("$build_java" -cp "$jar" dev.reload.bench.ReadmeTable --jvm)" \
-  java -cp "$jar" dev.reload.bench.ReadmeTable README.md "${jdks[@]}"
-echo "== results in $out; README.md table updated"
+  BENCH_BUILT_WITH="$("$build_java" -cp "$jar" dev.reload.bench.ResultsTable --jvm)" \
+  java -cp "$jar" dev.reload.bench.ResultsTable docs/PERFORMANCE.md "${jdks[@]}"
+echo "== results in $out; docs/PERFORMANCE.md updated"

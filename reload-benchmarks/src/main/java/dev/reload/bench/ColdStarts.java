@@ -103,7 +103,7 @@ record ColdStarts(List<Double> pauseMicros, int withoutPause) {
         withoutPause);
   }
 
-  /** For the README: the median, then each JVM's figure, in µs, and the JVMs that saw none. */
+  /** For the results: the median, then each JVM's figure, in µs, and the JVMs that saw none. */
   String measured() {
     return String.format(Locale.ROOT, "%.0f (%s)%s", medianMicros(), each("%.0f", ", ", "", ""),
         withoutPause == 0 ? "" : "; " + withoutPause + " more JVMs: no caller reached the gate");

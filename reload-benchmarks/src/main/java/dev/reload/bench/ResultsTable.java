@@ -7,13 +7,14 @@ import java.time.LocalDate;
 import java.util.stream.Stream;
 
 /**
- * Replaces the benchmark section of README.md (between {@code <!-- benchmarks:start -->} and
- * {@code <!-- benchmarks:end -->}) with the machine, the date and the given tables.
+ * Replaces the results section of a markdown page, docs/PERFORMANCE.md for {@code run.sh}: what
+ * lies between {@code <!-- benchmarks:start -->} and {@code <!-- benchmarks:end -->} becomes the
+ * machine, the date and the given tables.
  *
  * <pre>
- * ReadmeTable README.md calls.md reload.md                     tables measured on this JVM
- * ReadmeTable README.md --jdk LABEL calls.md reload.md --jdk LABEL calls-jdk25.md ...
- * ReadmeTable --jvm                                            prints this JVM's LABEL
+ * ResultsTable docs/PERFORMANCE.md calls.md reload.md          tables measured on this JVM
+ * ResultsTable docs/PERFORMANCE.md --jdk LABEL calls.md reload.md --jdk LABEL calls-jdk25.md ...
+ * ResultsTable --jvm                                           prints this JVM's LABEL
  * </pre>
  *
  * <p>With {@code --jdk}, each group of tables is headed by the label of the JVM that measured
@@ -22,20 +23,20 @@ import java.util.stream.Stream;
  * ({@code " --quick"}), and {@code BENCH_BUILT_WITH} names the JDK that built the jars.
  * A command-line program, run on its main thread; not thread-safe.
  */
-public final class ReadmeTable {
+public final class ResultsTable {
 
   static final String START = "<!-- benchmarks:start -->";
   static final String END = "<!-- benchmarks:end -->";
   private static final String JDK = "--jdk";
 
-  private ReadmeTable() {}
+  private ResultsTable() {}
 
   public static void main(String[] args) throws IOException {
     if (args.length == 1 && args[0].equals("--jvm")) {
       System.out.println(jvm());
       return;
     }
-    Path readme = Path.of(args[0]);
+    Path page = Path.of(args[0]);
     boolean grouped = args.length > 1 && args[1].equals(JDK);
     StringBuilder section = new StringBuilder(START).append("\n")
         .append("Measured on ").append(machine()).append(", ")
@@ -54,13 +55,14 @@ public final class ReadmeTable {
       }
     }
     section.append(END);
-    String text = Files.readString(readme);
+    String text = Files.readString(page);
     int start = text.indexOf(START);
     int end = text.indexOf(END);
     if (start < 0 || end < start) {
-      throw new IllegalStateException(readme + " has no " + START + " ... " + END + " section");
+      throw new IllegalStateException(page + " has no " + START + " ... " + END + " section");
     }
-    Files.writeString(readme, text.substring(0, start) + section + text.substring(end + END.length()));
+    Files.writeString(page,
+        text.substring(0, start) + section + text.substring(end + END.length()));
   }
 
   /** This JVM, as the section names it: {@code OpenJDK 64-Bit Server VM 17.0.15+6-...}. */

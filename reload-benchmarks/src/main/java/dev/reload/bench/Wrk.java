@@ -46,7 +46,7 @@ final class Wrk {
     return connections;
   }
 
-  /** The command line, as the README quotes it. */
+  /** The command line, as docs/PERFORMANCE.md quotes it. */
   String commandLine(URI uri) {
     return String.join(" ", command(uri));
   }

@@ -95,34 +95,35 @@ class BenchmarksTest {
   }
 
   @Test
-  void readmeSectionIsReplacedBetweenItsMarkers() throws Exception {
-    Path readme = Files.writeString(root.resolve("README.md"),
-        "# Title\n\n" + ReadmeTable.START + "\nold table\n" + ReadmeTable.END + "\n\nafter\n");
+  void resultsSectionIsReplacedBetweenItsMarkers() throws Exception {
+    Path page = Files.writeString(root.resolve("PERFORMANCE.md"),
+        "# Title\n\n" + ResultsTable.START + "\nold table\n" + ResultsTable.END + "\n\nafter\n");
     Path table = Files.writeString(root.resolve("calls.md"), "| new | table |\n");
 
-    ReadmeTable.main(new String[] {readme.toString(), table.toString()});
+    ResultsTable.main(new String[] {page.toString(), table.toString()});
 
-    String text = Files.readString(readme);
-    assertThat(text).startsWith("# Title\n\n" + ReadmeTable.START + "\nMeasured on ")
-        .contains("| new | table |").doesNotContain("old table").endsWith(ReadmeTable.END + "\n\nafter\n");
+    String text = Files.readString(page);
+    assertThat(text).startsWith("# Title\n\n" + ResultsTable.START + "\nMeasured on ")
+        .contains("| new | table |").doesNotContain("old table")
+        .endsWith(ResultsTable.END + "\n\nafter\n");
   }
 
   @Test
-  void readmeSectionHeadsEachJdksTablesWithTheJvmThatMeasuredThem() throws Exception {
-    Path readme = Files.writeString(root.resolve("README.md"),
-        "# Title\n\n" + ReadmeTable.START + "\nold table\n" + ReadmeTable.END + "\n");
+  void resultsSectionHeadsEachJdksTablesWithTheJvmThatMeasuredThem() throws Exception {
+    Path page = Files.writeString(root.resolve("PERFORMANCE.md"),
+        "# Title\n\n" + ResultsTable.START + "\nold table\n" + ResultsTable.END + "\n");
     Path calls17 = Files.writeString(root.resolve("calls.md"), "| calls | 17 |\n");
     Path reload17 = Files.writeString(root.resolve("reload.md"), "| reload | 17 |\n");
     Path calls25 = Files.writeString(root.resolve("calls-jdk25.md"), "| calls | 25 |\n");
 
-    ReadmeTable.main(new String[] {readme.toString(), "--jdk", "JVM 17.0.15", calls17.toString(),
+    ResultsTable.main(new String[] {page.toString(), "--jdk", "JVM 17.0.15", calls17.toString(),
         reload17.toString(), "--jdk", "JVM 25.0.1", calls25.toString()});
 
-    String text = Files.readString(readme);
-    assertThat(text).doesNotContain("old table", ReadmeTable.jvm())
-        .containsSubsequence(ReadmeTable.START + "\nMeasured on ", "**JVM 17.0.15**\n\n",
+    String text = Files.readString(page);
+    assertThat(text).doesNotContain("old table", ResultsTable.jvm())
+        .containsSubsequence(ResultsTable.START + "\nMeasured on ", "**JVM 17.0.15**\n\n",
             "| calls | 17 |", "| reload | 17 |", "**JVM 25.0.1**\n\n", "| calls | 25 |",
-            ReadmeTable.END);
+            ResultsTable.END);
   }
 
   @Test
