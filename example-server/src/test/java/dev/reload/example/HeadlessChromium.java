@@ -66,7 +66,7 @@ final class HeadlessChromium {
     if (!missing.isEmpty()) {
       throw new IllegalStateException("the admin page's browser test needs headless Chromium,"
           + " but " + missing + " is not installed: install the Debian packages 'chromium' and"
-          + " 'chromium-driver' (.ci/run installs them when missing, through"
+          + " 'chromium-driver' (mvn verify and .ci/run install them when missing, through"
           + " .ci/install-chromium)");
     }
   }
