@@ -11,14 +11,20 @@ public final class InvalidSettingsException extends IllegalArgumentException {
 
   private static final long serialVersionUID = 1L;
 
+  /** Every problem found, one line each. */
   private final List<String> problems;
 
+  /**
+   * Reports every problem found at once.
+   *
+   * @param problems one line per problem, naming the setting, the value and where it came from
+   */
   public InvalidSettingsException(List<String> problems) {
     super(format(problems));
     this.problems = List.copyOf(problems);
   }
 
-  /** Every problem found, one line each. */
+  /** {@return every problem found, one line each} */
   public List<String> problems() {
     return problems;
   }

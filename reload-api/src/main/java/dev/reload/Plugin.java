@@ -12,19 +12,22 @@ import java.util.Optional;
  */
 public interface Plugin {
 
-  /** The plugin's configured name. */
+  /** {@return the plugin's configured name} */
   String name();
 
-  /** Facts about the version serving now. */
+  /** {@return facts about the version serving now} */
   PluginVersion current();
 
-  /** The version a {@link PluginRegistry#rollback} would return to, if one is kept. */
+  /** {@return the version a {@link PluginRegistry#rollback} would return to, if one is kept} */
   Optional<PluginVersion> previous();
 
-  /** Whether the plugin has a {@link dev.reload.spi.StateSnapshot}, and so gates calls during a swap. */
+  /**
+   * {@return whether the plugin has a {@link dev.reload.spi.StateSnapshot}, and so gates calls
+   * during a swap}
+   */
   boolean stateful();
 
-  /** The last failed reload, until a later reload of this plugin succeeds. */
+  /** {@return the last failed reload, until a later reload of this plugin succeeds} */
   Optional<ReloadOutcome.Failed> lastFailure();
 
   /**
@@ -37,6 +40,8 @@ public interface Plugin {
    * called it have ended). Always empty where this cannot be checked: anywhere but Linux.
    *
    * <p>Answers from a snapshot taken at the last check; no system call is made here.
+   *
+   * @return the unloaded versions still mapped, oldest first
    */
   List<PluginVersion> residentVersions();
 
@@ -44,6 +49,7 @@ public interface Plugin {
    * Pins the current version until the returned lease is closed. Use it in try-with-resources;
    * calls made through it always reach the pinned version.
    *
+   * @return a lease on the current version
    * @throws IllegalStateException if the registry is closed
    */
   PluginLease acquire();
@@ -57,6 +63,9 @@ public interface Plugin {
    * swaps in serves the interface too (or the reload fails at {@link ReloadStep#SWAP} if it lacks
    * one of its symbols).
    *
+   * @param <T> the interface type
+   * @param api the interface whose methods name the plugin's exported functions
+   * @return an implementation of {@code api} that calls the current version
    * @throws IllegalArgumentException if {@code api} is not an interface
    * @throws IllegalStateException if the registry is closed
    */

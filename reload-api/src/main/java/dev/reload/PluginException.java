@@ -8,10 +8,21 @@ public class PluginException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
+  /**
+   * A failure without an underlying cause.
+   *
+   * @param message which plugin and why
+   */
   public PluginException(String message) {
     super(message);
   }
 
+  /**
+   * A failure caused by {@code cause}.
+   *
+   * @param message which plugin and why
+   * @param cause what went wrong underneath
+   */
   public PluginException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -24,25 +24,60 @@ package dev.reload;
  */
 public interface PluginLease extends AutoCloseable {
 
-  /** The version this lease pins. */
+  /** {@return the version this lease pins} */
   PluginVersion version();
 
-  /** Calls an exported function that returns a C {@code int}. */
+  /**
+   * Calls an exported function that returns a C {@code int}.
+   *
+   * @param symbol the exported function's name
+   * @param args its arguments, mapped by JNA's rules
+   * @return what the function returned
+   */
   int invokeInt(String symbol, Object... args);
 
-  /** Calls an exported function that returns a 64-bit integer. */
+  /**
+   * Calls an exported function that returns a 64-bit integer.
+   *
+   * @param symbol the exported function's name
+   * @param args its arguments, mapped by JNA's rules
+   * @return what the function returned
+   */
   long invokeLong(String symbol, Object... args);
 
-  /** Calls an exported function that returns a C {@code double}. */
+  /**
+   * Calls an exported function that returns a C {@code double}.
+   *
+   * @param symbol the exported function's name
+   * @param args its arguments, mapped by JNA's rules
+   * @return what the function returned
+   */
   double invokeDouble(String symbol, Object... args);
 
-  /** Calls an exported function that returns nothing. */
+  /**
+   * Calls an exported function that returns nothing.
+   *
+   * @param symbol the exported function's name
+   * @param args its arguments, mapped by JNA's rules
+   */
   void invokeVoid(String symbol, Object... args);
 
-  /** Calls an exported function whose return value JNA maps to {@code returnType}. */
+  /**
+   * Calls an exported function whose return value JNA maps to {@code returnType}.
+   *
+   * @param <T> the Java type of the return value
+   * @param symbol the exported function's name
+   * @param returnType the Java type JNA maps the return value to
+   * @param args its arguments, mapped by JNA's rules
+   * @return what the function returned
+   */
   <T> T invoke(String symbol, Class<T> returnType, Object... args);
 
-  /** Whether the pinned version exports {@code symbol}. */
+  /**
+   * {@return whether the pinned version exports {@code symbol}}
+   *
+   * @param symbol the exported symbol's name
+   */
   boolean hasSymbol(String symbol);
 
   /** Releases the pin. */

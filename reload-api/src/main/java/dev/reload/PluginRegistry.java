@@ -35,14 +35,20 @@ public interface PluginRegistry extends AutoCloseable {
   /**
    * Returns the plugin of that name.
    *
+   * @param name the plugin's name
+   * @return the plugin
    * @throws UnknownPluginException if no plugin of that name is configured
    */
   Plugin plugin(String name);
 
-  /** Returns the plugin of that name, or empty if none is configured. */
+  /**
+   * {@return the plugin of that name, or empty if none is configured}
+   *
+   * @param name the plugin's name
+   */
   Optional<Plugin> find(String name);
 
-  /** Returns every plugin, configured ones first, then those added later in the order added. */
+  /** {@return every plugin, configured ones first, then those added later in the order added} */
   List<Plugin> plugins();
 
   /**
@@ -52,6 +58,7 @@ public interface PluginRegistry extends AutoCloseable {
    * dev.reload.spi.StateSnapshot} was given for its name when the registry was built. Emits {@link
    * ReloadEvent.Added}.
    *
+   * @param settings the plugin's name, library and checks
    * @return the new plugin
    * @throws PluginException naming the cause if a plugin of that name exists, the library cannot
    *     be found, or it is refused; nothing is left behind (no copy, no mapping, no watch, and the
@@ -63,6 +70,10 @@ public interface PluginRegistry extends AutoCloseable {
   /**
    * Like {@link #add(PluginSettings)}, with the plugin's state moved across its reloads by {@code
    * snapshot}.
+   *
+   * @param settings the plugin's name, library and checks
+   * @param snapshot moves the plugin's state from each version to the next
+   * @return the new plugin
    */
   Plugin add(PluginSettings settings, dev.reload.spi.StateSnapshot snapshot);
 
@@ -73,6 +84,7 @@ public interface PluginRegistry extends AutoCloseable {
    * unmapped as soon as its last lease closes), runs {@code reload_shutdown}, unmaps it and deletes
    * its copies. Emits {@link ReloadEvent.Removed}. The name may be added again.
    *
+   * @param name the plugin's name
    * @throws UnknownPluginException if no plugin of that name exists
    * @throws IllegalStateException if the registry is closed
    */
@@ -84,6 +96,8 @@ public interface PluginRegistry extends AutoCloseable {
    * exceptionally only if the registry is closed first. In poll mode the reload runs at the next
    * {@link #update()}.
    *
+   * @param name the plugin's name
+   * @return the outcome, once the reload has run
    * @throws UnknownPluginException if no plugin of that name is configured
    */
   CompletableFuture<ReloadOutcome> reload(String name);
@@ -96,14 +110,24 @@ public interface PluginRegistry extends AutoCloseable {
    * ReloadOutcome.Failed} of kind {@link ReloadKind#ROLLBACK}: at step {@link ReloadStep#COPY} if
    * there is no previous version to return to.
    *
+   * @param name the plugin's name
+   * @return the outcome, once the rollback has run
    * @throws UnknownPluginException if no plugin of that name is configured
    */
   CompletableFuture<ReloadOutcome> rollback(String name);
 
-  /** Adds a listener for the reload events of every plugin. */
+  /**
+   * Adds a listener for the reload events of every plugin.
+   *
+   * @param listener told of every reload event from now on
+   */
   void addListener(ReloadListener listener);
 
-  /** Removes a listener added before; does nothing if it was not added. */
+  /**
+   * Removes a listener added before; does nothing if it was not added.
+   *
+   * @param listener the listener to remove
+   */
   void removeListener(ReloadListener listener);
 
   /**

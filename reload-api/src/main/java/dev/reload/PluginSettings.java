@@ -32,32 +32,37 @@ public final class PluginSettings {
     this.libraryOrigin = builder.libraryOrigin;
   }
 
-  /** Starts the settings of the plugin called {@code name}; its library defaults to the name. */
+  /**
+   * Starts the settings of the plugin called {@code name}; its library defaults to the name.
+   *
+   * @param name the plugin's name
+   * @return a builder of the plugin's settings
+   */
   public static Builder builder(String name) {
     return new Builder(name);
   }
 
-  /** The plugin's name. */
+  /** {@return the plugin's name} */
   public String name() {
     return name;
   }
 
-  /** A bare library name (when {@link #platformName()}), else a file name or path. */
+  /** {@return a bare library name (when {@link #platformName()}), else a file name or path} */
   public String library() {
     return library;
   }
 
-  /** Whether {@link #library()} is a bare name mapped to the platform's file name. */
+  /** {@return whether {@link #library()} is a bare name mapped to the platform's file name} */
   public boolean platformName() {
     return platformName;
   }
 
-  /** Symbols every loaded version must export. */
+  /** {@return symbols every loaded version must export} */
   public List<String> requiredSymbols() {
     return requiredSymbols;
   }
 
-  /** The SHA-256 every loaded build must have, or null when not pinned. */
+  /** {@return the SHA-256 every loaded build must have, or null when not pinned} */
   public String sha256() {
     return sha256;
   }
@@ -65,6 +70,8 @@ public final class PluginSettings {
   /**
    * How errors about the library name it: the config key and where its value came from (file and
    * line), or the plugin's name for settings built in code.
+   *
+   * @return the config key and its origin, or the plugin's name
    */
   public String describeLibrary() {
     if (libraryKey == null) {
@@ -79,12 +86,22 @@ public final class PluginSettings {
         + ", requiredSymbols=" + requiredSymbols + "]";
   }
 
-  /** Checks whether a plugin name is acceptable: letters, digits, '.', '_' and '-', not "." or "..". */
+  /**
+   * Checks whether a plugin name is acceptable: letters, digits, '.', '_' and '-', not "." or "..".
+   *
+   * @param name the name to check, may be null
+   * @return whether the name is acceptable
+   */
   public static boolean isValidName(String name) {
     return name != null && NAME.matcher(name).matches() && !name.equals(".") && !name.equals("..");
   }
 
-  /** Checks whether a string can be an exported C symbol. */
+  /**
+   * Checks whether a string can be an exported C symbol.
+   *
+   * @param symbol the string to check, may be null
+   * @return whether it is a C identifier
+   */
   public static boolean isValidSymbol(String symbol) {
     return symbol != null && C_IDENTIFIER.matcher(symbol).matches();
   }
@@ -112,6 +129,10 @@ public final class PluginSettings {
     /**
      * Records which config key set the library, and where, so that a library that cannot be found
      * is reported by its key and origin. For readers of settings from a config file.
+     *
+     * @param key the config key that set the library
+     * @param origin where its value came from (file and line)
+     * @return this builder
      */
     public Builder librarySource(String key, String origin) {
       this.libraryKey = key;
@@ -119,30 +140,56 @@ public final class PluginSettings {
       return this;
     }
 
-    /** A bare library name, or with {@code platformName(false)} a file name or path. */
+    /**
+     * Sets the library: a bare library name, or with {@code platformName(false)} a file name or
+     * path.
+     *
+     * @param library the library's name, file name or path
+     * @return this builder
+     */
     public Builder library(String library) {
       this.library = Objects.requireNonNull(library, "library");
       return this;
     }
 
-    /** Whether the library is a bare name to map to the platform's file name (default true). */
+    /**
+     * Sets whether the library is a bare name to map to the platform's file name (default true).
+     *
+     * @param platformName true for a bare name, false for a file name or path
+     * @return this builder
+     */
     public Builder platformName(boolean platformName) {
       this.platformName = platformName;
       return this;
     }
 
-    /** Pins the SHA-256 (64 hex digits) every loaded build must have. */
+    /**
+     * Pins the SHA-256 (64 hex digits) every loaded build must have.
+     *
+     * @param sha256 the expected SHA-256, as hex digits
+     * @return this builder
+     */
     public Builder sha256(String sha256) {
       this.sha256 = Objects.requireNonNull(sha256, "sha256");
       return this;
     }
 
-    /** Symbols a version must export to be loaded. */
+    /**
+     * Adds symbols a version must export to be loaded.
+     *
+     * @param symbols the exported symbols' names
+     * @return this builder
+     */
     public Builder requiredSymbols(String... symbols) {
       return requiredSymbols(List.of(symbols));
     }
 
-    /** Symbols a version must export to be loaded. */
+    /**
+     * Adds symbols a version must export to be loaded.
+     *
+     * @param symbols the exported symbols' names
+     * @return this builder
+     */
     public Builder requiredSymbols(List<String> symbols) {
       requiredSymbols.addAll(symbols);
       return this;
@@ -151,6 +198,7 @@ public final class PluginSettings {
     /**
      * Checks the values and builds the settings.
      *
+     * @return the settings
      * @throws InvalidSettingsException naming every bad value
      */
     public PluginSettings build() {
@@ -165,6 +213,10 @@ public final class PluginSettings {
      * Every problem of these values, each naming {@code subject} and ending with {@code origin}
      * (may be null); empty if {@link #build()} would succeed. For readers of settings from a config
      * file, which report every problem at once.
+     *
+     * @param subject what each problem names, such as the plugin's config path
+     * @param origin where the values came from, or null
+     * @return every problem found, one line each
      */
     public List<String> problems(String subject, String origin) {
       String at = origin == null ? "" : " (" + origin + ")";

@@ -11,31 +11,35 @@ import java.util.Set;
  */
 public interface PluginVersion {
 
-  /** The name of the plugin this version belongs to. */
+  /** {@return the name of the plugin this version belongs to} */
   String pluginName();
 
-  /** 1 for the first load of a plugin, increasing by one with every load after it. */
+  /** {@return 1 for the first load of a plugin, increasing by one with every load after it} */
   long generation();
 
-  /** The library file this version was admitted from (for a rollback, the plugin's file). */
+  /**
+   * {@return the library file this version was admitted from (for a rollback, the plugin's file)}
+   */
   Path sourcePath();
 
-  /** The private copy this version was loaded from. */
+  /** {@return the private copy this version was loaded from} */
   Path shadowPath();
 
-  /** The SHA-256 of the loaded bytes, as 64 lower-case hex digits. */
+  /** {@return the SHA-256 of the loaded bytes, as 64 lower-case hex digits} */
   String sha256();
 
-  /** When the version was loaded. */
+  /** {@return when the version was loaded} */
   Instant loadedAt();
 
-  /** Where the version is in its lifecycle now. */
+  /** {@return where the version is in its lifecycle now} */
   VersionState state();
 
   /**
    * What in this library can keep it mapped after the registry unloads it, read from its ELF file
    * when it was admitted; empty if nothing was found, and on platforms whose libraries are not ELF.
    * A version actually kept mapped is listed by {@link Plugin#residentVersions()}.
+   *
+   * @return the hazards found in the library's ELF file
    */
   Set<UnloadHazard> unloadHazards();
 }

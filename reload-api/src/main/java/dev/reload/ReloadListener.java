@@ -22,5 +22,10 @@ package dev.reload;
 @FunctionalInterface
 public interface ReloadListener {
 
+  /**
+   * Called once for each reload event.
+   *
+   * @param event what happened
+   */
   void onEvent(ReloadEvent event);
 }

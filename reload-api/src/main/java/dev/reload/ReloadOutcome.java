@@ -15,16 +15,23 @@ import java.util.Locale;
  */
 public sealed interface ReloadOutcome {
 
-  /** The name of the plugin. */
+  /** {@return the name of the plugin} */
   String plugin();
 
-  /** Whether this ended a reload or a rollback. */
+  /** {@return whether this ended a reload or a rollback} */
   ReloadKind kind();
 
-  /** How long the reload took, from the start of admission to the end. */
+  /** {@return how long the reload took, from the start of admission to the end} */
   Duration duration();
 
-  /** A reload made the incoming version, loaded from the library file, current. */
+  /**
+   * A reload made the incoming version, loaded from the library file, current.
+   *
+   * @param plugin the plugin's name
+   * @param from the version swapped out
+   * @param to the version serving now
+   * @param duration how long the reload took
+   */
   record Swapped(String plugin, PluginVersion from, PluginVersion to, Duration duration)
       implements ReloadOutcome {
 
@@ -38,6 +45,11 @@ public sealed interface ReloadOutcome {
   /**
    * A rollback made the previous good version current again, as a new generation {@code to}
    * loaded from the copy kept of it, with the state moved across as a reload moves it.
+   *
+   * @param plugin the plugin's name
+   * @param from the version swapped out
+   * @param to the new generation of the previous good version, serving now
+   * @param duration how long the rollback took
    */
   record RolledBack(String plugin, PluginVersion from, PluginVersion to, Duration duration)
       implements ReloadOutcome {
@@ -49,7 +61,13 @@ public sealed interface ReloadOutcome {
     }
   }
 
-  /** The library file has the same bytes as the current version: nothing was loaded. */
+  /**
+   * The library file has the same bytes as the current version: nothing was loaded.
+   *
+   * @param plugin the plugin's name
+   * @param current the version that keeps serving
+   * @param duration how long the check took
+   */
   record Unchanged(String plugin, PluginVersion current, Duration duration)
       implements ReloadOutcome {
 
@@ -65,11 +83,19 @@ public sealed interface ReloadOutcome {
    * state. {@code source} is the plugin's library file, for a failed rollback too (which staged
    * the copy kept of the previous version). The same facts as the {@link ReloadEvent.Failed} the
    * listeners saw.
+   *
+   * @param plugin the plugin's name
+   * @param kind whether a reload or a rollback failed
+   * @param current the version that keeps serving
+   * @param source the plugin's library file
+   * @param step the step that failed
+   * @param cause why it failed
+   * @param duration how long the attempt took
    */
   record Failed(String plugin, ReloadKind kind, PluginVersion current, Path source,
       ReloadStep step, Throwable cause, Duration duration) implements ReloadOutcome {
 
-    /** One line a person can act on: the step and the cause's message. */
+    /** {@return one line a person can act on: the step and the cause's message} */
     public String reason() {
       String message = cause.getMessage();
       return step.name().toLowerCase(Locale.ROOT) + ": "

@@ -15,6 +15,6 @@ import java.lang.annotation.Target;
 @Target(ElementType.METHOD)
 public @interface Symbol {
 
-  /** The exported symbol. */
+  /** {@return the exported symbol} */
   String value();
 }

@@ -53,12 +53,12 @@ public enum UnloadHazard {
     this.fix = fix;
   }
 
-  /** Why this keeps a library mapped, in words a log line can carry. */
+  /** {@return why this keeps a library mapped, in words a log line can carry} */
   public String cause() {
     return cause;
   }
 
-  /** What to change in the library's source or build to remove the hazard. */
+  /** {@return what to change in the library's source or build to remove the hazard} */
   public String fix() {
     return fix;
   }

@@ -18,28 +18,38 @@ public final class StatePayload {
     this.data = data;
   }
 
-  /** A payload of layout {@code layout} holding a copy of {@code data}. */
+  /**
+   * {@return a payload of layout {@code layout} holding a copy of {@code data}}
+   *
+   * @param layout the layout version the bytes are written in
+   * @param data the captured bytes, copied
+   */
   public static StatePayload of(int layout, byte[] data) {
     Objects.requireNonNull(data, "data");
     return new StatePayload(layout, data.clone());
   }
 
-  /** A payload holding one 64-bit value, big-endian. */
+  /**
+   * {@return a payload holding one 64-bit value, big-endian}
+   *
+   * @param layout the layout version the value is written in
+   * @param value the captured value
+   */
   public static StatePayload ofLong(int layout, long value) {
     return new StatePayload(layout, java.nio.ByteBuffer.allocate(Long.BYTES).putLong(value).array());
   }
 
-  /** The layout version the payload was captured in. */
+  /** {@return the layout version the payload was captured in} */
   public int layout() {
     return layout;
   }
 
-  /** A copy of the captured bytes. */
+  /** {@return a copy of the captured bytes} */
   public byte[] data() {
     return data.clone();
   }
 
-  /** The payload as one 64-bit value written by {@link #ofLong}. */
+  /** {@return the payload as one 64-bit value written by {@link #ofLong}} */
   public long asLong() {
     if (data.length != Long.BYTES) {
       throw new IllegalStateException(
@@ -48,7 +58,7 @@ public final class StatePayload {
     return java.nio.ByteBuffer.wrap(data).getLong();
   }
 
-  /** The number of captured bytes. */
+  /** {@return the number of captured bytes} */
   public int size() {
     return data.length;
   }

@@ -17,12 +17,24 @@ import dev.reload.PluginLease;
  */
 public interface StateSnapshot {
 
-  /** Reads the outgoing version's state. */
+  /**
+   * Reads the outgoing version's state.
+   *
+   * @param outgoing a lease on the version being replaced, valid for this call only
+   * @return the state, in the current layout
+   * @throws Exception if the state cannot be read: the reload fails and the outgoing version
+   *     keeps serving
+   */
   StatePayload capture(PluginLease outgoing) throws Exception;
 
   /**
    * Writes a captured state into the incoming version. {@code payload.layout()} says which layout
    * the payload was captured in: migrate older layouts here.
+   *
+   * @param incoming a lease on the version being swapped in, valid for this call only
+   * @param payload the state {@link #capture} read from the outgoing version
+   * @throws Exception if the state cannot be written: the reload fails and the outgoing version
+   *     keeps serving
    */
   void restore(PluginLease incoming, StatePayload payload) throws Exception;
 }

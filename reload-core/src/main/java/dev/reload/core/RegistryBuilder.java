@@ -38,11 +38,24 @@ public final class RegistryBuilder {
     this.settings = Objects.requireNonNull(settings, "settings");
   }
 
+  /**
+   * Starts a builder of a registry with these settings.
+   *
+   * @param settings the registry's settings
+   * @return a new builder
+   */
   public static RegistryBuilder of(ReloadSettings settings) {
     return new RegistryBuilder(settings);
   }
 
-  /** Makes {@code plugin} stateful: its state moves across reloads through {@code snapshot}. */
+  /**
+   * Makes {@code plugin} stateful: its state moves across reloads through {@code snapshot}.
+   *
+   * @param plugin the plugin's name
+   * @param snapshot moves the plugin's state from each version to the next
+   * @return this builder
+   * @throws IllegalStateException if the plugin already has a snapshot
+   */
   public RegistryBuilder stateSnapshot(String plugin, StateSnapshot snapshot) {
     Objects.requireNonNull(plugin, "plugin");
     Objects.requireNonNull(snapshot, "snapshot");
@@ -53,7 +66,12 @@ public final class RegistryBuilder {
     return this;
   }
 
-  /** Adds a listener that sees events from the first reload on. */
+  /**
+   * Adds a listener that sees events from the first reload on.
+   *
+   * @param listener told of every reload event
+   * @return this builder
+   */
   public RegistryBuilder listener(ReloadListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
     return this;
@@ -62,13 +80,21 @@ public final class RegistryBuilder {
   /**
    * Records the registry's meters ({@link ReloadMetrics}, no extra tags) in {@code registry}. For
    * extra tags, bind {@link ReloadRegistry#metrics(Iterable)} after {@link #build()} instead.
+   *
+   * @param registry where the meters are recorded
+   * @return this builder
    */
   public RegistryBuilder meterRegistry(MeterRegistry registry) {
     meterRegistries.add(Objects.requireNonNull(registry, "registry"));
     return this;
   }
 
-  /** The clock that stamps {@link dev.reload.PluginVersion#loadedAt()}. */
+  /**
+   * Sets the clock that stamps {@link dev.reload.PluginVersion#loadedAt()}.
+   *
+   * @param clock the clock, the system's UTC clock by default
+   * @return this builder
+   */
   public RegistryBuilder clock(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
     return this;
@@ -77,6 +103,7 @@ public final class RegistryBuilder {
   /**
    * Loads every plugin and starts watching. On failure nothing is left loaded, running or on disk.
    *
+   * @return the started registry
    * @throws dev.reload.PluginException naming the plugin that cannot be loaded and why
    */
   public ReloadRegistry build() {

@@ -25,10 +25,13 @@ public interface ReloadRegistry extends PluginRegistry {
    * This registry's meters, each tagged with {@code tags} as well; see {@link ReloadMetrics} for
    * the list. Bind the result to as many meter registries as needed; every call returns a new
    * binder.
+   *
+   * @param tags added to every meter
+   * @return a new binder of this registry's meters
    */
   ReloadMetrics metrics(Iterable<Tag> tags);
 
-  /** This registry's meters, with no extra tags. */
+  /** {@return this registry's meters, with no extra tags} */
   default ReloadMetrics metrics() {
     return metrics(Tags.empty());
   }

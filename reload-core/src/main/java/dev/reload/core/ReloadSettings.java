@@ -94,7 +94,11 @@ public final class ReloadSettings {
     this.plugins = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.plugins));
   }
 
-  /** Starts settings with the defaults of {@code reference.conf}. */
+  /**
+   * Starts settings with the defaults of {@code reference.conf}.
+   *
+   * @return a builder holding the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -103,13 +107,15 @@ public final class ReloadSettings {
    * Reads the {@code reload} section of {@code config} (resolved, with {@code reference.conf}
    * as fallback as {@code ConfigFactory.load()} gives it).
    *
+   * @param config the application's config
+   * @return the settings it holds
    * @throws InvalidSettingsException listing every bad key, with its value and origin
    */
   public static ReloadSettings fromConfig(Config config) {
     return ConfigReader.read(config);
   }
 
-  /** A builder holding these settings, to derive others. */
+  /** {@return a builder holding these settings, to derive others} */
   public Builder toBuilder() {
     Builder builder = new Builder()
         .searchPaths(searchPaths)
@@ -134,84 +140,103 @@ public final class ReloadSettings {
     return builder;
   }
 
+  /** {@return directories searched in order for libraries given by a relative name} */
   public List<Path> searchPaths() {
     return searchPaths;
   }
 
+  /** {@return the root of the shadow copies, in which the registry makes its own directory} */
   public Path shadowDir() {
     return shadowDir;
   }
 
+  /** {@return how long a reload or close waits for the calls in flight to finish} */
   public Duration drainTimeout() {
     return drainTimeout;
   }
 
+  /** {@return whether the previous good version's copy is kept for a rollback} */
   public boolean retainPrevious() {
     return retainPrevious;
   }
 
-  /** Whether candidates are first loaded in a separate probe process. */
-  /** Whether libraries appearing in the search paths become plugins by themselves. */
+  /** {@return whether libraries appearing in the search paths become plugins by themselves} */
   public boolean discover() {
     return discover;
   }
 
-  /** The required symbols of every discovered plugin. */
+  /** {@return the required symbols of every discovered plugin} */
   public List<String> discoverRequiredSymbols() {
     return discoverRequiredSymbols;
   }
 
+  /** {@return whether candidates are first loaded in a separate probe process} */
   public boolean preflight() {
     return preflight;
   }
 
+  /** {@return how long the probe may take for one library before it is refused} */
   public Duration preflightTimeout() {
     return preflightTimeout;
   }
 
-  /** Directories libraries may resolve into; empty means the search paths. */
+  /** {@return directories libraries may resolve into; empty means the search paths} */
   public List<Path> allowedDirs() {
     return allowedDirs;
   }
 
+  /**
+   * {@return whether libraries or directories that others can write, or that another user owns, are
+   * refused}
+   */
   public boolean strictPermissions() {
     return strictPermissions;
   }
 
-  /** Ed25519 public keys, Base64 X.509 SubjectPublicKeyInfo. */
+  /** {@return Ed25519 public keys, Base64 X.509 SubjectPublicKeyInfo} */
   public List<String> publicKeys() {
     return publicKeys;
   }
 
+  /** {@return whether every library without a valid signature is refused} */
   public boolean requireSignature() {
     return requireSignature;
   }
 
+  /** {@return where reloads run} */
   public SchedulerMode schedulerMode() {
     return schedulerMode;
   }
 
+  /** {@return whether library files are watched and reloaded when they change} */
   public boolean watchEnabled() {
     return watchEnabled;
   }
 
+  /** {@return how library files are watched} */
   public WatchMode watchMode() {
     return watchMode;
   }
 
+  /**
+   * {@return how often the poll mode compares files, and how long a new file must stay unchanged in
+   * inotify mode}
+   */
   public Duration pollInterval() {
     return pollInterval;
   }
 
+  /** {@return how close together changes to one file are one reload} */
   public Duration debounce() {
     return debounce;
   }
 
+  /** {@return how bound interfaces call native code} */
   public Binding binding() {
     return binding;
   }
 
-  /** The plugins by name, in the order they were added. */
+  /** {@return the plugins by name, in the order they were added} */
   public Map<String, PluginSettings> plugins() {
     return plugins;
   }
@@ -254,14 +279,26 @@ public final class ReloadSettings {
 
     private Builder() {}
 
-    /** Directories searched in order for libraries given by a relative name. Replaces any set before. */
+    /**
+     * Sets the directories searched in order for libraries given by a relative name. Replaces any
+     * set before.
+     *
+     * @param paths the directories, first searched first
+     * @return this builder
+     */
     public Builder searchPaths(List<Path> paths) {
       searchPaths.clear();
       paths.forEach(path -> searchPaths.add(Objects.requireNonNull(path, "search path")));
       return this;
     }
 
-    /** Directories searched in order for libraries given by a relative name. */
+    /**
+     * Sets the directories searched in order for libraries given by a relative name. Replaces any
+     * set before.
+     *
+     * @param paths the directories, first searched first
+     * @return this builder
+     */
     public Builder searchPaths(Path... paths) {
       return searchPaths(List.of(paths));
     }
@@ -271,27 +308,46 @@ public final class ReloadSettings {
      * its own private {@code reload-<pid>-<random>} directory in it, and refuses a root that
      * another user owns or can write (unless sticky, like {@code /tmp}) or that is on a
      * {@code noexec} mount.
+     *
+     * @param shadowDir the root of the shadow copies
+     * @return this builder
      */
     public Builder shadowDir(Path shadowDir) {
       this.shadowDir = Objects.requireNonNull(shadowDir, "shadowDir");
       return this;
     }
 
+    /**
+     * Sets how long a reload of a stateful plugin, and {@code close()}, wait for the calls in
+     * flight (default 5 s).
+     *
+     * @param drainTimeout a positive duration
+     * @return this builder
+     */
     public Builder drainTimeout(Duration drainTimeout) {
       this.drainTimeout = requirePositive("drainTimeout", drainTimeout);
       return this;
     }
 
+    /**
+     * Sets whether the previous good version's copy is kept so that a rollback can return to it
+     * (default true).
+     *
+     * @param retainPrevious false to refuse rollbacks and keep only the current copy
+     * @return this builder
+     */
     public Builder retainPrevious(boolean retainPrevious) {
       this.retainPrevious = retainPrevious;
       return this;
     }
 
-    /** Whether candidates are first loaded in a separate probe process (default true). */
     /**
      * Turns every library that appears in a search path, named by the platform's rule ({@code
      * lib<name>.so}, {@code <name>.dll}, {@code lib<name>.dylib}), into a plugin {@code <name>}
      * with default settings (off by default).
+     *
+     * @param discover true to turn libraries found in the search paths into plugins
+     * @return this builder
      */
     public Builder discover(boolean discover) {
       this.discover = discover;
@@ -301,6 +357,8 @@ public final class ReloadSettings {
     /**
      * The symbols every discovered plugin must export. Replaces any set before.
      *
+     * @param symbols the exported functions every discovered plugin must have
+     * @return this builder
      * @throws IllegalArgumentException naming a symbol that cannot be a C symbol
      */
     public Builder discoverRequiredSymbols(List<String> symbols) {
@@ -316,11 +374,24 @@ public final class ReloadSettings {
       return this;
     }
 
+    /**
+     * Sets whether candidates are first loaded in a separate probe process (default true).
+     *
+     * @param preflight false to load candidates straight into this process
+     * @return this builder
+     */
     public Builder preflight(boolean preflight) {
       this.preflight = preflight;
       return this;
     }
 
+    /**
+     * Sets how long the probe may take for one library before it is killed and the library refused
+     * (default 10 s).
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     */
     public Builder preflightTimeout(Duration timeout) {
       this.preflightTimeout = requirePositive("preflightTimeout", timeout);
       return this;
@@ -330,6 +401,9 @@ public final class ReloadSettings {
      * Directories libraries may resolve into (default: the search paths), each resolved again at
      * every check so that a switched release symlink among them stays allowed. Replaces any set
      * before.
+     *
+     * @param dirs the directories libraries may resolve into
+     * @return this builder
      */
     public Builder allowedDirs(List<Path> dirs) {
       allowedDirs.clear();
@@ -337,7 +411,13 @@ public final class ReloadSettings {
       return this;
     }
 
-    /** Refuse libraries or directories writable by group or others, or owned by another user. */
+    /**
+     * Sets whether libraries or directories writable by group or others, or owned by another user,
+     * are refused (default true).
+     *
+     * @param strict false to accept them
+     * @return this builder
+     */
     public Builder strictPermissions(boolean strict) {
       this.strictPermissions = strict;
       return this;
@@ -347,6 +427,8 @@ public final class ReloadSettings {
      * Ed25519 public keys that verify {@code <library>.sig}, each the Base64 of an X.509
      * SubjectPublicKeyInfo. Replaces any set before.
      *
+     * @param keys the keys, each Base64
+     * @return this builder
      * @throws IllegalArgumentException naming the key that is not an Ed25519 public key
      */
     public Builder publicKeys(List<String> keys) {
@@ -356,22 +438,45 @@ public final class ReloadSettings {
       return this;
     }
 
-    /** Refuse every library without a valid signature. */
+    /**
+     * Sets whether every library without a valid signature is refused (default false).
+     *
+     * @param require true to refuse unsigned libraries
+     * @return this builder
+     */
     public Builder requireSignature(boolean require) {
       this.requireSignature = require;
       return this;
     }
 
+    /**
+     * Sets where reloads run (default {@link SchedulerMode#BACKGROUND}).
+     *
+     * @param mode the scheduler mode
+     * @return this builder
+     */
     public Builder schedulerMode(SchedulerMode mode) {
       this.schedulerMode = Objects.requireNonNull(mode, "schedulerMode");
       return this;
     }
 
+    /**
+     * Sets whether library files are watched and reloaded when they change (default true).
+     *
+     * @param enabled false to reload only on request
+     * @return this builder
+     */
     public Builder watchEnabled(boolean enabled) {
       this.watchEnabled = enabled;
       return this;
     }
 
+    /**
+     * Sets how library files are watched (default {@link WatchMode#AUTO}).
+     *
+     * @param mode the watch mode
+     * @return this builder
+     */
     public Builder watchMode(WatchMode mode) {
       this.watchMode = Objects.requireNonNull(mode, "watchMode");
       return this;
@@ -380,12 +485,22 @@ public final class ReloadSettings {
     /**
      * How often the poll mode compares files; in inotify mode, how long a file that only appeared
      * must stay unchanged (and closed) before it is taken.
+     *
+     * @param interval a positive duration (default 250 ms)
+     * @return this builder
      */
     public Builder pollInterval(Duration interval) {
       this.pollInterval = requirePositive("pollInterval", interval);
       return this;
     }
 
+    /**
+     * Sets how close together changes to one file must come to be one reload of the newest file
+     * (default 50 ms); zero reloads at the first finished write.
+     *
+     * @param debounce a duration, not negative
+     * @return this builder
+     */
     public Builder debounce(Duration debounce) {
       Objects.requireNonNull(debounce, "debounce");
       if (debounce.isNegative()) {
@@ -395,13 +510,23 @@ public final class ReloadSettings {
       return this;
     }
 
-    /** How bound interfaces call native code; {@link Binding#AUTO} by default. */
+    /**
+     * Sets how bound interfaces call native code ({@link Binding#AUTO} by default).
+     *
+     * @param binding the binding
+     * @return this builder
+     */
     public Builder binding(Binding binding) {
       this.binding = Objects.requireNonNull(binding, "binding");
       return this;
     }
 
-    /** Adds a plugin. */
+    /**
+     * Adds a plugin.
+     *
+     * @param plugin the plugin's settings
+     * @return this builder
+     */
     public Builder plugin(PluginSettings plugin) {
       Objects.requireNonNull(plugin, "plugin");
       if (plugins.containsKey(plugin.name())) {
@@ -414,6 +539,7 @@ public final class ReloadSettings {
     /**
      * Copies and returns the settings.
      *
+     * @return the settings
      * @throws IllegalStateException if signatures are required but no public key is given
      */
     public ReloadSettings build() {

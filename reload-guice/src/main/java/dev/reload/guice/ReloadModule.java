@@ -39,6 +39,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  */
 public final class ReloadModule extends AbstractModule {
 
+  /** A module to install once per injector. */
+  public ReloadModule() {}
+
   @Override
   protected void configure() {
     OptionalBinder.newOptionalBinder(binder(), Config.class);
@@ -49,12 +52,23 @@ public final class ReloadModule extends AbstractModule {
     bind(PluginRegistry.class).to(RunningRegistry.class).in(Scopes.SINGLETON);
   }
 
-  /** Makes {@code plugin} stateful, its state moved across reloads by what this binds to. */
+  /**
+   * Makes {@code plugin} stateful, its state moved across reloads by what this binds to.
+   *
+   * @param binder the binder of the calling module
+   * @param plugin the plugin's name
+   * @return the binding to complete with the {@link StateSnapshot}
+   */
   public static LinkedBindingBuilder<StateSnapshot> bindStateSnapshot(Binder binder, String plugin) {
     return snapshots(binder).addBinding(plugin);
   }
 
-  /** Adds a listener of every plugin's reload events. */
+  /**
+   * Adds a listener of every plugin's reload events.
+   *
+   * @param binder the binder of the calling module
+   * @return the binding to complete with the {@link ReloadListener}
+   */
   public static LinkedBindingBuilder<ReloadListener> bindListener(Binder binder) {
     return listeners(binder).addBinding();
   }
@@ -77,6 +91,10 @@ public final class ReloadModule extends AbstractModule {
    * the same way by a JDK proxy with {@code Method.invoke} per call, as {@code bind()} serves it:
    * make it public for the fast path. A sealed interface cannot be bound.
    *
+   * @param <T> the interface type
+   * @param binder the binder of the calling module
+   * @param api the interface whose methods name the plugin's exported functions
+   * @param plugin the plugin's name
    * @throws IllegalArgumentException if {@code api} is not an interface, or is sealed
    */
   public static <T> void bindPlugin(Binder binder, Class<T> api, String plugin) {

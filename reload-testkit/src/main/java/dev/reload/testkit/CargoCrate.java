@@ -34,6 +34,11 @@ public final class CargoCrate {
   /**
    * Writes a crate {@code name} in {@code dir}: a {@code cdylib} without dependencies whose {@code
    * src/lib.rs} is {@code libRs}.
+   *
+   * @param dir the crate's directory
+   * @param name the crate's package name
+   * @param libRs the Rust source of {@code src/lib.rs}
+   * @return the crate
    */
   public static CargoCrate create(Path dir, String name, String libRs) {
     CargoCrate crate = new CargoCrate(dir, name);
@@ -51,7 +56,13 @@ public final class CargoCrate {
     return crate;
   }
 
-  /** Copies the crate at {@code source} (its manifest, lock file and sources; no build output). */
+  /**
+   * Copies the crate at {@code source} (its manifest, lock file and sources; no build output).
+   *
+   * @param source the crate to copy
+   * @param dir where the copy goes
+   * @return the copy
+   */
   public static CargoCrate copyOf(Path source, Path dir) {
     try (Stream<Path> files = Files.walk(source)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
@@ -71,27 +82,35 @@ public final class CargoCrate {
     }
   }
 
-  /** The crate's directory. */
+  /** {@return the crate's directory} */
   public Path dir() {
     return dir;
   }
 
-  /** Where cargo publishes the release build: {@code <crate>/target/release}. */
+  /** {@return where cargo publishes the release build: {@code <crate>/target/release}} */
   public Path releaseDir() {
     return dir.resolve("target").resolve("release");
   }
 
-  /** The release build of the library, {@code target/release/lib<name>.so}. */
+  /** {@return the release build of the library, {@code target/release/lib<name>.so}} */
   public Path library() {
     return releaseDir().resolve("lib" + name + ".so");
   }
 
-  /** Replaces {@code src/lib.rs}. */
+  /**
+   * Replaces {@code src/lib.rs}.
+   *
+   * @param libRs the new Rust source
+   */
   public void writeLib(String libRs) {
     write(dir.resolve("src").resolve("lib.rs"), libRs);
   }
 
-  /** Rewrites {@code src/lib.rs} with {@code edit}. */
+  /**
+   * Rewrites {@code src/lib.rs} with {@code edit}.
+   *
+   * @param edit turns the old source into the new one, which must differ
+   */
   public void editLib(UnaryOperator<String> edit) {
     Path lib = dir.resolve("src").resolve("lib.rs");
     try {
@@ -110,6 +129,7 @@ public final class CargoCrate {
    * Runs {@code cargo build --release --offline} in the crate, into its own {@code target}
    * directory whatever the environment says, and returns {@link #library()}.
    *
+   * @return the built library
    * @throws IllegalStateException with cargo's output if the build fails
    */
   public Path build() {

@@ -25,6 +25,11 @@ public final class Generations {
   /**
    * Returns {@code plugin}'s current version once its generation is {@code generation} or later.
    *
+   * @param registry the registry to watch
+   * @param plugin the plugin's name
+   * @param generation the generation to wait for
+   * @param timeout how long to wait
+   * @return the version of that generation or a later one
    * @throws AssertionError after {@code timeout}, naming the generation reached and the last
    *     failed reload, if any
    */

@@ -32,12 +32,16 @@ public final class NativeBuild {
 
   private final Path workDir;
 
-  /** Builds in {@code workDir} (sources and intermediate files). */
+  /**
+   * Builds in {@code workDir} (sources and intermediate files).
+   *
+   * @param workDir the directory builds are made in
+   */
   public NativeBuild(Path workDir) {
     this.workDir = workDir;
   }
 
-  /** The directory builds are made in. */
+  /** {@return the directory builds are made in} */
   public Path workDir() {
     return workDir;
   }
@@ -45,6 +49,10 @@ public final class NativeBuild {
   /**
    * Compiles C {@code source} with gcc into a shared library at a fresh path and returns it.
    * {@code extraFlags} go last on gcc's command line ({@code -DVERSION=2}, {@code -lm}).
+   *
+   * @param source the C source
+   * @param extraFlags go last on gcc's command line
+   * @return the built library
    */
   public Path compile(String source, String... extraFlags) {
     return compile(writeSource(source, ".c"), extraFlags);
@@ -54,26 +62,49 @@ public final class NativeBuild {
    * Compiles C++ {@code source} with g++ into a shared library at a fresh temporary path and
    * returns it. g++ emits {@code STB_GNU_UNIQUE} symbols unless {@code -fno-gnu-unique} is among
    * {@code extraFlags}.
+   *
+   * @param source the C++ source
+   * @param extraFlags go last on the compiler's command line
+   * @return the built library
    */
   public Path compileCpp(String source, String... extraFlags) {
     return compileCppInPlace(source, freshOutput(), extraFlags);
   }
 
-  /** Compiles C++ with {@code g++ -o target}, writing straight into the compiler's output dir. */
+  /**
+   * Compiles C++ with {@code g++ -o target}, writing straight into the compiler's output dir.
+   *
+   * @param source the C++ source
+   * @param target where g++ writes the library
+   * @param extraFlags go last on the compiler's command line
+   * @return {@code target}
+   */
   public Path compileCppInPlace(String source, Path target, String... extraFlags) {
     createDirectories(target.toAbsolutePath().getParent());
     compile("g++", writeSource(source, ".cpp"), target, extraFlags);
     return target;
   }
 
-  /** Compiles the C file {@code source} (its includes resolve beside it) at a fresh path. */
+  /**
+   * Compiles the C file {@code source} (its includes resolve beside it) at a fresh path.
+   *
+   * @param source the C file
+   * @param extraFlags go last on the compiler's command line
+   * @return the built library
+   */
   public Path compile(Path source, String... extraFlags) {
     Path out = freshOutput();
     gcc(source.toAbsolutePath(), out, extraFlags);
     return out;
   }
 
-  /** Compiles the C++ file {@code source} with g++ at a fresh path. */
+  /**
+   * Compiles the C++ file {@code source} with g++ at a fresh path.
+   *
+   * @param source the C++ file
+   * @param extraFlags go last on the compiler's command line
+   * @return the built library
+   */
   public Path compileCpp(Path source, String... extraFlags) {
     Path out = freshOutput();
     compile("g++", source.toAbsolutePath(), out, extraFlags);
@@ -84,6 +115,10 @@ public final class NativeBuild {
    * Builds a Rust {@code cdylib} crate named {@code crateName}, without dependencies, whose {@code
    * src/lib.rs} is {@code libRs}, with {@code cargo build --release --offline}; returns the
    * library, {@code lib<crateName>.so}.
+   *
+   * @param crateName the crate's package name
+   * @param libRs the Rust source of {@code src/lib.rs}
+   * @return the built library
    */
   public Path rust(String crateName, String libRs) {
     return CargoCrate.create(workDir.resolve("crate-" + BUILDS.incrementAndGet()), crateName, libRs)
@@ -94,26 +129,46 @@ public final class NativeBuild {
    * Builds a copy of the crate in {@code crateDir} (its manifest, lock file and sources; never
    * its {@code target}) offline, so the crate's own tree is not written to; returns the library.
    * The crate must build without fetching: vendored or no dependencies.
+   *
+   * @param crateDir the crate to copy and build
+   * @return the built library
    */
   public Path rust(Path crateDir) {
     return CargoCrate.copyOf(crateDir, workDir.resolve("crate-" + BUILDS.incrementAndGet()))
         .build();
   }
 
-  /** Compiles and renames the library into {@code target} in one step, as {@code make} does. */
+  /**
+   * Compiles and renames the library into {@code target} in one step, as {@code make} does.
+   *
+   * @param source the C source
+   * @param target where the library is renamed to
+   * @return {@code target}
+   */
   public Path publish(String source, Path target) {
     Path built = compile(source);
     move(built, target);
     return target;
   }
 
-  /** Compiles with {@code gcc -o target}, writing straight onto the watched file. */
+  /**
+   * Compiles with {@code gcc -o target}, writing straight onto the watched file.
+   *
+   * @param source the C source
+   * @param target where gcc writes the library
+   * @return {@code target}
+   */
   public Path compileInPlace(String source, Path target) {
     gcc(writeSource(source, ".c"), target);
     return target;
   }
 
-  /** Atomically renames {@code file} onto {@code target}. */
+  /**
+   * Atomically renames {@code file} onto {@code target}.
+   *
+   * @param file the file to move
+   * @param target where it goes, replaced if it exists
+   */
   public static void move(Path file, Path target) {
     try {
       Files.createDirectories(target.getParent());
@@ -123,7 +178,12 @@ public final class NativeBuild {
     }
   }
 
-  /** Writes {@code bytes} to a temporary file and renames it onto {@code target}. */
+  /**
+   * Writes {@code bytes} to a temporary file and renames it onto {@code target}.
+   *
+   * @param bytes the file's content
+   * @param target where it goes, replaced if it exists
+   */
   public void publishBytes(byte[] bytes, Path target) {
     Path temp = workDir.resolve("bytes-" + BUILDS.incrementAndGet());
     createDirectories(workDir);

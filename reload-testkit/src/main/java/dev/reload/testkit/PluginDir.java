@@ -29,7 +29,11 @@ public final class PluginDir {
   /** Registries started through {@link #start}, closed by {@link #closeRegistries}. Guarded by this. */
   private final List<PluginRegistry> started = new ArrayList<>();
 
-  /** A setup in {@code root}: {@code plugins/}, {@code shadow/} and {@code build/} inside it. */
+  /**
+   * A setup in {@code root}: {@code plugins/}, {@code shadow/} and {@code build/} inside it.
+   *
+   * @param root the directory holding the others
+   */
   public PluginDir(Path root) {
     this.root = root;
     this.libs = root.resolve("plugins");
@@ -42,37 +46,54 @@ public final class PluginDir {
     }
   }
 
-  /** The directory holding the others, free for the test's own files too. */
+  /** {@return the directory holding the others, free for the test's own files too} */
   public Path root() {
     return root;
   }
 
-  /** The directory libraries are published to. */
+  /** {@return the directory libraries are published to} */
   public Path libs() {
     return libs;
   }
 
-  /** The shadow directory the settings use. */
+  /** {@return the shadow directory the settings use} */
   public Path shadow() {
     return shadow;
   }
 
-  /** The builds of this setup, made in its own build directory. */
+  /** {@return the builds of this setup, made in its own build directory} */
   public NativeBuild build() {
     return build;
   }
 
-  /** Where the library of plugin {@code name} lives: {@code plugins/lib<name>.so}. */
+  /**
+   * {@return where the library of plugin {@code name} lives: {@code plugins/lib<name>.so}}
+   *
+   * @param name the plugin's name
+   */
   public Path lib(String name) {
     return libs.resolve("lib" + name + ".so");
   }
 
-  /** Builds the C {@code source} with gcc and renames it into place as plugin {@code name}. */
+  /**
+   * Builds the C {@code source} with gcc and renames it into place as plugin {@code name}.
+   *
+   * @param name the plugin's name
+   * @param source the C source
+   * @return the plugin's library file
+   */
   public Path publish(String name, String source) {
     return build.publish(source, lib(name));
   }
 
-  /** Publishes the library {@code build} as plugin {@code name}, the way {@code how} says. */
+  /**
+   * Publishes the library {@code build} as plugin {@code name}, the way {@code how} says.
+   *
+   * @param name the plugin's name
+   * @param build the built library, left as it is
+   * @param how the way a deploy puts the file in place
+   * @return the plugin's library file
+   */
   public Path publish(String name, Path build, Publish how) {
     return how.publish(build, lib(name));
   }
@@ -80,6 +101,8 @@ public final class PluginDir {
   /**
    * Settings searching {@link #libs()}, with a short debounce and background reloads. The
    * preflight probe is off (it starts a JVM per registry); turn it on to test bad builds.
+   *
+   * @return a builder of settings for this setup
    */
   public ReloadSettings.Builder settings() {
     return ReloadSettings.builder()
@@ -90,7 +113,12 @@ public final class PluginDir {
         .drainTimeout(Duration.ofSeconds(5));
   }
 
-  /** Builds and starts the registry of {@code builder}, to be closed by {@link #closeRegistries}. */
+  /**
+   * Builds and starts the registry of {@code builder}, to be closed by {@link #closeRegistries}.
+   *
+   * @param builder the registry's builder
+   * @return the started registry
+   */
   public PluginRegistry start(RegistryBuilder builder) {
     PluginRegistry registry = builder.build();
     synchronized (this) {
@@ -99,7 +127,12 @@ public final class PluginDir {
     return registry;
   }
 
-  /** Starts a registry of {@code settings}, to be closed by {@link #closeRegistries}. */
+  /**
+   * Starts a registry of {@code settings}, to be closed by {@link #closeRegistries}.
+   *
+   * @param settings the registry's settings
+   * @return the started registry
+   */
   public PluginRegistry start(ReloadSettings settings) {
     return start(RegistryBuilder.of(settings));
   }
@@ -116,7 +149,7 @@ public final class PluginDir {
     }
   }
 
-  /** Every file under the shadow directory. */
+  /** {@return every file under the shadow directory} */
   public List<Path> shadowFiles() {
     if (!Files.exists(shadow)) {
       return List.of();
@@ -128,7 +161,11 @@ public final class PluginDir {
     }
   }
 
-  /** Lines of {@code /proc/self/maps} that map a file under {@code dir}. */
+  /**
+   * {@return lines of {@code /proc/self/maps} that map a file under {@code dir}}
+   *
+   * @param dir the directory whose files are looked for
+   */
   public static List<String> mappedUnder(Path dir) {
     try {
       String prefix = dir.toRealPath().toString();

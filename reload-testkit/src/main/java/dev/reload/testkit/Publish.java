@@ -74,6 +74,8 @@ public enum Publish {
    * Publishes the library {@code build} as {@code target}, creating the target's directory if
    * needed. {@code build} itself is left as it is.
    *
+   * @param build the built library
+   * @param target where the library is published
    * @return {@code target}
    */
   public Path publish(Path build, Path target) {

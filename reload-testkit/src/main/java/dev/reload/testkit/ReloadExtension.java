@@ -39,6 +39,9 @@ public final class ReloadExtension implements BeforeEachCallback, AfterEachCallb
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(ReloadExtension.class);
 
+  /** Made by JUnit for {@code @ExtendWith(ReloadExtension.class)}. */
+  public ReloadExtension() {}
+
   @Override
   public void beforeEach(ExtensionContext context) throws IOException {
     ExtensionContext.Store store = context.getStore(NAMESPACE);

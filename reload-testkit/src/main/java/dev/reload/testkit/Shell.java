@@ -13,6 +13,8 @@ public final class Shell {
   /**
    * Runs {@code script} with {@code sh -e -c} in {@code dir}.
    *
+   * @param dir the working directory
+   * @param script the shell script
    * @throws IllegalStateException with the script and its output if it fails
    */
   public static void run(Path dir, String script) {

@@ -59,28 +59,51 @@ public abstract class StateSnapshotContract {
   /** What the kit's own wrapper throws from a restore, to test a throwing one. */
   private static final String THROWN_ON_PURPOSE = "restore failed on purpose by the contract kit";
 
-  /** The snapshot under test. Called once per test. */
+  /** For the subclass that names the snapshot and the plugin under test. */
+  protected StateSnapshotContract() {}
+
+  /**
+   * The snapshot under test. Called once per test.
+   *
+   * @return the snapshot under test
+   */
   protected abstract StateSnapshot snapshot();
 
   /**
    * Builds release {@code release} (1, 2, 3, ...) of the plugin with {@code build}. Two releases
    * must differ in their bytes (a registry does not reload a file it already runs): for instance
    * give the linker {@code -Wl,--build-id=0x0<release>}, which changes nothing else.
+   *
+   * @param build the builder to build with
+   * @param release the release number, from 1
+   * @return the built library
    */
   protected abstract Path build(NativeBuild build, int release);
 
-  /** Moves the plugin's state on, so that it differs from its state before the call. */
+  /**
+   * Moves the plugin's state on, so that it differs from its state before the call.
+   *
+   * @param lease a lease on the version to change
+   * @throws Exception if the call fails, which fails the test
+   */
   protected abstract void changeState(PluginLease lease) throws Exception;
 
-  /** The plugin's state, compared with {@link Object#equals}. */
+  /**
+   * {@return the plugin's state, compared with {@link Object#equals}}
+   *
+   * @param lease a lease on the version to read
+   * @throws Exception if the call fails, which fails the test
+   */
   protected abstract Object readState(PluginLease lease) throws Exception;
 
-  /** The plugin's settings; its library is found as {@code lib<name>.so}. */
+  /** {@return the plugin's settings; its library is found as {@code lib<name>.so}} */
   protected PluginSettings settings() {
     return PluginSettings.builder("plugin").build();
   }
 
-  /** Payloads in layouts older than the current one, each with the state it must become. */
+  /**
+   * {@return payloads in layouts older than the current one, each with the state it must become}
+   */
   protected List<OlderLayout> olderLayouts() {
     return List.of();
   }
@@ -88,6 +111,9 @@ public abstract class StateSnapshotContract {
   /**
    * A payload captured in an older layout, and the state restoring it must produce. Immutable if
    * the state is.
+   *
+   * @param payload the payload in an older layout
+   * @param expectedState the state restoring it must produce
    */
   public record OlderLayout(StatePayload payload, Object expectedState) {}
 

@@ -15,7 +15,7 @@ public final class Toolchains {
 
   private Toolchains() {}
 
-  /** {@code cargo} on the PATH, or where rustup installs it ({@code ~/.cargo/bin}). */
+  /** {@return {@code cargo} on the PATH, or where rustup installs it ({@code ~/.cargo/bin})} */
   public static Optional<Path> cargo() {
     Optional<Path> onPath = onPath("cargo");
     if (onPath.isPresent()) {
@@ -25,7 +25,11 @@ public final class Toolchains {
     return Files.isExecutable(rustup) ? Optional.of(rustup) : Optional.empty();
   }
 
-  /** Skips the calling test unless cargo can be found. */
+  /**
+   * Skips the calling test unless cargo can be found.
+   *
+   * @return where cargo is
+   */
   public static Path assumeCargo() {
     Optional<Path> cargo = cargo();
     Assumptions.assumeTrue(cargo.isPresent(),
