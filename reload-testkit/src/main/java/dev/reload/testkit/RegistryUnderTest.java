@@ -45,6 +45,8 @@ public final class RegistryUnderTest {
   /**
    * A registry under test to start in {@code dir}: closed, once started, with the directory's
    * other registries by {@link PluginDir#closeRegistries}.
+   *
+   * @param dir the test's plugin directory, whose registries are closed after the test
    */
   public RegistryUnderTest(PluginDir dir) {
     this.dir = Objects.requireNonNull(dir, "dir");
@@ -53,6 +55,10 @@ public final class RegistryUnderTest {
   /**
    * Builds and starts the registry of {@code builder}, adding a listener that records its events
    * from the first on. Once per test: a second start throws, a start that threw may be retried.
+   *
+   * @param builder the registry to start, with its settings, snapshots and listeners
+   * @return the started registry
+   * @throws IllegalStateException if the registry under test was already started
    */
   public PluginRegistry start(RegistryBuilder builder) {
     Objects.requireNonNull(builder, "builder");
@@ -70,7 +76,11 @@ public final class RegistryUnderTest {
     }
   }
 
-  /** The registry {@link #start} started. */
+  /**
+   * {@return the registry {@link #start} started}
+   *
+   * @throws IllegalStateException if it has not been started
+   */
   public PluginRegistry registry() {
     PluginRegistry started = registry;
     if (started == null) {
@@ -79,12 +89,17 @@ public final class RegistryUnderTest {
     return started;
   }
 
-  /** The events recorded so far, oldest first: a copy, which later events do not change. */
+  /** {@return the events recorded so far, oldest first: a copy that later events leave alone} */
   public List<ReloadEvent> events() {
     return List.copyOf(events);
   }
 
-  /** The events of {@code type} recorded so far, oldest first: a copy. */
+  /**
+   * {@return the events of {@code type} recorded so far, oldest first: a copy}
+   *
+   * @param <E> the type of event
+   * @param type the class of the events to return
+   */
   public <E extends ReloadEvent> List<E> events(Class<E> type) {
     Objects.requireNonNull(type, "type");
     return events.stream().filter(type::isInstance).map(type::cast).toList();
