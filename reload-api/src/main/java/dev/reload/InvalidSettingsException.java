@@ -34,7 +34,8 @@ public final class InvalidSettingsException extends IllegalArgumentException {
       return "invalid reload settings: " + problems.get(0);
     }
     StringBuilder message = new StringBuilder("invalid reload settings (")
-        .append(problems.size()).append(" problems):");
+        .append(problems.size())
+        .append(" problems):");
     problems.forEach(problem -> message.append("\n  - ").append(problem));
     return message.toString();
   }

@@ -240,8 +240,8 @@ public final class PluginSettings {
       }
       for (String symbol : requiredSymbols) {
         if (!isValidSymbol(symbol)) {
-          problems.add(subject + ": required-symbols entry is not a C identifier: '" + symbol + "'"
-              + at);
+          problems.add(
+              subject + ": required-symbols entry is not a C identifier: '" + symbol + "'" + at);
         }
       }
       return problems;

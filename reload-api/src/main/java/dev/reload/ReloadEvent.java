@@ -55,8 +55,9 @@ public sealed interface ReloadEvent {
    * @param duration how long the whole reload took
    * @param gated how long new calls were held at the gate
    */
-  record After(String plugin, PluginVersion from, PluginVersion to, Duration duration,
-      Duration gated) implements ReloadEvent {}
+  record After(
+      String plugin, PluginVersion from, PluginVersion to, Duration duration, Duration gated)
+      implements ReloadEvent {}
 
   /**
    * The reload or rollback was aborted; {@code current} keeps serving with its state. The same
@@ -74,8 +75,15 @@ public sealed interface ReloadEvent {
    * @param duration how long the attempt took
    * @param gated how long new calls were held at the gate
    */
-  record Failed(String plugin, ReloadKind kind, PluginVersion current, Path source,
-      ReloadStep step, Throwable cause, Duration duration, Duration gated)
+  record Failed(
+      String plugin,
+      ReloadKind kind,
+      PluginVersion current,
+      Path source,
+      ReloadStep step,
+      Throwable cause,
+      Duration duration,
+      Duration gated)
       implements ReloadEvent {
 
     /**
@@ -85,8 +93,15 @@ public sealed interface ReloadEvent {
      * @param gated how long new calls were held at the gate
      */
     public Failed(ReloadOutcome.Failed outcome, Duration gated) {
-      this(outcome.plugin(), outcome.kind(), outcome.current(), outcome.source(), outcome.step(),
-          outcome.cause(), outcome.duration(), gated);
+      this(
+          outcome.plugin(),
+          outcome.kind(),
+          outcome.current(),
+          outcome.source(),
+          outcome.step(),
+          outcome.cause(),
+          outcome.duration(),
+          gated);
     }
 
     /** {@return the outcome with the same facts} */
@@ -110,8 +125,9 @@ public sealed interface ReloadEvent {
    * @param duration how long the whole rollback took
    * @param gated how long new calls were held at the gate
    */
-  record RolledBack(String plugin, PluginVersion from, PluginVersion to, Duration duration,
-      Duration gated) implements ReloadEvent {}
+  record RolledBack(
+      String plugin, PluginVersion from, PluginVersion to, Duration duration, Duration gated)
+      implements ReloadEvent {}
 
   /**
    * A plugin joined the registry at runtime ({@link PluginRegistry#add}) serving {@code current}.

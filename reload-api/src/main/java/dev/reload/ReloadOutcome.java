@@ -92,8 +92,15 @@ public sealed interface ReloadOutcome {
    * @param cause why it failed
    * @param duration how long the attempt took
    */
-  record Failed(String plugin, ReloadKind kind, PluginVersion current, Path source,
-      ReloadStep step, Throwable cause, Duration duration) implements ReloadOutcome {
+  record Failed(
+      String plugin,
+      ReloadKind kind,
+      PluginVersion current,
+      Path source,
+      ReloadStep step,
+      Throwable cause,
+      Duration duration)
+      implements ReloadOutcome {
 
     /** {@return one line a person can act on: the step and the cause's message} */
     public String reason() {

@@ -15,8 +15,9 @@ public enum UnloadHazard {
    * The library was linked with {@code -z nodelete} ({@code DF_1_NODELETE} in {@code DT_FLAGS_1}):
    * glibc never unloads it.
    */
-  NODELETE("it was linked with -z nodelete (DF_1_NODELETE in its dynamic section), so glibc never"
-      + " unloads it",
+  NODELETE(
+      "it was linked with -z nodelete (DF_1_NODELETE in its dynamic section), so glibc never"
+          + " unloads it",
       "link it without -z nodelete (drop -Wl,-z,nodelete from the link flags)"),
 
   /**
@@ -24,8 +25,9 @@ public enum UnloadHazard {
    * inline functions and static members of class templates: glibc never unloads it, and two loaded
    * copies even share those objects.
    */
-  GNU_UNIQUE("it defines STB_GNU_UNIQUE symbols (g++ emits them for static locals of inline"
-      + " functions and static data of templates), so glibc never unloads it",
+  GNU_UNIQUE(
+      "it defines STB_GNU_UNIQUE symbols (g++ emits them for static locals of inline"
+          + " functions and static data of templates), so glibc never unloads it",
       "compile its C++ code with -fno-gnu-unique"),
 
   /**
@@ -37,13 +39,15 @@ public enum UnloadHazard {
    * dlclose}. Every Rust {@code cdylib} imports the function through its standard library, so for
    * Rust this says that the library <em>can</em> register one, not that it does.
    */
-  THREAD_LOCAL_DESTRUCTORS("it registers thread-local destructors (it imports"
-      + " __cxa_thread_atexit_impl or __cxa_thread_atexit: a Rust thread_local! holding a value"
-      + " with Drop, a C++ thread_local with a non-trivial destructor), so glibc keeps it mapped"
-      + " while any thread that ran one lives",
+  THREAD_LOCAL_DESTRUCTORS(
+      "it registers thread-local destructors (it imports __cxa_thread_atexit_impl or"
+          + " __cxa_thread_atexit: a Rust thread_local! holding a value with Drop, a C++"
+          + " thread_local with a non-trivial destructor), so glibc keeps it mapped while any"
+          + " thread that ran one lives",
       "keep destructors out of thread-locals (plain data, or state the host moves with a"
-      + " StateSnapshot), or call the plugin only from threads that end (a pool that is recycled):"
-      + " the library is unmapped at the first dlclose after the last of them exits");
+          + " StateSnapshot), or call the plugin only from threads that end (a pool that is"
+          + " recycled): the library is unmapped at the first dlclose after the last of them"
+          + " exits");
 
   private final String cause;
   private final String fix;

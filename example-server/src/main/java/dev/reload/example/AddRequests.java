@@ -26,6 +26,7 @@ final class AddRequests {
 
   /** The longest body accepted. */
   static final int MAX_BODY_BYTES = 4096;
+
   private static final String SHAPE = "{\"library\": \"<file name inside example.plugin-dir>\"}";
 
   private final Path pluginDir;
@@ -46,8 +47,8 @@ final class AddRequests {
   PluginSettings settings(String name, String body) {
     Map<String, String> members = Json.stringObject(body);
     if (!members.keySet().equals(Set.of("library"))) {
-      throw new IllegalArgumentException("the body must be " + SHAPE + ", its members were "
-          + members.keySet());
+      throw new IllegalArgumentException(
+          "the body must be " + SHAPE + ", its members were " + members.keySet());
     }
     Path library = library(members.get("library"));
     return PluginSettings.builder(name)
@@ -59,15 +60,19 @@ final class AddRequests {
 
   /** The file {@code fileName} names inside the plugin directory. */
   private Path library(String fileName) {
-    if (fileName.isEmpty() || fileName.indexOf('/') >= 0 || fileName.indexOf('\\') >= 0
-        || fileName.contains("..") || fileName.indexOf('\0') >= 0 || fileName.equals(".")) {
+    if (fileName.isEmpty()
+        || fileName.indexOf('/') >= 0
+        || fileName.indexOf('\\') >= 0
+        || fileName.contains("..")
+        || fileName.indexOf('\0') >= 0
+        || fileName.equals(".")) {
       throw new IllegalArgumentException("library must be a file name inside example.plugin-dir"
           + " (no path separator, no '..'), was " + Json.string(fileName));
     }
     Path file = pluginDir.resolve(fileName).normalize();
     if (!pluginDir.equals(file.getParent())) {
-      throw new IllegalArgumentException("library " + Json.string(fileName)
-          + " is not a file name inside example.plugin-dir");
+      throw new IllegalArgumentException(
+          "library " + Json.string(fileName) + " is not a file name inside example.plugin-dir");
     }
     if (Files.exists(file)) { // a missing file is the registry's to report
       try {
@@ -76,8 +81,8 @@ final class AddRequests {
               + " is a link that leads out of example.plugin-dir");
         }
       } catch (IOException e) {
-        throw new IllegalArgumentException("library " + Json.string(fileName)
-            + " cannot be resolved: " + e);
+        throw new IllegalArgumentException(
+            "library " + Json.string(fileName) + " cannot be resolved: " + e);
       }
     }
     return file;

@@ -23,13 +23,11 @@ final class AdminToken {
 
   /** The configured token, or a new random one. */
   static AdminToken of(ServerSettings settings) {
-    return settings.adminToken()
-        .map(token -> new AdminToken(token, false))
-        .orElseGet(() -> {
-          byte[] random = new byte[24];
-          new SecureRandom().nextBytes(random);
-          return new AdminToken(HexFormat.of().formatHex(random), true);
-        });
+    return settings.adminToken().map(token -> new AdminToken(token, false)).orElseGet(() -> {
+      byte[] random = new byte[24];
+      new SecureRandom().nextBytes(random);
+      return new AdminToken(HexFormat.of().formatHex(random), true);
+    });
   }
 
   /** Whether the token was generated, so the server must print it once. */

@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts the example server: the plugin registry first, then HTTP; stops them in reverse on
- * SIGTERM or SIGINT, and exits with 0 once stopped. Configured by {@code application.conf}; system properties
- * override it ({@code -Dexample.http.port=9090}). {@link #main} first applies the {@link JvmDefaults}.
+ * SIGTERM or SIGINT, and exits with 0 once stopped. Configured by {@code application.conf}; system
+ * properties override it ({@code -Dexample.http.port=9090}). {@link #main} first applies the {@link
+ * JvmDefaults}.
  *
  * <p>Thread-safe: {@link #stop()} may be called from any thread, any number of times.
  */
@@ -51,12 +52,15 @@ public final class ExampleServer {
       System.out.println("admin token (generated; set example.admin.token to choose one): "
           + server.token.value());
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.stop();
-      // After SIGTERM the JVM would exit with 143; a server that stopped cleanly says 0, which
-      // is what supervisors (systemd, Kubernetes) read as a clean stop.
-      Runtime.getRuntime().halt(0);
-    }, "example-server-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(
+            () -> {
+              server.stop();
+              // After SIGTERM the JVM would exit with 143; a server that stopped cleanly says 0,
+              // which is what supervisors (systemd, Kubernetes) read as a clean stop.
+              Runtime.getRuntime().halt(0);
+            },
+            "example-server-shutdown"));
     server.stopped.await();
   }
 
@@ -66,8 +70,8 @@ public final class ExampleServer {
    * @throws RuntimeException whose root cause says what is wrong (settings, a plugin)
    */
   static ExampleServer start(Config config) {
-    ExampleServer server = new ExampleServer(
-        Guice.createInjector(Stage.PRODUCTION, new ServerModule(config)));
+    ExampleServer server =
+        new ExampleServer(Guice.createInjector(Stage.PRODUCTION, new ServerModule(config)));
     server.reload.startAsync().awaitRunning();
     try {
       server.http.startAsync().awaitRunning();

@@ -60,8 +60,11 @@ final class Exchanges {
       if (handler == null) {
         String allowed = String.join(", ", new TreeSet<>(byMethod.keySet()));
         exchange.getResponseHeaders().set("Allow", allowed);
-        send(exchange, 405, TEXT, "method " + exchange.getRequestMethod() + " not allowed; use "
-            + allowed + "\n");
+        send(
+            exchange,
+            405,
+            TEXT,
+            "method " + exchange.getRequestMethod() + " not allowed; use " + allowed + "\n");
         return;
       }
       handler.handle(exchange);
@@ -80,8 +83,12 @@ final class Exchanges {
       try {
         handler.handle(exchange);
       } catch (UnknownPluginException e) {
-        send(exchange, 503, TEXT, "plugin '" + plugin + "' is not loaded (" + e.getMessage()
-            + "); add it with POST /plugins/" + plugin + "\n");
+        send(
+            exchange,
+            503,
+            TEXT,
+            "plugin '" + plugin + "' is not loaded (" + e.getMessage()
+                + "); add it with POST /plugins/" + plugin + "\n");
       }
     };
   }

@@ -9,6 +9,7 @@ final class GreetHandler implements Exchanges.Handler {
 
   /** Longest accepted name, in UTF-8 bytes. */
   static final int MAX_NAME_BYTES = 256;
+
   private static final int CAPACITY = 1024;
 
   private final Greeter greeter;
@@ -25,8 +26,11 @@ final class GreetHandler implements Exchanges.Handler {
       return;
     }
     if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES || name.indexOf('\0') >= 0) {
-      Exchanges.send(exchange, 400, Exchanges.TEXT, "name must be at most " + MAX_NAME_BYTES
-          + " bytes of UTF-8 without NUL\n");
+      Exchanges.send(
+          exchange,
+          400,
+          Exchanges.TEXT,
+          "name must be at most " + MAX_NAME_BYTES + " bytes of UTF-8 without NUL\n");
       return;
     }
     byte[] out = new byte[CAPACITY];
@@ -36,7 +40,7 @@ final class GreetHandler implements Exchanges.Handler {
       return;
     }
     int written = Math.min(length, CAPACITY - 1);
-    Exchanges.send(exchange, 200, Exchanges.TEXT,
-        new String(out, 0, written, StandardCharsets.UTF_8) + "\n");
+    Exchanges.send(
+        exchange, 200, Exchanges.TEXT, new String(out, 0, written, StandardCharsets.UTF_8) + "\n");
   }
 }

@@ -37,8 +37,14 @@ final class HttpService extends AbstractIdleService {
   private volatile ExecutorService executor;
 
   @Inject
-  HttpService(ServerSettings settings, PluginRegistry registry, Greeter greeter, Counter counter,
-      PrometheusMeterRegistry prometheus, AdminToken token, AddRequests addRequests,
+  HttpService(
+      ServerSettings settings,
+      PluginRegistry registry,
+      Greeter greeter,
+      Counter counter,
+      PrometheusMeterRegistry prometheus,
+      AdminToken token,
+      AddRequests addRequests,
       RecentReloads recentReloads) {
     this.settings = settings;
     this.registry = registry;
@@ -52,19 +58,36 @@ final class HttpService extends AbstractIdleService {
 
   @Override
   protected void startUp() throws IOException {
-    HttpServer http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
+    HttpServer http =
+        HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
     // While their plugin is removed, these answer 503 naming it; once it is added back, they serve.
-    http.createContext("/greet", Exchanges.endpoint("/greet", "GET",
-        Exchanges.needsPlugin("greeter", new GreetHandler(greeter))));
-    http.createContext("/count", Exchanges.endpoint("/count", "GET",
-        Exchanges.needsPlugin("counter", exchange ->
-            Exchanges.send(exchange, 200, Exchanges.TEXT, counter.counter_next() + "\n"))));
+    http.createContext(
+        "/greet",
+        Exchanges.endpoint(
+            "/greet", "GET", Exchanges.needsPlugin("greeter", new GreetHandler(greeter))));
+    http.createContext(
+        "/count",
+        Exchanges.endpoint(
+            "/count",
+            "GET",
+            Exchanges.needsPlugin(
+                "counter",
+                exchange ->
+                    Exchanges.send(exchange, 200, Exchanges.TEXT, counter.counter_next() + "\n"))));
     http.createContext("/plugins", new PluginsHandler(registry, token, addRequests));
-    http.createContext("/reloads", Exchanges.endpoint("/reloads", "GET", exchange ->
-        Exchanges.send(exchange, 200, Exchanges.JSON, recentReloads.json())));
-    http.createContext("/metrics", Exchanges.endpoint("/metrics", "GET", exchange ->
-        Exchanges.send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
-            prometheus.scrape())));
+    http.createContext(
+        "/reloads",
+        Exchanges.endpoint(
+            "/reloads",
+            "GET",
+            exchange -> Exchanges.send(exchange, 200, Exchanges.JSON, recentReloads.json())));
+    http.createContext(
+        "/metrics",
+        Exchanges.endpoint(
+            "/metrics",
+            "GET",
+            exchange -> Exchanges.send(
+                exchange, 200, "text/plain; version=0.0.4; charset=utf-8", prometheus.scrape())));
     http.createContext("/health", Exchanges.endpoint("/health", "GET", exchange -> {
       registry.plugins(); // throws while the registry is not running: a 500, not "ok"
       Exchanges.send(exchange, 200, Exchanges.TEXT, "ok\n");
@@ -80,8 +103,11 @@ final class HttpService extends AbstractIdleService {
     http.setExecutor(executor);
     http.start();
     server = http;
-    log.info("listening on http://{}:{} (TCP_NODELAY {})", http.getAddress().getHostString(),
-        http.getAddress().getPort(), Boolean.getBoolean(JvmDefaults.NO_DELAY) ? "on" : "off");
+    log.info(
+        "listening on http://{}:{} (TCP_NODELAY {})",
+        http.getAddress().getHostString(),
+        http.getAddress().getPort(),
+        Boolean.getBoolean(JvmDefaults.NO_DELAY) ? "on" : "off");
   }
 
   @Override

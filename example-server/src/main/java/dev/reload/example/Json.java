@@ -176,10 +176,9 @@ final class Json {
     }
 
     private IllegalArgumentException error(String expected) {
-      String found = at >= text.length() ? "the end of the text"
-          : "'" + text.charAt(at) + "'";
-      return new IllegalArgumentException("invalid JSON: expected " + expected + " at character "
-          + (at + 1) + ", found " + found);
+      String found = at >= text.length() ? "the end of the text" : "'" + text.charAt(at) + "'";
+      return new IllegalArgumentException(
+          "invalid JSON: expected " + expected + " at character " + (at + 1) + ", found " + found);
     }
   }
 }

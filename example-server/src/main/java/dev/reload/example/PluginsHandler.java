@@ -73,7 +73,10 @@ final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
   }
 
   private void list(HttpExchange exchange) throws IOException {
-    Exchanges.send(exchange, 200, Exchanges.JSON,
+    Exchanges.send(
+        exchange,
+        200,
+        Exchanges.JSON,
         Json.array(registry.plugins().stream().map(PluginsHandler::describe)));
   }
 
@@ -86,8 +89,8 @@ final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
         + ", \"loadedAt\": " + Json.string(version.loadedAt().toString())
         + ", \"stateful\": " + plugin.stateful()
         + ", \"residentVersions\": " + plugin.residentVersions().size()
-        + ", \"lastFailure\": " + Json.string(plugin.lastFailure()
-            .map(ReloadOutcome.Failed::reason).orElse(null))
+        + ", \"lastFailure\": "
+        + Json.string(plugin.lastFailure().map(ReloadOutcome.Failed::reason).orElse(null))
         + "}";
   }
 
@@ -97,7 +100,10 @@ final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
       return true;
     }
     exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"reload-admin\"");
-    Exchanges.send(exchange, 401, Exchanges.TEXT,
+    Exchanges.send(
+        exchange,
+        401,
+        Exchanges.TEXT,
         "admin calls need the header 'Authorization: Bearer <example.admin.token>'\n");
     return false;
   }
@@ -107,14 +113,17 @@ final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
       return;
     }
     if (registry.find(name).isPresent()) {
-      Exchanges.send(exchange, 409, Exchanges.TEXT, "a plugin named '" + name
-          + "' is already in the registry; DELETE /plugins/" + name + " first\n");
+      Exchanges.send(
+          exchange,
+          409,
+          Exchanges.TEXT,
+          "a plugin named '" + name + "' is already in the registry; DELETE /plugins/" + name
+              + " first\n");
       return;
     }
     PluginSettings settings;
     try {
-      settings = addRequests.settings(name,
-          Exchanges.body(exchange, AddRequests.MAX_BODY_BYTES));
+      settings = addRequests.settings(name, Exchanges.body(exchange, AddRequests.MAX_BODY_BYTES));
     } catch (IllegalArgumentException e) {
       Exchanges.send(exchange, 400, Exchanges.TEXT, e.getMessage() + "\n");
       return;
@@ -126,8 +135,11 @@ final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
       // Taken by a concurrent add, or refused: the registry says which.
       int status = registry.find(name).isPresent() ? 409 : 422;
       log.info("POST /plugins/{}: not added ({}): {}", name, status, e.getMessage());
-      Exchanges.send(exchange, status, Exchanges.TEXT, "plugin '" + name + "' was not added: "
-          + e.getMessage() + "\n");
+      Exchanges.send(
+          exchange,
+          status,
+          Exchanges.TEXT,
+          "plugin '" + name + "' was not added: " + e.getMessage() + "\n");
       return;
     }
     exchange.getResponseHeaders().set("Location", "/plugins/" + name);
@@ -163,7 +175,8 @@ final class PluginsHandler implements com.sun.net.httpserver.HttpHandler {
       outcome = request.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      Exchanges.send(exchange, 503, Exchanges.TEXT, "interrupted while waiting for the " + action + "\n");
+      Exchanges.send(
+          exchange, 503, Exchanges.TEXT, "interrupted while waiting for the " + action + "\n");
       return;
     } catch (ExecutionException | TimeoutException e) {
       Exchanges.send(exchange, 503, Exchanges.TEXT, action + " did not complete: " + e + "\n");

@@ -50,15 +50,35 @@ final class RecentReloads implements ReloadListener {
       return; // the timeline shows reloads that ended
     }
     if (event instanceof ReloadEvent.After after) {
-      add(after.plugin(), "reload", "swapped", after.from().generation(), after.to().generation(),
-          after.duration(), gatedOrNull(after.gated()), null);
+      add(
+          after.plugin(),
+          "reload",
+          "swapped",
+          after.from().generation(),
+          after.to().generation(),
+          after.duration(),
+          gatedOrNull(after.gated()),
+          null);
     } else if (event instanceof ReloadEvent.RolledBack back) {
-      add(back.plugin(), "rollback", "rolled_back", back.from().generation(),
-          back.to().generation(), back.duration(), gatedOrNull(back.gated()), null);
+      add(
+          back.plugin(),
+          "rollback",
+          "rolled_back",
+          back.from().generation(),
+          back.to().generation(),
+          back.duration(),
+          gatedOrNull(back.gated()),
+          null);
     } else if (event instanceof ReloadEvent.Failed failed) {
       long generation = failed.current().generation();
-      add(failed.plugin(), failed.kind() == ReloadKind.ROLLBACK ? "rollback" : "reload", "failed",
-          generation, generation, failed.duration(), gatedOrNull(failed.gated()),
+      add(
+          failed.plugin(),
+          failed.kind() == ReloadKind.ROLLBACK ? "rollback" : "reload",
+          "failed",
+          generation,
+          generation,
+          failed.duration(),
+          gatedOrNull(failed.gated()),
           failed.reason());
     } else if (event instanceof ReloadEvent.Added added) {
       add(added.plugin(), "add", "added", 0, added.current().generation(), null, null, null);
@@ -74,11 +94,18 @@ final class RecentReloads implements ReloadListener {
     return gated.isZero() ? null : gated;
   }
 
-  private void add(String plugin, String kind, String outcome, long from, long to,
-      Duration duration, Duration gated, String reason) {
+  private void add(
+      String plugin,
+      String kind,
+      String outcome,
+      long from,
+      long to,
+      Duration duration,
+      Duration gated,
+      String reason) {
     synchronized (lock) {
-      records.addFirst(new ReloadRecord(++lastId, clock.instant(), plugin, kind, outcome, from, to,
-          duration, gated, reason));
+      records.addFirst(new ReloadRecord(
+          ++lastId, clock.instant(), plugin, kind, outcome, from, to, duration, gated, reason));
       if (records.size() > capacity) {
         records.removeLast();
       }

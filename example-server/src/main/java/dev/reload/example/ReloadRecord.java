@@ -18,11 +18,21 @@ import java.util.Locale;
  * @param to the generation serving after: {@code from} again after a failure, 0 after a remove
  * @param duration how long the reload took, from admission to its end; null for an add or remove
  * @param gated how long new calls of a stateful plugin were held at its gate; null where the
- *     gate never closed (a stateless plugin, a failure before the candidate loaded, an add or remove)
+ *     gate never closed (a stateless plugin, a failure before the candidate loaded, an add or
+ * remove)
  * @param reason why it failed, or null
  */
-record ReloadRecord(long id, Instant at, String plugin, String kind, String outcome, long from,
-    long to, Duration duration, Duration gated, String reason) {
+record ReloadRecord(
+    long id,
+    Instant at,
+    String plugin,
+    String kind,
+    String outcome,
+    long from,
+    long to,
+    Duration duration,
+    Duration gated,
+    String reason) {
 
   /** This record as a JSON object; durations in milliseconds with microsecond precision. */
   String json() {
@@ -39,7 +49,6 @@ record ReloadRecord(long id, Instant at, String plugin, String kind, String outc
   }
 
   private static String millis(Duration duration) {
-    return duration == null ? "null"
-        : String.format(Locale.ROOT, "%.3f", duration.toNanos() / 1e6);
+    return duration == null ? "null" : String.format(Locale.ROOT, "%.3f", duration.toNanos() / 1e6);
   }
 }

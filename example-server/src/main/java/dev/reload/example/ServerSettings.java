@@ -40,11 +40,16 @@ record ServerSettings(String host, int port, Path pluginDir, Optional<String> ad
     }
     Path pluginDir = Path.of(config.getString("example.plugin-dir"));
     if (!pluginDir.toFile().isDirectory()) {
-      problems.add(problem(config, "example.plugin-dir", "is not a directory (run `mvn -B install"
-          + " -DskipTests` from the repository root to build the plugins, or point it elsewhere)"));
+      problems.add(problem(
+          config,
+          "example.plugin-dir",
+          "is not a directory (run `mvn -B install"
+              + " -DskipTests` from the repository root to build the plugins, or point it"
+              + " elsewhere)"));
     }
     Optional<String> token = config.hasPath("example.admin.token")
-        ? Optional.of(config.getString("example.admin.token")) : Optional.empty();
+        ? Optional.of(config.getString("example.admin.token"))
+        : Optional.empty();
     if (token.isPresent() && token.get().length() < 16) {
       problems.add(problem(config, "example.admin.token", "must be at least 16 characters"));
     }
@@ -55,9 +60,10 @@ record ServerSettings(String host, int port, Path pluginDir, Optional<String> ad
   }
 
   private static String problem(Config config, String key, String what) {
-    String value = key.equals("example.admin.token") ? "(hidden)"
+    String value = key.equals("example.admin.token")
+        ? "(hidden)"
         : config.getValue(key).render(com.typesafe.config.ConfigRenderOptions.concise());
-    return key + " " + what + ", was " + value + " (" + config.getValue(key).origin().description()
-        + ")";
+    return key + " " + what + ", was " + value + " ("
+        + config.getValue(key).origin().description() + ")";
   }
 }

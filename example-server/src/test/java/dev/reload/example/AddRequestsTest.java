@@ -14,14 +14,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AddRequestsTest {
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
+
   private Path plugins;
   private AddRequests requests;
 
   @BeforeEach
   void pluginDirectory() throws Exception {
     plugins = Files.createDirectories(root.resolve("plugins"));
-    requests = new AddRequests(new ServerSettings("127.0.0.1", 0, plugins, Optional.empty()),
+    requests = new AddRequests(
+        new ServerSettings("127.0.0.1", 0, plugins, Optional.empty()),
         ConfigFactory.parseString("reload.plugins.greeter.required-symbols = [greet]"));
   }
 
@@ -40,9 +43,10 @@ class AddRequestsTest {
 
   @Test
   void refusesPathsThatLeaveThePluginDirectory() throws Exception {
-    for (String library : new String[] {"../x.so", "/etc/passwd", "sub/x.so", "..", ".", "",
-        "a\\b.so"}) {
-      assertThatThrownBy(() -> add("greeter", library)).as(library)
+    for (String library :
+        new String[] {"../x.so", "/etc/passwd", "sub/x.so", "..", ".", "", "a\\b.so"}) {
+      assertThatThrownBy(() -> add("greeter", library))
+          .as(library)
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("library must be a file name inside example.plugin-dir");
     }

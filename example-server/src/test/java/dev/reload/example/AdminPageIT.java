@@ -40,8 +40,8 @@ class AdminPageIT {
 
   private static final String TOKEN = "admin-page-it-token-0123456789";
   private static final Path SCREENSHOT = Path.of("target", "admin-page.png");
-  private static final Pattern GREETER =
-      Pattern.compile("\\{\"name\": \"greeter\", \"generation\": (\\d+), \"sha256\": \"([0-9a-f]{64})\"");
+  private static final Pattern GREETER = Pattern.compile(
+      "\\{\"name\": \"greeter\", \"generation\": (\\d+), \"sha256\": \"([0-9a-f]{64})\"");
 
   private final HttpClient http = HttpClient.newHttpClient();
   private ServerDirs dirs;
@@ -83,11 +83,13 @@ class AdminPageIT {
     assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
     assertThat(page.headers().firstValue("Content-Security-Policy"))
         .hasValue(AdminPage.CONTENT_SECURITY_POLICY);
-    assertThat(AdminPage.CONTENT_SECURITY_POLICY).startsWith("default-src 'none'; script-src 'self';")
+    assertThat(AdminPage.CONTENT_SECURITY_POLICY)
+        .startsWith("default-src 'none'; script-src 'self';")
         .doesNotContain("unsafe");
     assertThat(page.headers().firstValue("Cache-Control")).hasValue("no-cache");
     assertThat(page.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
-    assertThat(page.body()).contains("<script src=\"/admin.js\" defer></script>")
+    assertThat(page.body())
+        .contains("<script src=\"/admin.js\" defer></script>")
         .doesNotContainPattern("<script(?![^>]*\\bsrc=)") // no inline script
         .doesNotContainPattern("(src|href)=\"(https?:)?//") // nothing from elsewhere
         .doesNotContain(" style=");
@@ -95,8 +97,15 @@ class AdminPageIT {
     HttpResponse<String> script = get("/admin.js", null);
     assertThat(script.headers().firstValue("Content-Type"))
         .hasValue("text/javascript; charset=utf-8");
-    assertThat(script.body()).doesNotContain("innerHTML", "outerHTML", "insertAdjacentHTML",
-        "document.write", "eval(", "localStorage", "document.cookie");
+    assertThat(script.body())
+        .doesNotContain(
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "localStorage",
+            "document.cookie");
     assertThat(get("/admin.css", null).headers().firstValue("Content-Type"))
         .hasValue("text/css; charset=utf-8");
     assertThat(get("/favicon.svg", null).headers().firstValue("Content-Type"))
@@ -105,11 +114,14 @@ class AdminPageIT {
     String etag = page.headers().firstValue("ETag").orElseThrow();
     assertThat(get("/", etag).statusCode()).as("revalidated by ETag").isEqualTo(304);
     assertThat(get("/nowhere", null).statusCode()).isEqualTo(404);
-    assertThat(http.send(HttpRequest.newBuilder(server.base().resolve("/")).POST(
-        HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString())
-        .statusCode()).isEqualTo(405);
-    assertThat(get("/reloads", null).headers().firstValue("Content-Type"))
-        .hasValue(Exchanges.JSON);
+    assertThat(http.send(
+                HttpRequest.newBuilder(server.base().resolve("/"))
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .statusCode())
+        .isEqualTo(405);
+    assertThat(get("/reloads", null).headers().firstValue("Content-Type")).hasValue(Exchanges.JSON);
   }
 
   @Test
@@ -127,12 +139,15 @@ class AdminPageIT {
     assertThat(cell("greeter", "failure").getText()).isEqualTo("—");
     assertThat(browser.findElement(By.id("token")).getAttribute("type")).isEqualTo("password");
     assertThat(browser.findElement(By.id("status")).getText()).startsWith("live");
-    assertThat(consoleErrors()).as("errors in the browser's console, such as CSP violations")
+    assertThat(consoleErrors())
+        .as("errors in the browser's console, such as CSP violations")
         .isEmpty();
     @SuppressWarnings("unchecked")
     List<String> loaded = (List<String>) browser.executeScript(
         "return performance.getEntriesByType('resource').map(entry => entry.name)");
-    assertThat(loaded).as("everything the page loaded").isNotEmpty()
+    assertThat(loaded)
+        .as("everything the page loaded")
+        .isNotEmpty()
         .allMatch(url -> url.startsWith(server.base() + "/"));
   }
 
@@ -140,7 +155,8 @@ class AdminPageIT {
   @Order(3)
   void showsARebuiltGreeterWithoutAPageReload() throws Exception {
     browser.executeScript("window.adminPageIt = 'the same page'");
-    dirs.publish(ServerDirs.source("greeter.c").replace("\"Hello, %s!\"", "\"Howdy, %s!\""),
+    dirs.publish(
+        ServerDirs.source("greeter.c").replace("\"Hello, %s!\"", "\"Howdy, %s!\""),
         "libgreeter.so");
 
     awaitCell("greeter", "generation", "2");
@@ -156,7 +172,8 @@ class AdminPageIT {
   @Test
   @Order(4)
   void showsHowLongCallersOfAStatefulPluginWereGated() {
-    dirs.publish(ServerDirs.source("counter.c") + "\nlong counter_build(void) { return 2; }\n",
+    dirs.publish(
+        ServerDirs.source("counter.c") + "\nlong counter_build(void) { return 2; }\n",
         "libcounter.so");
 
     awaitCell("counter", "generation", "2");
@@ -173,8 +190,10 @@ class AdminPageIT {
 
     WebElement message = browser.findElement(By.id("message"));
     wait.until(ExpectedConditions.textToBePresentInElement(message, "refused"));
-    assertThat(message.getText()).contains("rollback greeter refused by the server: 401",
-        "admin calls need the header 'Authorization: Bearer <example.admin.token>'");
+    assertThat(message.getText())
+        .contains(
+            "rollback greeter refused by the server: 401",
+            "admin calls need the header 'Authorization: Bearer <example.admin.token>'");
     assertThat(message.getAttribute("class")).contains("error");
     assertThat(greeter().group(1)).isEqualTo("2");
     assertThat(cell("greeter", "generation").getText()).isEqualTo("2");
@@ -203,7 +222,7 @@ class AdminPageIT {
     assertThat(browser.manage().getCookies()).isEmpty();
     assertThat(browser.getCurrentUrl()).isEqualTo(server.base() + "/");
     assertThat((String) browser.executeScript(
-        "return JSON.stringify(sessionStorage) + JSON.stringify(localStorage)"))
+            "return JSON.stringify(sessionStorage) + JSON.stringify(localStorage)"))
         .doesNotContain(TOKEN);
   }
 
@@ -216,7 +235,8 @@ class AdminPageIT {
   }
 
   private HttpResponse<String> get(String path, String ifNoneMatch) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(server.base().resolve(path)).GET();
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(server.base().resolve(path)).GET();
     if (ifNoneMatch != null) {
       request.header("If-None-Match", ifNoneMatch);
     }
@@ -258,6 +278,7 @@ class AdminPageIT {
   private List<String> consoleErrors() {
     return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
         .filter(entry -> entry.getLevel().intValue() >= Level.WARNING.intValue())
-        .map(LogEntry::toString).toList();
+        .map(LogEntry::toString)
+        .toList();
   }
 }

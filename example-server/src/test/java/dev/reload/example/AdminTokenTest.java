@@ -34,7 +34,8 @@ class AdminTokenTest {
 
   @Test
   void jsonStringsAreEscaped() {
-    assertThat(Json.string("a \"quoted\"\\path\n\u0001")).isEqualTo("\"a \\\"quoted\\\"\\\\path\\n\\u0001\"");
+    assertThat(Json.string("a \"quoted\"\\path\n\u0001"))
+        .isEqualTo("\"a \\\"quoted\\\"\\\\path\\n\\u0001\"");
     assertThat(Json.string(null)).isEqualTo("null");
   }
 }

@@ -57,18 +57,24 @@ class BrokenSnapshotContractTest {
         .execute()
         .testEvents();
 
-    assertThat(names(tests.failed().list())).containsExactlyInAnyOrder(
-        "captureThenRestoreKeepsTheStateAcrossAReload(PluginDir)",
-        "aRollbackBringsTheStateBack(PluginDir)",
-        "aPayloadOfAnUnknownNewerLayoutFailsTheReloadAndKeepsTheState(PluginDir)");
-    assertThat(names(tests.succeeded().list())).containsExactly(
-        "aThrowingRestoreLeavesTheOldVersionServingWithItsState(PluginDir)");
-    assertThat(tests.failed().list()).allSatisfy(failed ->
-        assertThat(failed.getPayload(TestExecutionResult.class)
-            .flatMap(TestExecutionResult::getThrowable)).get().isInstanceOf(AssertionError.class));
+    assertThat(names(tests.failed().list()))
+        .containsExactlyInAnyOrder(
+            "captureThenRestoreKeepsTheStateAcrossAReload(PluginDir)",
+            "aRollbackBringsTheStateBack(PluginDir)",
+            "aPayloadOfAnUnknownNewerLayoutFailsTheReloadAndKeepsTheState(PluginDir)");
+    assertThat(names(tests.succeeded().list()))
+        .containsExactly("aThrowingRestoreLeavesTheOldVersionServingWithItsState(PluginDir)");
+    assertThat(tests.failed().list())
+        .allSatisfy(failed -> assertThat(failed
+                .getPayload(TestExecutionResult.class)
+                .flatMap(TestExecutionResult::getThrowable))
+            .get()
+            .isInstanceOf(AssertionError.class));
   }
 
   private static List<String> names(List<Event> events) {
-    return events.stream().map(event -> event.getTestDescriptor().getDisplayName()).toList();
+    return events.stream()
+        .map(event -> event.getTestDescriptor().getDisplayName())
+        .toList();
   }
 }

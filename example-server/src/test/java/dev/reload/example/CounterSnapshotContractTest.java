@@ -1,8 +1,8 @@
 package dev.reload.example;
 
-import dev.reload.spi.StateSnapshot;
 import dev.reload.fixtures.CounterContract;
 import dev.reload.fixtures.ExamplePlugins;
+import dev.reload.spi.StateSnapshot;
 import dev.reload.testkit.NativeBuild;
 import java.nio.file.Path;
 
@@ -19,7 +19,7 @@ class CounterSnapshotContractTest extends CounterContract {
 
   @Override
   protected Path build(NativeBuild build, int release) {
-    return build.compile(ExamplePlugins.sources().resolve("c/counter.c"),
-        "-Wl,--build-id=0x0" + release);
+    return build.compile(
+        ExamplePlugins.sources().resolve("c/counter.c"), "-Wl,--build-id=0x0" + release);
   }
 }

@@ -35,7 +35,8 @@ class ExampleServerIT {
   private static final Duration WAIT = ServerProcess.WAIT;
   private static final String TOKEN = "it-admin-token-0123456789";
   /** The greeter's entry in /plugins, up to its residentVersions value. */
-  private static final String GREETER_RESIDENT = "\\{\"name\": \"greeter\", [^}]*\"residentVersions\": ";
+  private static final String GREETER_RESIDENT =
+      "\\{\"name\": \"greeter\", [^}]*\"residentVersions\": ";
 
   private Path plugins;
   private Path shadow;
@@ -66,7 +67,8 @@ class ExampleServerIT {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(base.resolve(path)).GET().build(),
+    return http.send(
+        HttpRequest.newBuilder(base.resolve(path)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -87,8 +89,8 @@ class ExampleServerIT {
     return send(path, token, "DELETE", HttpRequest.BodyPublishers.noBody());
   }
 
-  private HttpResponse<String> send(String path, String token, String method,
-      HttpRequest.BodyPublisher body) throws Exception {
+  private HttpResponse<String> send(
+      String path, String token, String method, HttpRequest.BodyPublisher body) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).method(method, body);
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
@@ -96,24 +98,32 @@ class ExampleServerIT {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Rebuilds the greeter to greet with {@code greeting}, and waits until /greet answers with it. */
+  /**
+   * Rebuilds the greeter to greet with {@code greeting}, and waits until /greet answers with it.
+   */
   private void rebuildGreeterAndAwait(String greeting) throws Exception {
-    build.publish(source("greeter.c").replace("\"Hello, %s!\"", "\"" + greeting + ", %s!\""),
+    build.publish(
+        source("greeter.c").replace("\"Hello, %s!\"", "\"" + greeting + ", %s!\""),
         plugins.resolve("libgreeter.so"));
     await().atMost(WAIT).until(() -> body("/greet?name=World").equals(greeting + ", World!"));
   }
 
   /** The names /plugins lists, in order. */
   private List<String> pluginNames() throws Exception {
-    return Pattern.compile("\\{\"name\": \"([^\"]+)\"").matcher(body("/plugins")).results()
-        .map(match -> match.group(1)).toList();
+    return Pattern.compile("\\{\"name\": \"([^\"]+)\"")
+        .matcher(body("/plugins"))
+        .results()
+        .map(match -> match.group(1))
+        .toList();
   }
 
   /** The shadow copies of plugin {@code name}. */
   private List<Path> copiesOf(String name) throws IOException {
     try (Stream<Path> files = Files.walk(shadow)) {
-      return files.filter(Files::isRegularFile)
-          .filter(file -> file.getFileName().toString().startsWith(name + "-")).toList();
+      return files
+          .filter(Files::isRegularFile)
+          .filter(file -> file.getFileName().toString().startsWith(name + "-"))
+          .toList();
     }
   }
 
@@ -155,17 +165,21 @@ class ExampleServerIT {
   void counterContinuesAcrossARebuild() throws Exception {
     long before = Long.parseLong(body("/count"));
     assertThat(Long.parseLong(body("/count"))).isEqualTo(before + 1);
-    build.publish(source("counter.c") + "\nlong counter_build(void) { return 2; }\n",
+    build.publish(
+        source("counter.c") + "\nlong counter_build(void) { return 2; }\n",
         plugins.resolve("libcounter.so"));
 
-    await().atMost(WAIT).until(() -> body("/plugins").contains("\"name\": \"counter\", \"generation\": 2"));
+    await()
+        .atMost(WAIT)
+        .until(() -> body("/plugins").contains("\"name\": \"counter\", \"generation\": 2"));
     assertThat(Long.parseLong(body("/count"))).isEqualTo(before + 2);
   }
 
   @Test
   @Order(5)
   void libraryDroppedIntoThePluginDirectoryBecomesAPlugin() throws Exception {
-    build.publish(source("greeter.c").replace("\"Hello, %s!\"", "\"Ahoy, %s!\""),
+    build.publish(
+        source("greeter.c").replace("\"Hello, %s!\"", "\"Ahoy, %s!\""),
         plugins.resolve("libahoy.so"));
 
     await().atMost(WAIT).until(() -> pluginNames().contains("ahoy"));
@@ -179,18 +193,24 @@ class ExampleServerIT {
   void listsEveryPluginWithItsVersionFacts() throws Exception {
     String plugins = body("/plugins");
     for (String name : List.of("greeter", "counter")) {
-      assertThat(plugins).containsPattern("\\{\"name\": \"" + name + "\", \"generation\": \\d+,"
-          + " \"sha256\": \"[0-9a-f]{64}\", \"state\": \"ACTIVE\", \"loadedAt\": \"20\\d\\d-[^\"]+\","
-          + " \"stateful\": (true|false), \"residentVersions\": 0, \"lastFailure\": null\\}");
+      assertThat(plugins)
+          .containsPattern("\\{\"name\": \"" + name + "\", \"generation\": \\d+,"
+              + " \"sha256\": \"[0-9a-f]{64}\", \"state\": \"ACTIVE\","
+              + " \"loadedAt\": \"20\\d\\d-[^\"]+\","
+              + " \"stateful\": (true|false), \"residentVersions\": 0, \"lastFailure\": null\\}");
     }
   }
 
   @Test
   @Order(6)
   void keepsServingThroughBrokenAndCrashingBuildsAndReportsThem() throws Exception {
-    build.publishBytes("this is plain text, not a shared library\n".getBytes(), plugins.resolve("libgreeter.so"));
+    build.publishBytes(
+        "this is plain text, not a shared library\n".getBytes(), plugins.resolve("libgreeter.so"));
 
-    await().atMost(WAIT).until(() -> body("/plugins").contains("library " + plugins.resolve("libgreeter.so") + " is not an ELF file"));
+    await()
+        .atMost(WAIT)
+        .until(() -> body("/plugins")
+            .contains("library " + plugins.resolve("libgreeter.so") + " is not an ELF file"));
     assertThat(body("/greet?name=World")).isEqualTo("Howdy, World!");
     // A build whose constructor segfaults: the preflight probe dies, the server does not.
     build.publish("""
@@ -210,12 +230,15 @@ class ExampleServerIT {
   void exposesReloadMetricsInPrometheusFormat() throws Exception {
     HttpResponse<String> metrics = get("/metrics");
     assertThat(metrics.statusCode()).isEqualTo(200);
-    assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(
-        type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
+    assertThat(metrics.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
     assertThat(metrics.body())
-        .containsPattern("reload_duration_seconds_count\\{outcome=\"swapped\",plugin=\"greeter\",step=\"none\"} [1-9]")
-        .containsPattern("reload_duration_seconds_count\\{outcome=\"failed\",plugin=\"greeter\",step=\"verify\"} 1")
-        .containsPattern("reload_duration_seconds_count\\{outcome=\"failed\",plugin=\"greeter\",step=\"preflight\"} 1")
+        .containsPattern("reload_duration_seconds_count\\{outcome=\"swapped\","
+            + "plugin=\"greeter\",step=\"none\"} [1-9]")
+        .containsPattern("reload_duration_seconds_count\\{outcome=\"failed\","
+            + "plugin=\"greeter\",step=\"verify\"} 1")
+        .containsPattern("reload_duration_seconds_count\\{outcome=\"failed\","
+            + "plugin=\"greeter\",step=\"preflight\"} 1")
         .contains("reload_generation{plugin=\"counter\"} 2.0")
         .contains("reload_leases_in_flight_leases{plugin=\"greeter\"}");
   }
@@ -226,7 +249,8 @@ class ExampleServerIT {
     HttpResponse<String> anonymous = post("/plugins/greeter/reload", null);
     assertThat(anonymous.statusCode()).isEqualTo(401);
     assertThat(anonymous.headers().firstValue("WWW-Authenticate")).isPresent();
-    assertThat(post("/plugins/greeter/reload", "wrong-token-0123456789").statusCode()).isEqualTo(401);
+    assertThat(post("/plugins/greeter/reload", "wrong-token-0123456789").statusCode())
+        .isEqualTo(401);
     assertThat(post("/plugins/nope/reload", TOKEN).statusCode()).isEqualTo(404);
     assertThat(get("/plugins/greeter/reload").statusCode()).isEqualTo(405);
 
@@ -243,19 +267,25 @@ class ExampleServerIT {
   @Order(9)
   void reportsAReplacedBuildThatTheOsKeepsMapped() throws Exception {
     // Linked with -z nodelete: glibc keeps the library mapped after the registry unloads it.
-    NativeBuild.move(build.compile(source("greeter.c").replace("\"Hello, %s!\"", "\"Hi, %s!\""),
-        "-Wl,-z,nodelete"), plugins.resolve("libgreeter.so"));
+    NativeBuild.move(
+        build.compile(
+            source("greeter.c").replace("\"Hello, %s!\"", "\"Hi, %s!\""), "-Wl,-z,nodelete"),
+        plugins.resolve("libgreeter.so"));
     await().atMost(WAIT).until(() -> body("/greet?name=World").equals("Hi, World!"));
     assertThat(body("/plugins")).containsPattern(GREETER_RESIDENT + "0,");
 
     build.publish(source("greeter.c"), plugins.resolve("libgreeter.so"));
 
     await().atMost(WAIT).until(() -> body("/greet?name=World").equals("Hello, World!"));
-    await().atMost(WAIT).until(() -> Pattern.compile(GREETER_RESIDENT + "1,")
-        .matcher(body("/plugins")).find());
-    assertThat(get("/metrics").body()).contains("reload_versions_resident{plugin=\"greeter\"} 1.0")
+    await()
+        .atMost(WAIT)
+        .until(() ->
+            Pattern.compile(GREETER_RESIDENT + "1,").matcher(body("/plugins")).find());
+    assertThat(get("/metrics").body())
+        .contains("reload_versions_resident{plugin=\"greeter\"} 1.0")
         .contains("reload_versions_resident{plugin=\"counter\"} 0.0");
-    assertThat(server.stderr()).contains("is still mapped after it was unloaded")
+    assertThat(server.stderr())
+        .contains("is still mapped after it was unloaded")
         .contains("linked with -z nodelete");
   }
 
@@ -265,7 +295,8 @@ class ExampleServerIT {
     HttpResponse<String> anonymous = delete("/plugins/greeter", null);
     assertThat(anonymous.statusCode()).isEqualTo(401);
     assertThat(anonymous.headers().firstValue("WWW-Authenticate")).isPresent();
-    assertThat(delete("/plugins/greeter", "wrong-token-0123456789").statusCode()).isEqualTo(401);
+    assertThat(delete("/plugins/greeter", "wrong-token-0123456789").statusCode())
+        .isEqualTo(401);
     assertThat(post("/plugins/extra", null, "{\"library\": \"libgreeter.so\"}").statusCode())
         .isEqualTo(401);
     HttpResponse<String> get = get("/plugins/greeter");
@@ -284,7 +315,8 @@ class ExampleServerIT {
 
     HttpResponse<String> greet = get("/greet?name=World");
     assertThat(greet.statusCode()).isEqualTo(503);
-    assertThat(greet.body()).contains("plugin 'greeter' is not loaded")
+    assertThat(greet.body())
+        .contains("plugin 'greeter' is not loaded")
         .contains("POST /plugins/greeter");
     assertThat(pluginNames()).containsExactly("counter");
     assertThat(copiesOf("greeter")).isEmpty();
@@ -296,8 +328,9 @@ class ExampleServerIT {
     assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
     assertThat(added.headers().firstValue("Content-Type")).hasValue("application/json");
     assertThat(added.headers().firstValue("Location")).hasValue("/plugins/greeter");
-    assertThat(added.body()).containsPattern("^\\{\"name\": \"greeter\", \"generation\": 1,"
-        + " \"sha256\": \"[0-9a-f]{64}\", \"state\": \"ACTIVE\", ");
+    assertThat(added.body())
+        .containsPattern("^\\{\"name\": \"greeter\", \"generation\": 1,"
+            + " \"sha256\": \"[0-9a-f]{64}\", \"state\": \"ACTIVE\", ");
     assertThat(body("/greet?name=World")).isEqualTo("Hello, World!");
     assertThat(pluginNames()).containsExactly("counter", "greeter");
     // The re-added plugin is watched: a rebuild reaches it.
@@ -314,7 +347,8 @@ class ExampleServerIT {
     for (String outside : List.of("../x.so", "/etc/passwd", "sub/libgreeter.so")) {
       HttpResponse<String> refused = add("outside", outside);
       assertThat(refused.statusCode()).as(outside).isEqualTo(400);
-      assertThat(refused.body()).as(outside)
+      assertThat(refused.body())
+          .as(outside)
           .contains("library must be a file name inside example.plugin-dir");
     }
     HttpResponse<String> notJson = post("/plugins/outside", TOKEN, "library=libgreeter.so");
@@ -334,7 +368,8 @@ class ExampleServerIT {
     HttpResponse<String> junk = add("junk", "libjunk.so");
 
     assertThat(junk.statusCode()).as(junk.body()).isEqualTo(422);
-    assertThat(junk.body()).contains("plugin 'junk' was not added")
+    assertThat(junk.body())
+        .contains("plugin 'junk' was not added")
         .contains(plugins.resolve("libjunk.so") + " is not an ELF file");
     HttpResponse<String> missing = add("missing", "libmissing.so");
     assertThat(missing.statusCode()).isEqualTo(422);
@@ -363,14 +398,18 @@ class ExampleServerIT {
     HttpResponse<String> added = add("counter", "libcounter.so");
 
     assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
-    assertThat(added.body()).contains("\"name\": \"counter\", \"generation\": 1,")
+    assertThat(added.body())
+        .contains("\"name\": \"counter\", \"generation\": 1,")
         .contains("\"stateful\": true");
     // A new plugin: its state starts afresh, then moves across its reloads again.
     assertThat(body("/count")).isEqualTo("1");
     assertThat(body("/count")).isEqualTo("2");
-    build.publish(source("counter.c") + "\nlong counter_build(void) { return 3; }\n",
+    build.publish(
+        source("counter.c") + "\nlong counter_build(void) { return 3; }\n",
         plugins.resolve("libcounter.so"));
-    await().atMost(WAIT).until(() -> body("/plugins").contains("\"name\": \"counter\", \"generation\": 2"));
+    await()
+        .atMost(WAIT)
+        .until(() -> body("/plugins").contains("\"name\": \"counter\", \"generation\": 2"));
     assertThat(body("/count")).isEqualTo("3");
   }
 
@@ -385,7 +424,8 @@ class ExampleServerIT {
     try (Stream<Path> copies = Files.walk(shadow)) {
       assertThat(copies.filter(Files::isRegularFile)).isEmpty();
     }
-    assertThat(server.stderr()).contains("plugin registry 1 closed")
+    assertThat(server.stderr())
+        .contains("plugin registry 1 closed")
         .contains("closing with 1 unloaded version(s) still mapped");
   }
 }

@@ -43,10 +43,18 @@ final class HeadlessChromium {
     ChromeOptions options = new ChromeOptions()
         .setBinary(CHROMIUM.toFile())
         // --no-sandbox: Chromium refuses to run as root (CI containers) with its sandbox on.
-        .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-            "--disable-gpu", "--window-size=1280,1000", "--disable-extensions",
-            "--no-first-run", "--disable-background-networking", "--disable-sync",
-            "--disable-component-update", "--disable-default-apps");
+        .addArguments(
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--window-size=1280,1000",
+            "--disable-extensions",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-sync",
+            "--disable-component-update",
+            "--disable-default-apps");
     options.setExperimentalOption("prefs", Map.of("credentials_enable_service", false));
     LoggingPreferences logs = new LoggingPreferences();
     logs.enable(LogType.BROWSER, Level.ALL);
@@ -62,7 +70,8 @@ final class HeadlessChromium {
    */
   static void requireInstalled(Path browser, Path driver) {
     List<Path> missing = List.of(browser, driver).stream()
-        .filter(file -> !Files.isExecutable(file)).toList();
+        .filter(file -> !Files.isExecutable(file))
+        .toList();
     if (!missing.isEmpty()) {
       throw new IllegalStateException("the admin page's browser test needs headless Chromium,"
           + " but " + missing + " is not installed: install the Debian packages 'chromium' and"

@@ -11,8 +11,8 @@ class HeadlessChromiumTest {
   void aMissingBrowserFailsNamingThePackagesAndCiRun() {
     Path nowhere = Path.of("/nonexistent/chromium");
 
-    assertThatThrownBy(() -> HeadlessChromium.requireInstalled(nowhere,
-        HeadlessChromium.CHROMEDRIVER))
+    assertThatThrownBy(
+            () -> HeadlessChromium.requireInstalled(nowhere, HeadlessChromium.CHROMEDRIVER))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("[/nonexistent/chromium] is not installed")
         .hasMessageContaining("'chromium' and 'chromium-driver'")

@@ -10,7 +10,8 @@ class JsonTest {
 
   @Test
   void readsAnObjectOfStringsWithEscapes() {
-    assertThat(Json.stringObject(" {\"library\" : \"lib\\u0067reeter.so\", \"a\":\"\\\"\\\\\\/\\n\"}\n"))
+    assertThat(Json.stringObject(
+            " {\"library\" : \"lib\\u0067reeter.so\", \"a\":\"\\\"\\\\\\/\\n\"}\n"))
         .containsExactly(Map.entry("library", "libgreeter.so"), Map.entry("a", "\"\\/\n"));
     assertThat(Json.stringObject("{}")).isEmpty();
   }
@@ -29,7 +30,8 @@ class JsonTest {
     assertThatThrownBy(() -> Json.stringObject("{\"a\": \"x\"} {}"))
         .hasMessageContaining("expected the end of the text after the object at character 12");
     assertThatThrownBy(() -> Json.stringObject("{\"a\": \"\\x\"}"))
-        .hasMessageContaining("expected a valid escape").hasMessageContaining("found 'x'");
+        .hasMessageContaining("expected a valid escape")
+        .hasMessageContaining("found 'x'");
     assertThatThrownBy(() -> Json.stringObject("{\"a\": \"\\u12G4\"}"))
         .hasMessageContaining("four hex digits after \\u");
     assertThatThrownBy(() -> Json.stringObject("{\"a\": \"tab\there\"}"))

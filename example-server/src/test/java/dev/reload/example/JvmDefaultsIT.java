@@ -74,10 +74,13 @@ class JvmDefaultsIT {
   @Order(3)
   void printsNoWarningAtStartDuringAReloadOrAtSigterm() throws Exception {
     long before = Long.parseLong(get(server.base().resolve("/count")));
-    dirs.publish(ServerDirs.source("counter.c") + "\nlong counter_build(void) { return 2; }\n",
+    dirs.publish(
+        ServerDirs.source("counter.c") + "\nlong counter_build(void) { return 2; }\n",
         "libcounter.so");
-    await().atMost(ServerProcess.WAIT).until(() -> get(server.base().resolve("/plugins"))
-        .contains("\"name\": \"counter\", \"generation\": 2"));
+    await()
+        .atMost(ServerProcess.WAIT)
+        .until(() -> get(server.base().resolve("/plugins"))
+            .contains("\"name\": \"counter\", \"generation\": 2"));
     assertThat(Long.parseLong(get(server.base().resolve("/count")))).isEqualTo(before + 1);
 
     assertThat(server.stop()).as(server.stderr()).isZero();
@@ -94,7 +97,8 @@ class JvmDefaultsIT {
   private static boolean noDelayOfAConnectionTo(ServerProcess target) throws IOException {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), target.port())) {
       OutputStream out = socket.getOutputStream();
-      out.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
       BufferedReader in = new BufferedReader(
           new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
@@ -104,8 +108,8 @@ class JvmDefaultsIT {
   }
 
   private String get(URI uri) throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as("%s: %s", uri, response.body()).isEqualTo(200);
     return response.body().trim();
   }

@@ -40,8 +40,10 @@ class ModuleNamesIT {
 
   /** The jar {@code type} was loaded from; fails if it came from a directory of classes. */
   private static Path jarOf(Class<?> type) throws URISyntaxException {
-    Path location = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
-    assertThat(location).as("%s should be loaded from a packaged jar", type.getName())
+    Path location =
+        Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    assertThat(location)
+        .as("%s should be loaded from a packaged jar", type.getName())
         .isRegularFile();
     return location;
   }

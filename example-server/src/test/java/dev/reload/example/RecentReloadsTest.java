@@ -28,20 +28,40 @@ class RecentReloadsTest {
   @Test
   void recordsAReloadWithTheTimeItsCallersWereGated() {
     recent.onEvent(new ReloadEvent.Before("counter", version("counter", 1), version("counter", 2)));
-    recent.onEvent(new ReloadEvent.After("counter", version("counter", 1), version("counter", 2),
-        Duration.ofMillis(12), Duration.ofNanos(250_000)));
+    recent.onEvent(new ReloadEvent.After(
+        "counter",
+        version("counter", 1),
+        version("counter", 2),
+        Duration.ofMillis(12),
+        Duration.ofNanos(250_000)));
 
-    assertThat(recent.newestFirst()).containsExactly(new ReloadRecord(1, NOW, "counter", "reload",
-        "swapped", 1, 2, Duration.ofMillis(12), Duration.ofNanos(250_000), null));
-    assertThat(recent.json()).isEqualTo("[\n  {\"id\": 1, \"at\": \"2026-01-02T03:04:05Z\","
-        + " \"plugin\": \"counter\", \"kind\": \"reload\", \"outcome\": \"swapped\", \"from\": 1,"
-        + " \"to\": 2, \"millis\": 12.000, \"gatedMillis\": 0.250, \"reason\": null}\n]\n");
+    assertThat(recent.newestFirst())
+        .containsExactly(new ReloadRecord(
+            1,
+            NOW,
+            "counter",
+            "reload",
+            "swapped",
+            1,
+            2,
+            Duration.ofMillis(12),
+            Duration.ofNanos(250_000),
+            null));
+    assertThat(recent.json())
+        .isEqualTo("[\n  {\"id\": 1, \"at\": \"2026-01-02T03:04:05Z\","
+            + " \"plugin\": \"counter\", \"kind\": \"reload\", \"outcome\": \"swapped\","
+            + " \"from\": 1,"
+            + " \"to\": 2, \"millis\": 12.000, \"gatedMillis\": 0.250, \"reason\": null}\n]\n");
   }
 
   @Test
   void aStatelessPluginIsNeverGated() {
-    recent.onEvent(new ReloadEvent.RolledBack("greeter", version("greeter", 4),
-        version("greeter", 5), Duration.ofMillis(3), Duration.ZERO));
+    recent.onEvent(new ReloadEvent.RolledBack(
+        "greeter",
+        version("greeter", 4),
+        version("greeter", 5),
+        Duration.ofMillis(3),
+        Duration.ZERO));
 
     ReloadRecord record = recent.newestFirst().get(0);
     assertThat(record.kind()).isEqualTo("rollback");
@@ -52,14 +72,21 @@ class RecentReloadsTest {
 
   @Test
   void aFailureBeforeTheCandidateLoadedWasNotGatedAndCarriesItsReason() {
-    recent.onEvent(new ReloadEvent.Failed("counter", ReloadKind.RELOAD, version("counter", 2),
-        Path.of("/plugins/libcounter.so"), ReloadStep.VERIFY,
-        new PluginException("library \"x\" is <not> an ELF file"), Duration.ofMillis(1),
+    recent.onEvent(new ReloadEvent.Failed(
+        "counter",
+        ReloadKind.RELOAD,
+        version("counter", 2),
+        Path.of("/plugins/libcounter.so"),
+        ReloadStep.VERIFY,
+        new PluginException("library \"x\" is <not> an ELF file"),
+        Duration.ofMillis(1),
         Duration.ZERO));
 
     ReloadRecord record = recent.newestFirst().get(0);
-    assertThat(record).extracting(ReloadRecord::outcome, ReloadRecord::from, ReloadRecord::to,
-        ReloadRecord::gated).containsExactly("failed", 2L, 2L, null);
+    assertThat(record)
+        .extracting(
+            ReloadRecord::outcome, ReloadRecord::from, ReloadRecord::to, ReloadRecord::gated)
+        .containsExactly("failed", 2L, 2L, null);
     assertThat(record.json())
         .contains("\"reason\": \"verify: library \\\"x\\\" is <not> an ELF file\"");
   }
@@ -71,13 +98,12 @@ class RecentReloadsTest {
     recent.onEvent(new ReloadEvent.Removed("a", version("a", 1)));
     recent.onEvent(new ReloadEvent.Added("c", version("c", 1)));
 
-    assertThat(recent.newestFirst()).extracting(ReloadRecord::id, ReloadRecord::plugin,
-            ReloadRecord::outcome)
-        .containsExactly(tuple(4L, "c", "added"),
-            tuple(3L, "a", "removed"),
-            tuple(2L, "b", "added"));
-    assertThat(recent.newestFirst().get(1).json()).contains("\"from\": 1, \"to\": 0,"
-        + " \"millis\": null, \"gatedMillis\": null");
+    assertThat(recent.newestFirst())
+        .extracting(ReloadRecord::id, ReloadRecord::plugin, ReloadRecord::outcome)
+        .containsExactly(
+            tuple(4L, "c", "added"), tuple(3L, "a", "removed"), tuple(2L, "b", "added"));
+    assertThat(recent.newestFirst().get(1).json())
+        .contains("\"from\": 1, \"to\": 0," + " \"millis\": null, \"gatedMillis\": null");
   }
 
   @Test

@@ -88,8 +88,8 @@ final class RemoteSocket {
         }
       }
     }
-    throw new IllegalStateException("process " + pid + " holds no TCP socket from port "
-        + localPort + " to port " + remotePort);
+    throw new IllegalStateException("process " + pid + " holds no TCP socket from port " + localPort
+        + " to port " + remotePort);
   }
 
   /** The descriptor through which process {@code pid} holds socket {@code inode}. */
@@ -97,8 +97,10 @@ final class RemoteSocket {
     String target = "socket:[" + inode + "]";
     try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd"))) {
       Optional<Path> fd = fds.filter(link -> target.equals(linkTarget(link))).findFirst();
-      return Integer.parseInt(fd.orElseThrow(() -> new IllegalStateException(
-          "process " + pid + " has no descriptor for " + target)).getFileName().toString());
+      return Integer.parseInt(fd.orElseThrow(() ->
+              new IllegalStateException("process " + pid + " has no descriptor for " + target))
+          .getFileName()
+          .toString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

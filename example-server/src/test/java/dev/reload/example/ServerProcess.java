@@ -54,7 +54,9 @@ final class ServerProcess implements AutoCloseable {
         .redirectOutput(stdout.toFile())
         .redirectError(stderr.toFile())
         .start();
-    await().atMost(WAIT).until(() -> !process.isAlive() || LISTENING.matcher(read(stderr)).find());
+    await()
+        .atMost(WAIT)
+        .until(() -> !process.isAlive() || LISTENING.matcher(read(stderr)).find());
     assertThat(process.isAlive()).as("server exited: %s", read(stderr)).isTrue();
     Matcher listening = LISTENING.matcher(read(stderr));
     assertThat(listening.find()).isTrue();
@@ -63,7 +65,9 @@ final class ServerProcess implements AutoCloseable {
 
   /** The {@code java} executable of this JVM. */
   static String java() {
-    return ProcessHandle.current().info().command()
+    return ProcessHandle.current()
+        .info()
+        .command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
@@ -97,7 +101,8 @@ final class ServerProcess implements AutoCloseable {
   int stop() throws InterruptedException {
     process.destroy();
     assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS))
-        .as("server still running %s after SIGTERM", WAIT).isTrue();
+        .as("server still running %s after SIGTERM", WAIT)
+        .isTrue();
     return process.exitValue();
   }
 

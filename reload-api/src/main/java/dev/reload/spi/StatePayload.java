@@ -36,7 +36,8 @@ public final class StatePayload {
    * @param value the captured value
    */
   public static StatePayload ofLong(int layout, long value) {
-    return new StatePayload(layout, java.nio.ByteBuffer.allocate(Long.BYTES).putLong(value).array());
+    return new StatePayload(
+        layout, java.nio.ByteBuffer.allocate(Long.BYTES).putLong(value).array());
   }
 
   /** {@return the layout version the payload was captured in} */
@@ -65,7 +66,8 @@ public final class StatePayload {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof StatePayload other && layout == other.layout
+    return o instanceof StatePayload other
+        && layout == other.layout
         && Arrays.equals(data, other.data);
   }
 

@@ -134,15 +134,23 @@ public class CallBenchmark {
     injectGuice(plugins);
   }
 
-  /** The same plugin in a registry that {@code ReloadService} starts, as a Guice application has it. */
+  /**
+   * The same plugin in a registry that {@code ReloadService} starts, as a Guice application has it.
+   */
   private void injectGuice(Path plugins) {
     Config config = ConfigFactory.empty()
-        .withValue("reload.search-paths", ConfigValueFactory.fromIterable(List.of(plugins.toString())))
-        .withValue("reload.shadow-dir", ConfigValueFactory.fromAnyRef(work.resolve("guice").toString()))
+        .withValue(
+            "reload.search-paths", ConfigValueFactory.fromIterable(List.of(plugins.toString())))
+        .withValue(
+            "reload.shadow-dir",
+            ConfigValueFactory.fromAnyRef(work.resolve("guice").toString()))
         .withValue("reload.watch.enabled", ConfigValueFactory.fromAnyRef(false))
         .withValue("reload.preflight.enabled", ConfigValueFactory.fromAnyRef(false))
-        .withValue("reload.plugins.bench.required-symbols", ConfigValueFactory.fromIterable(List.of("add")))
-        .withFallback(ConfigFactory.defaultReference()).resolve();
+        .withValue(
+            "reload.plugins.bench.required-symbols",
+            ConfigValueFactory.fromIterable(List.of("add")))
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
     Injector injector = Guice.createInjector(new ReloadModule(), new AbstractModule() {
       @Override
       protected void configure() {
@@ -161,10 +169,13 @@ public class CallBenchmark {
     }
     try {
       return (MethodHandle) Class.forName("dev.reload.bench.ForeignBaseline")
-          .getDeclaredMethod("add", Path.class).invoke(null, mappedForGood());
+          .getDeclaredMethod("add", Path.class)
+          .invoke(null, mappedForGood());
     } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot make the java.lang.foreign baseline (was this jar"
-          + " built with JDK 22 or newer?)", e);
+      throw new IllegalStateException(
+          "cannot make the java.lang.foreign baseline (was this jar"
+              + " built with JDK 22 or newer?)",
+          e);
     }
   }
 
@@ -173,7 +184,9 @@ public class CallBenchmark {
     try {
       Path copy = Files.createTempFile("call-benchmark-ffm", ".so");
       copy.toFile().deleteOnExit();
-      return Files.copy(NativeDir.fromSystemProperty().build(0), copy,
+      return Files.copy(
+          NativeDir.fromSystemProperty().build(0),
+          copy,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);

@@ -47,8 +47,15 @@ public final class CallsMain {
    * The benchmarks in the order a round runs them (reversed every other round) and the tables list
    * them: those a ratio-target compares are neighbours.
    */
-  private static final List<String> METHODS = List.of("rawFunction", "leasedFunction",
-      "rawInterface", "rawFfm", "rawDirect", "boundInterface", "guiceInjected", "acquireRelease");
+  private static final List<String> METHODS = List.of(
+      "rawFunction",
+      "leasedFunction",
+      "rawInterface",
+      "rawFfm",
+      "rawDirect",
+      "boundInterface",
+      "guiceInjected",
+      "acquireRelease");
   /** Forks per benchmark and thread count, one per round. */
   private static final int ROUNDS = 5;
 
@@ -116,8 +123,11 @@ public final class CallsMain {
     // touch of a page is slow, and a fresh heap's first seconds slowed the benchmarks that
     // allocate (the by-name calls: 650-730 ns against 415 ns warm, JDK 17, 1 thread) past the
     // warm-up, and unevenly, into the measured iterations.
-    List<String> jvmArgs = new ArrayList<>(List.of("-Dbench.native=" + natives.toAbsolutePath(),
-        "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch"));
+    List<String> jvmArgs = new ArrayList<>(List.of(
+        "-Dbench.native=" + natives.toAbsolutePath(),
+        "-Xms512m",
+        "-Xmx512m",
+        "-XX:+AlwaysPreTouch"));
     if (CallBenchmark.FOREIGN) {
       // JDK 24+ warns about JNA's and java.lang.foreign's native access unless it is granted.
       jvmArgs.add("--enable-native-access=ALL-UNNAMED");
@@ -148,10 +158,17 @@ public final class CallsMain {
         columns[result.getParams().getThreads() == 1 ? 0 : 1] = result;
       }
     }
-    StringBuilder md = new StringBuilder("| call (`int add(int,int)`) | 1 thread, ns/op | 2 threads, ns/op |\n|---|---|---|\n");
-    byMethod.forEach((method, columns) -> md.append("| `").append(method).append("` | ")
-        .append(cell(columns[0])).append(" | ").append(cell(columns[1])).append(" |\n"));
-    md.append("\n| target | measured (median of the rounds' ratios; each round's) | met |\n|---|---|---|\n");
+    StringBuilder md = new StringBuilder(
+        "| call (`int add(int,int)`) | 1 thread, ns/op | 2 threads, ns/op |\n|---|---|---|\n");
+    byMethod.forEach((method, columns) -> md.append("| `")
+        .append(method)
+        .append("` | ")
+        .append(cell(columns[0]))
+        .append(" | ")
+        .append(cell(columns[1]))
+        .append(" |\n"));
+    md.append("\n| target | measured (median of the rounds' ratios; each round's) | met"
+        + " |\n|---|---|---|\n");
     // The targets set before java.lang.foreign are JDK 17's; a JDK 22+ table (the one with
     // rawFfm) shows them but judges only its own, since JNA's calls are faster there and the
     // same lease is a larger share of them.
@@ -171,8 +188,11 @@ public final class CallsMain {
     jdk17.nanos("acquireRelease", 10);
     double acquire1 = score(byMethod.get("acquireRelease")[0]);
     double acquire2 = score(byMethod.get("acquireRelease")[1]);
-    md.append(String.format(Locale.ROOT, "| `acquireRelease` 2 threads ≤ 1.5 × 1 thread | %.3f × | %s |%n",
-        acquire2 / acquire1, jdk17.met(acquire2 / acquire1 <= 1.5)));
+    md.append(String.format(
+        Locale.ROOT,
+        "| `acquireRelease` 2 threads ≤ 1.5 × 1 thread | %.3f × | %s |%n",
+        acquire2 / acquire1,
+        jdk17.met(acquire2 / acquire1 <= 1.5)));
     return md.toString();
   }
 
@@ -182,28 +202,44 @@ public final class CallsMain {
     /** {@code over} ≤ {@code limit} × {@code under}, paired round by round, at a thread count. */
     void ratio(String over, String limit, String under, int column) {
       PairedRatio ratio = PairedRatio.of(rounds(over, column), rounds(under, column));
-      md.append(String.format(Locale.ROOT, "| `%s` ≤ %s × `%s` (%s) | %s | %s |%n", over, limit,
-          under, column == 0 ? "1 thread" : "2 threads", ratio,
+      md.append(String.format(
+          Locale.ROOT,
+          "| `%s` ≤ %s × `%s` (%s) | %s | %s |%n",
+          over,
+          limit,
+          under,
+          column == 0 ? "1 thread" : "2 threads",
+          ratio,
           met(ratio.median() <= Double.parseDouble(limit))));
     }
 
     /** {@code method} ≤ {@code limit} ns, single-threaded, by JMH's score over all rounds. */
     void nanos(String method, double limit) {
       double nanos = score(byMethod.get(method)[0]);
-      md.append(String.format(Locale.ROOT, "| `%s` ≤ %.0f ns (1 thread) | %.1f ns | %s |%n",
-          method, limit, nanos, met(nanos <= limit)));
+      md.append(String.format(
+          Locale.ROOT,
+          "| `%s` ≤ %.0f ns (1 thread) | %.1f ns | %s |%n",
+          method,
+          limit,
+          nanos,
+          met(nanos <= limit)));
     }
 
     /** The verdict cell: yes or no, or for a target this JDK is not held to, what it would be. */
     String met(boolean met) {
-      return judged ? CallsMain.met(met) : "– (a JDK 17 target; here " + (met ? "met" : "not met") + ")";
+      return judged
+          ? CallsMain.met(met)
+          : "– (a JDK 17 target; here " + (met ? "met" : "not met") + ")";
     }
 
     /** The score of each round's fork of {@code method}, in round order. */
     private List<Double> rounds(String method, int column) {
       RunResult result = byMethod.get(method)[column];
-      return result == null ? List.of() : result.getBenchmarkResults().stream()
-          .map(fork -> fork.getPrimaryResult().getScore()).collect(Collectors.toList());
+      return result == null
+          ? List.of()
+          : result.getBenchmarkResults().stream()
+              .map(fork -> fork.getPrimaryResult().getScore())
+              .collect(Collectors.toList());
     }
   }
 
@@ -222,7 +258,8 @@ public final class CallsMain {
     }
     double score = result.getPrimaryResult().getScore();
     double error = result.getPrimaryResult().getScoreError();
-    return Double.isNaN(error) ? String.format(Locale.ROOT, "%.1f", score)
+    return Double.isNaN(error)
+        ? String.format(Locale.ROOT, "%.1f", score)
         : String.format(Locale.ROOT, "%.1f ± %.1f", score, error);
   }
 }

@@ -47,6 +47,7 @@ public final class ColdStartRun {
   private static final int CALLERS = 2;
   /** Calls made through the bound interface before the rebuild: the callers' own path is warm. */
   private static final long WARM_CALLS = 500_000;
+
   private static final int BURST = 64;
   private static final long PACE_NANOS = TimeUnit.MICROSECONDS.toNanos(10);
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -104,7 +105,8 @@ public final class ColdStartRun {
             .debounce(Duration.ZERO)
             .preflight(false)
             .plugin(PluginSettings.builder(PLUGIN)
-                .requiredSymbols("version", "counter_next", "state_get", "state_set").build())
+                .requiredSymbols("version", "counter_next", "state_get", "state_set")
+                .build())
             .build())
         .stateSnapshot(PLUGIN, new KibSnapshot())
         .listener(event -> {
@@ -134,7 +136,8 @@ public final class ColdStartRun {
     boolean swapped = outcome instanceof ReloadEvent.After;
     if (swapped) {
       // A caller records its pause before its first call on the new build returns.
-      awaitOrFail(() -> Stream.of(seen).allMatch(v -> v.get() == rebuilt), "callers on the rebuild");
+      awaitOrFail(
+          () -> Stream.of(seen).allMatch(v -> v.get() == rebuilt), "callers on the rebuild");
     }
     running.set(false);
     for (Thread caller : callers) {
@@ -174,8 +177,17 @@ public final class ColdStartRun {
    */
   private void rebuild(int build, Path library) throws IOException, InterruptedException {
     Path temp = library.resolveSibling("." + library.getFileName() + ".tmp");
-    Process gcc = new ProcessBuilder("gcc", "-O2", "-fPIC", "-shared", "-DBUILD=" + build, "-o",
-        temp.toString(), natives.source().toString()).inheritIO().start();
+    Process gcc = new ProcessBuilder(
+            "gcc",
+            "-O2",
+            "-fPIC",
+            "-shared",
+            "-DBUILD=" + build,
+            "-o",
+            temp.toString(),
+            natives.source().toString())
+        .inheritIO()
+        .start();
     if (!gcc.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || gcc.exitValue() != 0) {
       gcc.destroyForcibly();
       throw new IllegalStateException("gcc could not rebuild " + natives.source());

@@ -57,10 +57,15 @@ record ColdStarts(List<Double> pauseMicros, int withoutPause) {
     ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(arg -> arg.startsWith("-D") || arg.startsWith("--enable-native-access"))
         .forEach(command::add);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-        ColdStartRun.class.getName(), "--native", natives.dir().toString()));
+    command.addAll(List.of(
+        "-cp",
+        System.getProperty("java.class.path"),
+        ColdStartRun.class.getName(),
+        "--native",
+        natives.dir().toString()));
     Process process = new ProcessBuilder(command)
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
     String report = null;
     try (BufferedReader out = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -86,31 +91,45 @@ record ColdStarts(List<Double> pauseMicros, int withoutPause) {
 
   /** The pauses of a report line, in nanoseconds; none if no caller waited. */
   private static List<Long> pausesOf(String report) {
-    String list = report.substring(report.indexOf("pauses=") + "pauses=".length()).trim();
-    return list.isEmpty() ? List.of() : Stream.of(list.split(",")).map(Long::valueOf).toList();
+    String list =
+        report.substring(report.indexOf("pauses=") + "pauses=".length()).trim();
+    return list.isEmpty()
+        ? List.of()
+        : Stream.of(list.split(",")).map(Long::valueOf).toList();
   }
 
   /** The median of the JVMs' figures. */
   double medianMicros() {
-    double[] sorted = pauseMicros.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    double[] sorted =
+        pauseMicros.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     int middle = sorted.length / 2;
     return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   }
 
   String json() {
-    return String.format(Locale.ROOT, "{\"pauseMicros\": %.3f, \"jvms\": %d, \"pauseMicrosEach\": %s,"
-        + " \"jvmsWithoutPause\": %d}", medianMicros(), pauseMicros.size(), each("%.3f", ", ", "[", "]"),
+    return String.format(
+        Locale.ROOT,
+        "{\"pauseMicros\": %.3f, \"jvms\": %d, \"pauseMicrosEach\": %s,"
+            + " \"jvmsWithoutPause\": %d}",
+        medianMicros(),
+        pauseMicros.size(),
+        each("%.3f", ", ", "[", "]"),
         withoutPause);
   }
 
   /** For the results: the median, then each JVM's figure, in µs, and the JVMs that saw none. */
   String measured() {
-    return String.format(Locale.ROOT, "%.0f (%s)%s", medianMicros(), each("%.0f", ", ", "", ""),
+    return String.format(
+        Locale.ROOT,
+        "%.0f (%s)%s",
+        medianMicros(),
+        each("%.0f", ", ", "", ""),
         withoutPause == 0 ? "" : "; " + withoutPause + " more JVMs: no caller reached the gate");
   }
 
   private String each(String format, String separator, String prefix, String suffix) {
-    return pauseMicros.stream().map(micros -> String.format(Locale.ROOT, format, micros))
+    return pauseMicros.stream()
+        .map(micros -> String.format(Locale.ROOT, format, micros))
         .collect(Collectors.joining(separator, prefix, suffix));
   }
 }

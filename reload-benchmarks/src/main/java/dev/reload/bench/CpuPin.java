@@ -40,7 +40,9 @@ final class CpuPin {
 
   private CpuPin() {}
 
-  /** Pins the calling thread, the {@code threadIndex}th of its benchmark, if its fork names CPUs. */
+  /**
+   * Pins the calling thread, the {@code threadIndex}th of its benchmark, if its fork names CPUs.
+   */
   static void pinBenchmarkThread(int threadIndex) {
     String cpus = System.getProperty(CPUS_PROPERTY);
     if (cpus != null) {

@@ -29,6 +29,7 @@ record CpuRanking(List<Speed> fastestFirst) {
 
   /** 4 MiB of ints: more than a core's L2, within the L3 it shares. */
   private static final int[] NEXT = randomCycle(1 << 20, new Random(1));
+
   private static final int LOADS = 500_000;
   private static final int TIMINGS = 5;
   /** Keeps the chain's end alive, so that the JIT cannot drop it. Guarded by nothing: noise. */
@@ -61,7 +62,8 @@ record CpuRanking(List<Speed> fastestFirst) {
 
   /** The value of {@link CpuPin#CPUS_PROPERTY} that runs benchmark threads in this order. */
   String cpusProperty() {
-    return fastestFirst.stream().map(speed -> String.valueOf(speed.cpu()))
+    return fastestFirst.stream()
+        .map(speed -> String.valueOf(speed.cpu()))
         .collect(Collectors.joining(","));
   }
 

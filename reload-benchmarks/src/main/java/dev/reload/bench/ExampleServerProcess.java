@@ -43,9 +43,13 @@ final class ExampleServerProcess implements AutoCloseable {
   static ExampleServerProcess start(Path jar, Path plugins, Path shadow, Path logs)
       throws IOException {
     Path stderr = logs.resolve("server.err");
-    Process process = new ProcessBuilder(List.of(java(), "-Dexample.http.port=0",
-        "-Dexample.plugin-dir=" + plugins, "-Dreload.shadow-dir=" + shadow,
-        "-jar", jar.toString()))
+    Process process = new ProcessBuilder(List.of(
+            java(),
+            "-Dexample.http.port=0",
+            "-Dexample.plugin-dir=" + plugins,
+            "-Dreload.shadow-dir=" + shadow,
+            "-jar",
+            jar.toString()))
         .redirectOutput(logs.resolve("server.out").toFile())
         .redirectError(stderr.toFile())
         .start();
@@ -64,7 +68,9 @@ final class ExampleServerProcess implements AutoCloseable {
 
   /** The {@code java} executable of this JVM. */
   private static String java() {
-    return ProcessHandle.current().info().command()
+    return ProcessHandle.current()
+        .info()
+        .command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
@@ -104,8 +110,10 @@ final class ExampleServerProcess implements AutoCloseable {
   /** CPU time of the server's JVM and of its live children (the preflight probe), in seconds. */
   double cpuSeconds() {
     return Stream.concat(Stream.of(process.toHandle()), process.descendants())
-        .mapToLong(handle -> handle.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
-        .sum() / 1e9;
+            .mapToLong(handle ->
+                handle.info().totalCpuDuration().map(Duration::toNanos).orElse(0L))
+            .sum()
+        / 1e9;
   }
 
   /** Waits until the counter serves the build with {@code sha256}. */
@@ -122,11 +130,11 @@ final class ExampleServerProcess implements AutoCloseable {
 
   private String get(String path) {
     try {
-      HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(path)).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response = http.send(
+          HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
-        throw new IllegalStateException("GET " + path + " answered " + response.statusCode()
-            + ": " + response.body());
+        throw new IllegalStateException(
+            "GET " + path + " answered " + response.statusCode() + ": " + response.body());
       }
       return response.body();
     } catch (IOException e) {

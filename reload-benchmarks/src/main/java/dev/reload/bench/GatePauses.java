@@ -25,8 +25,8 @@ final class GatePauses extends SimpleMeterRegistry {
   }
 
   @Override
-  protected Timer newTimer(Meter.Id id, DistributionStatisticConfig config,
-      PauseDetector pauseDetector) {
+  protected Timer newTimer(
+      Meter.Id id, DistributionStatisticConfig config, PauseDetector pauseDetector) {
     if (!id.getName().equals("reload.gate.pause")) {
       return super.newTimer(id, config, pauseDetector);
     }

@@ -45,7 +45,12 @@ public final class HttpLoad {
   private final Duration warmup;
   private final Duration interval;
 
-  HttpLoad(Path jar, Path sources, int connections, Duration duration, Duration warmup,
+  HttpLoad(
+      Path jar,
+      Path sources,
+      int connections,
+      Duration duration,
+      Duration warmup,
       Duration interval) {
     this.jar = jar;
     this.sources = sources;
@@ -57,11 +62,14 @@ public final class HttpLoad {
 
   public static void main(String[] arguments) throws Exception {
     Args args = Args.parse(arguments);
-    HttpReport report = new HttpLoad(args.path("server-jar").toAbsolutePath(),
-        args.path("plugin-sources").toAbsolutePath(), args.integer("connections", 8),
-        Duration.ofSeconds(args.integer("seconds", 10)),
-        Duration.ofSeconds(args.integer("warmup-seconds", 5)),
-        Duration.ofMillis(args.integer("reload-every-millis", 200))).run();
+    HttpReport report = new HttpLoad(
+            args.path("server-jar").toAbsolutePath(),
+            args.path("plugin-sources").toAbsolutePath(),
+            args.integer("connections", 8),
+            Duration.ofSeconds(args.integer("seconds", 10)),
+            Duration.ofSeconds(args.integer("warmup-seconds", 5)),
+            Duration.ofMillis(args.integer("reload-every-millis", 200)))
+        .run();
     Path out = args.path("out").toAbsolutePath();
     Files.createDirectories(out.getParent());
     Files.writeString(out, report.json());
@@ -74,13 +82,18 @@ public final class HttpLoad {
     // Kept afterwards: the server's log (server.err) has one line per reload with its timings.
     System.err.println("HTTP load run in " + work);
     Path plugins = Files.createDirectories(work.resolve("plugins"));
-    new PluginBuilds(Files.readString(sources.resolve("greeter.c")),
-        work.resolve("build-greeter"), plugins.resolve("libgreeter.so")).publishNext();
-    PluginBuilds counter = new PluginBuilds(Files.readString(sources.resolve("counter.c")),
-        work.resolve("build-counter"), plugins.resolve("libcounter.so"));
+    new PluginBuilds(
+            Files.readString(sources.resolve("greeter.c")),
+            work.resolve("build-greeter"),
+            plugins.resolve("libgreeter.so"))
+        .publishNext();
+    PluginBuilds counter = new PluginBuilds(
+        Files.readString(sources.resolve("counter.c")),
+        work.resolve("build-counter"),
+        plugins.resolve("libcounter.so"));
     counter.publishNext();
-    try (ExampleServerProcess server = ExampleServerProcess.start(jar, plugins,
-        work.resolve("shadow"), work)) {
+    try (ExampleServerProcess server =
+        ExampleServerProcess.start(jar, plugins, work.resolve("shadow"), work)) {
       Wrk wrk = new Wrk(connections, duration, work);
       measure(server, new Wrk(connections, warmup, work), counter, counter::publishNext);
       HttpRun rebuilt = measure(server, wrk, counter, counter::publishNext);
@@ -100,8 +113,14 @@ public final class HttpLoad {
           quiet.add(measure(server, wrk, counter, null));
         }
       }
-      return new HttpReport(wrk.commandLine(server.uri("/count")), interval, quiet, rebuilt,
-          gccOnly, renamed, server.stop());
+      return new HttpReport(
+          wrk.commandLine(server.uri("/count")),
+          interval,
+          quiet,
+          rebuilt,
+          gccOnly,
+          renamed,
+          server.stop());
     }
   }
 
@@ -131,8 +150,9 @@ public final class HttpLoad {
    * One wrk run between two reads of the counter, while {@code republish} (if not null) runs
    * every {@link #interval}.
    */
-  private HttpRun measure(ExampleServerProcess server, Wrk wrk, PluginBuilds counter,
-      Runnable republish) throws IOException, InterruptedException {
+  private HttpRun measure(
+      ExampleServerProcess server, Wrk wrk, PluginBuilds counter, Runnable republish)
+      throws IOException, InterruptedException {
     long generation = server.counterGeneration();
     ServerCost spent = ServerCost.of(server);
     long before = server.nextCount();
@@ -156,7 +176,13 @@ public final class HttpLoad {
     // Give them a moment so the read after is not overtaken by one (see HttpRun).
     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
     long after = server.nextCount();
-    return new HttpRun(result, connections, before, after, published,
-        server.counterGeneration() - generation, ServerCost.of(server).minus(spent));
+    return new HttpRun(
+        result,
+        connections,
+        before,
+        after,
+        published,
+        server.counterGeneration() - generation,
+        ServerCost.of(server).minus(spent));
   }
 }

@@ -23,8 +23,14 @@ import java.util.stream.Collectors;
  * @param quiet the quiet run of each pair
  * @param renamed the run of renamed-in builds of each pair, in the same order
  */
-record HttpReport(String command, Duration interval, List<HttpRun> quiet, HttpRun reloading,
-    HttpRun gccOnly, List<HttpRun> renamed, int serverExit) {
+record HttpReport(
+    String command,
+    Duration interval,
+    List<HttpRun> quiet,
+    HttpRun reloading,
+    HttpRun gccOnly,
+    List<HttpRun> renamed,
+    int serverExit) {
 
   static final double MIN_THROUGHPUT_RATIO = 0.9;
   static final double MAX_P99_RATIO = 2.0;
@@ -49,7 +55,8 @@ record HttpReport(String command, Duration interval, List<HttpRun> quiet, HttpRu
   }
 
   private PairedRatio paired(Function<HttpRun, Double> figure) {
-    return PairedRatio.of(renamed.stream().map(figure).toList(), quiet.stream().map(figure).toList());
+    return PairedRatio.of(
+        renamed.stream().map(figure).toList(), quiet.stream().map(figure).toList());
   }
 
   /** The quiet run {@code run} is compared with: its pair's, or the first for the gcc runs. */
@@ -79,7 +86,9 @@ record HttpReport(String command, Duration interval, List<HttpRun> quiet, HttpRu
   }
 
   String json() {
-    return String.format(Locale.ROOT, """
+    return String.format(
+        Locale.ROOT,
+        """
         {
           "command": "%s",
           "java": "%s",
@@ -95,43 +104,84 @@ record HttpReport(String command, Duration interval, List<HttpRun> quiet, HttpRu
           "p99Ratios": %s,
           "serverExit": %d
         }
-        """, command, System.getProperty("java.runtime.version"), interval.toMillis(),
-        json(quiet), reloading.json(), gccOnly.json(), json(renamed),
-        throughputRatio().median(), throughputRatio().ratios(), p99Ratio().median(),
-        p99Ratio().ratios(), serverExit);
+        """,
+        command,
+        System.getProperty("java.runtime.version"),
+        interval.toMillis(),
+        json(quiet),
+        reloading.json(),
+        gccOnly.json(),
+        json(renamed),
+        throughputRatio().median(),
+        throughputRatio().ratios(),
+        p99Ratio().median(),
+        p99Ratio().ratios(),
+        serverExit);
   }
 
   String markdown() {
     StringBuilder md = new StringBuilder("| example server, `GET /count` under `")
         .append(command.replaceAll(" -s \\S+", "").replaceAll("http://\\S+", "/count"))
-        .append("` | quiet | counter rebuilt with gcc every ").append(interval.toMillis())
-        .append(" ms | gcc every ").append(interval.toMillis())
+        .append("` | quiet | counter rebuilt with gcc every ")
+        .append(interval.toMillis())
+        .append(" ms | gcc every ")
+        .append(interval.toMillis())
         .append(" ms, nothing published | builds made beforehand, renamed in every ")
         .append(interval.toMillis())
-        .append(" ms (each next to the quiet run of its pair) | target (reloads of prebuilt builds vs"
-            + " quiet: median of the pairs) | met |\n|---|---|---|---|---|---|---|\n");
-    row(md, "requests/s", run -> format("%.0f", run.wrk().requestsPerSecond())
-        + (isQuiet(run) ? "" : format(" (%.2f×)", throughputRatio(run))),
+        .append(
+            " ms (each next to the quiet run of its pair) | target (reloads of prebuilt builds vs"
+                + " quiet: median of the pairs) | met |\n|---|---|---|---|---|---|---|\n");
+    row(
+        md,
+        "requests/s",
+        run -> format("%.0f", run.wrk().requestsPerSecond())
+            + (isQuiet(run) ? "" : format(" (%.2f×)", throughputRatio(run))),
         format("≥ %.1f× quiet: %s", MIN_THROUGHPUT_RATIO, throughputRatio()),
         throughputRatio().median() >= MIN_THROUGHPUT_RATIO);
-    row(md, "latency p50 / p99, ms", run -> format("%.3f / %.3f", run.wrk().p50Micros() / 1e3,
-        run.wrk().p99Micros() / 1e3)
-        + (isQuiet(run) ? "" : format(" (p99 %.2f×)", p99Ratio(run))),
+    row(
+        md,
+        "latency p50 / p99, ms",
+        run -> format("%.3f / %.3f", run.wrk().p50Micros() / 1e3, run.wrk().p99Micros() / 1e3)
+            + (isQuiet(run) ? "" : format(" (p99 %.2f×)", p99Ratio(run))),
         format("p99 ≤ %.0f× quiet: %s", MAX_P99_RATIO, p99Ratio()),
         p99Ratio().median() <= MAX_P99_RATIO);
-    row(md, "non-2xx responses", run -> String.valueOf(run.wrk().non2xx()), "0",
+    row(
+        md,
+        "non-2xx responses",
+        run -> String.valueOf(run.wrk().non2xx()),
+        "0",
         all(run -> run.wrk().non2xx() == 0));
-    row(md, "socket errors (connect, read, write, timeout)",
-        run -> String.valueOf(run.wrk().socketErrors()), "0",
+    row(
+        md,
+        "socket errors (connect, read, write, timeout)",
+        run -> String.valueOf(run.wrk().socketErrors()),
+        "0",
         all(run -> run.wrk().socketErrors() == 0));
-    row(md, "reloads done (builds made or renamed in)",
-        run -> run.reloads() + " (" + run.published() + ")", "–", true);
-    row(md, "server CPU (its JVM and the preflight probe's), s", run -> format("%.2f",
-        run.server().cpuSeconds()), "–", true);
-    row(md, "reload time (sum) / callers held at the gate (sum), ms", run -> format("%.1f / %.1f"
-        + " (%d calls)", run.server().reloadSeconds() * 1e3, run.server().gatedSeconds() * 1e3,
-        run.server().gatedCalls()), "–", true);
-    row(md, "counter advance − 2xx responses (requests in flight when wrk stopped)",
+    row(
+        md,
+        "reloads done (builds made or renamed in)",
+        run -> run.reloads() + " (" + run.published() + ")",
+        "–",
+        true);
+    row(
+        md,
+        "server CPU (its JVM and the preflight probe's), s",
+        run -> format("%.2f", run.server().cpuSeconds()),
+        "–",
+        true);
+    row(
+        md,
+        "reload time (sum) / callers held at the gate (sum), ms",
+        run -> format(
+            "%.1f / %.1f" + " (%d calls)",
+            run.server().reloadSeconds() * 1e3,
+            run.server().gatedSeconds() * 1e3,
+            run.server().gatedCalls()),
+        "–",
+        true);
+    row(
+        md,
+        "counter advance − 2xx responses (requests in flight when wrk stopped)",
         run -> String.valueOf(run.uncounted()),
         "0 … " + reloading.connections() + " (one per connection)",
         all(HttpRun::counterExact));
@@ -151,14 +201,17 @@ record HttpReport(String command, Duration interval, List<HttpRun> quiet, HttpRu
     return runs.stream().map(HttpRun::json).collect(Collectors.joining(", ", "[", "]"));
   }
 
-  private void row(StringBuilder md, String what, Function<HttpRun, String> value, String target,
-      boolean met) {
+  private void row(
+      StringBuilder md, String what, Function<HttpRun, String> value, String target, boolean met) {
     md.append("| ").append(what);
     for (List<HttpRun> column : columns()) {
       md.append(" | ").append(column.stream().map(value).collect(Collectors.joining("; ")));
     }
-    md.append(" | ").append(target).append(" | ")
-        .append(target.equals("–") ? "" : met ? "yes" : "**no**").append(" |\n");
+    md.append(" | ")
+        .append(target)
+        .append(" | ")
+        .append(target.equals("–") ? "" : met ? "yes" : "**no**")
+        .append(" |\n");
   }
 
   private static String format(String pattern, Object... values) {

@@ -20,8 +20,14 @@ import java.util.Locale;
  * @param reloads reloads of the counter that swapped during the run (its generation's advance)
  * @param server what the server spent during the run
  */
-record HttpRun(Wrk.Result wrk, int connections, long before, long after, int published,
-    long reloads, ServerCost server) {
+record HttpRun(
+    Wrk.Result wrk,
+    int connections,
+    long before,
+    long after,
+    int published,
+    long reloads,
+    ServerCost server) {
 
   /** Increments the run made. */
   long advance() {
@@ -43,10 +49,20 @@ record HttpRun(Wrk.Result wrk, int connections, long before, long after, int pub
   }
 
   String json() {
-    return String.format(Locale.ROOT, "{%s, \"published\": %d, \"reloads\": %d, \"counter\":"
-        + " {\"before\": %d, \"after\": %d, \"advance\": %d, \"served2xx\": %d,"
-        + " \"inFlightAllowed\": %d, \"exact\": %s}, \"server\": %s}", wrk.json(), published,
-        reloads, before, after, advance(), wrk.served(), inFlightAllowed(), counterExact(),
+    return String.format(
+        Locale.ROOT,
+        "{%s, \"published\": %d, \"reloads\": %d, \"counter\":"
+            + " {\"before\": %d, \"after\": %d, \"advance\": %d, \"served2xx\": %d,"
+            + " \"inFlightAllowed\": %d, \"exact\": %s}, \"server\": %s}",
+        wrk.json(),
+        published,
+        reloads,
+        before,
+        after,
+        advance(),
+        wrk.served(),
+        inFlightAllowed(),
+        counterExact(),
         server.json());
   }
 }

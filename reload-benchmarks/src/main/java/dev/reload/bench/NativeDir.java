@@ -14,8 +14,9 @@ record NativeDir(Path dir) {
 
   /** The directory named by the {@code bench.native} system property, or the build's default. */
   static NativeDir fromSystemProperty() {
-    return new NativeDir(Path.of(System.getProperty("bench.native", "reload-benchmarks/target/native"))
-        .toAbsolutePath());
+    return new NativeDir(
+        Path.of(System.getProperty("bench.native", "reload-benchmarks/target/native"))
+            .toAbsolutePath());
   }
 
   /** Build {@code n} of the benchmark plugin ({@code version()} returns n). */

@@ -35,14 +35,20 @@ record PairedRatio(List<Double> ratios) {
     }
     List<Double> sorted = ratios.stream().sorted().collect(Collectors.toList());
     int middle = sorted.size() / 2;
-    return sorted.size() % 2 == 1 ? sorted.get(middle)
+    return sorted.size() % 2 == 1
+        ? sorted.get(middle)
         : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
   }
 
   /** "1.014 × (1.020, 0.990, 1.014)": the median, then each round's. */
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "%.3f × (%s)", median(), ratios.stream()
-        .map(ratio -> String.format(Locale.ROOT, "%.3f", ratio)).collect(Collectors.joining(", ")));
+    return String.format(
+        Locale.ROOT,
+        "%.3f × (%s)",
+        median(),
+        ratios.stream()
+            .map(ratio -> String.format(Locale.ROOT, "%.3f", ratio))
+            .collect(Collectors.joining(", ")));
   }
 }

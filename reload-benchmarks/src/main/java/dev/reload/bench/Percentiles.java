@@ -1,6 +1,5 @@
 package dev.reload.bench;
 
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Locale;
 
@@ -13,7 +12,10 @@ record Percentiles(long count, double p50, double p99, double max) {
     if (sorted.length == 0) {
       return new Percentiles(0, 0, 0, 0);
     }
-    return new Percentiles(sorted.length, at(sorted, 0.50) / unitNanos, at(sorted, 0.99) / unitNanos,
+    return new Percentiles(
+        sorted.length,
+        at(sorted, 0.50) / unitNanos,
+        at(sorted, 0.99) / unitNanos,
         sorted[sorted.length - 1] / unitNanos);
   }
 
@@ -23,8 +25,11 @@ record Percentiles(long count, double p50, double p99, double max) {
   }
 
   String json(boolean withMax) {
-    return String.format(Locale.ROOT, "{\"p50\": %.3f, \"p99\": %.3f%s}", p50, p99,
+    return String.format(
+        Locale.ROOT,
+        "{\"p50\": %.3f, \"p99\": %.3f%s}",
+        p50,
+        p99,
         withMax ? String.format(Locale.ROOT, ", \"max\": %.3f", max) : "");
   }
-
 }

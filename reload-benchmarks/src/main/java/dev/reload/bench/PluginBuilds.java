@@ -59,7 +59,9 @@ final class PluginBuilds {
     Path library = workDir.resolve("build-" + build + ".so");
     try {
       Files.createDirectories(workDir);
-      Files.writeString(c, source + "\nint plugin_build(void) { return " + build + "; }\n",
+      Files.writeString(
+          c,
+          source + "\nint plugin_build(void) { return " + build + "; }\n",
           StandardCharsets.UTF_8);
       gcc(c, library);
       Files.delete(c);
@@ -73,8 +75,8 @@ final class PluginBuilds {
   void publish(Path library) {
     try {
       String sha256 = sha256(library);
-      Files.move(library, target, StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          library, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       lastSha256 = sha256;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -91,8 +93,8 @@ final class PluginBuilds {
 
   private static String sha256(Path file) throws IOException {
     try {
-      return HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }

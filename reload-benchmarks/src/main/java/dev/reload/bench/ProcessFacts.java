@@ -12,16 +12,30 @@ import java.util.stream.Stream;
  *
  * @param uptimeMillis when it was taken, on the clock of {@code -Xlog} uptime stamps
  */
-record ProcessFacts(long mappedLibraries, long openFds, long threads, long loadedClasses,
-    long uptimeMillis, java.util.List<String> threadNames, java.util.List<String> fdTargets) {
+record ProcessFacts(
+    long mappedLibraries,
+    long openFds,
+    long threads,
+    long loadedClasses,
+    long uptimeMillis,
+    java.util.List<String> threadNames,
+    java.util.List<String> fdTargets) {
 
   static ProcessFacts now() {
     java.util.List<String> descriptors = openDescriptors();
     java.util.List<String> threads = Thread.getAllStackTraces().keySet().stream()
-        .map(Thread::getName).filter(name -> !elastic(name)).sorted().toList();
-    return new ProcessFacts(countMappedLibraries(), descriptors.size(), threads.size(),
+        .map(Thread::getName)
+        .filter(name -> !elastic(name))
+        .sorted()
+        .toList();
+    return new ProcessFacts(
+        countMappedLibraries(),
+        descriptors.size(),
+        threads.size(),
         ManagementFactory.getClassLoadingMXBean().getLoadedClassCount(),
-        ManagementFactory.getRuntimeMXBean().getUptime(), threads, descriptors);
+        ManagementFactory.getRuntimeMXBean().getUptime(),
+        threads,
+        descriptors);
   }
 
   /**
@@ -54,13 +68,17 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
   private static java.util.List<String> openDescriptors() {
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
       return fds.map(fd -> {
-        try {
-          return Files.readSymbolicLink(fd).toString();
-        } catch (IOException e) {
-          return "?"; // closed between listing and reading: not held
-        }
-      }).filter(target -> !target.startsWith("/proc/") && !target.startsWith("/sys/fs/cgroup/")
-          && !target.equals("?")).sorted().toList();
+            try {
+              return Files.readSymbolicLink(fd).toString();
+            } catch (IOException e) {
+              return "?"; // closed between listing and reading: not held
+            }
+          })
+          .filter(target -> !target.startsWith("/proc/")
+              && !target.startsWith("/sys/fs/cgroup/")
+              && !target.equals("?"))
+          .sorted()
+          .toList();
     } catch (IOException e) {
       return java.util.List.of();
     }
@@ -72,8 +90,8 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
    * can be told apart from a leak: the JIT loads a few JDK internals lazily, and a class that
    * came and went is not held.
    */
-  static java.util.List<String> classesLoadedBetween(Path log, ProcessFacts before,
-      ProcessFacts after) {
+  static java.util.List<String> classesLoadedBetween(
+      Path log, ProcessFacts before, ProcessFacts after) {
     java.util.regex.Pattern loaded =
         java.util.regex.Pattern.compile("\\[(\\d+)ms\\] (\\S+) source: (.*)");
     java.util.regex.Pattern unloaded =
@@ -103,7 +121,8 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
   /** Distinct shared objects mapped into this process. */
   static long countMappedLibraries() {
     try (Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
-      return lines.map(line -> line.indexOf('/') < 0 ? "" : line.substring(line.indexOf('/')))
+      return lines
+          .map(line -> line.indexOf('/') < 0 ? "" : line.substring(line.indexOf('/')))
           .filter(path -> path.contains(".so"))
           .distinct()
           .count();
@@ -116,7 +135,8 @@ record ProcessFacts(long mappedLibraries, long openFds, long threads, long loade
   static long mappedUnder(Path dir) {
     try (Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
       String prefix = dir.toRealPath().toString();
-      return lines.filter(line -> line.contains(prefix))
+      return lines
+          .filter(line -> line.contains(prefix))
           .map(line -> line.substring(line.indexOf('/')))
           .distinct()
           .count();

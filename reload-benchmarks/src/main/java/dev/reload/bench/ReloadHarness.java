@@ -2,8 +2,8 @@ package dev.reload.bench;
 
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
-import dev.reload.ReloadEvent;
 import dev.reload.PluginSettings;
+import dev.reload.ReloadEvent;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
 import java.io.BufferedReader;
@@ -35,7 +35,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>With {@code --cold-starts N} it first measures the caller pause of the first reload in
  * {@code N} fresh JVMs ({@link ColdStarts}), which the warm figures leave out.
  *
- * <pre>ReloadHarness --native DIR --reloads N [--cold-starts N] --out reload.json --md reload.md</pre>
+ * <pre>ReloadHarness --native DIR --reloads N [--cold-starts N] --out reload.json --md
+ * reload.md</pre>
  *
  * <p>A run is driven by its main thread (the publisher) and read by its caller threads; not
  * reusable, and nothing of it is meant to be called from other threads.
@@ -56,6 +57,7 @@ public final class ReloadHarness {
   private final Path classLog;
   /** Whether every candidate is first loaded in the preflight probe process. */
   private final boolean preflight;
+
   private final Path work;
   private final Path plugins;
   private final Path shadow;
@@ -76,6 +78,7 @@ public final class ReloadHarness {
   private static final class Target {
     /** The build the publisher waits for: written by the publisher, read by the callers. */
     volatile int expected;
+
     final AtomicLong servedAt = new AtomicLong();
     /** The publisher, woken by the first call served by the expected build. */
     volatile Thread waiter;
@@ -83,7 +86,8 @@ public final class ReloadHarness {
     int current;
 
     void served(int version) {
-      if (version == expected && servedAt.get() == 0
+      if (version == expected
+          && servedAt.get() == 0
           && servedAt.compareAndSet(0, System.nanoTime())) {
         LockSupport.unpark(waiter);
       }
@@ -95,7 +99,8 @@ public final class ReloadHarness {
      */
     long awaitServed(Duration timeout) {
       long deadline = System.nanoTime() + timeout.toNanos();
-      for (long left = timeout.toNanos(); servedAt.get() == 0 && left > 0;
+      for (long left = timeout.toNanos();
+          servedAt.get() == 0 && left > 0;
           left = deadline - System.nanoTime()) {
         LockSupport.parkNanos(this, left);
       }
@@ -103,8 +108,14 @@ public final class ReloadHarness {
     }
   }
 
-  ReloadHarness(NativeDir natives, int reloads, int baselineReloads, long paceNanos, Path classLog,
-      boolean preflight) throws IOException {
+  ReloadHarness(
+      NativeDir natives,
+      int reloads,
+      int baselineReloads,
+      long paceNanos,
+      Path classLog,
+      boolean preflight)
+      throws IOException {
     this.classLog = classLog;
     this.preflight = preflight;
     this.natives = natives;
@@ -119,13 +130,17 @@ public final class ReloadHarness {
   public static void main(String[] arguments) throws Exception {
     Args args = Args.parse(arguments);
     int reloads = args.integer("reloads", 1_000);
-    ReloadHarness harness = new ReloadHarness(new NativeDir(args.path("native").toAbsolutePath()),
-        reloads, Math.min(reloads, args.integer("baseline-reloads", 1_000)),
+    ReloadHarness harness = new ReloadHarness(
+        new NativeDir(args.path("native").toAbsolutePath()),
+        reloads,
+        Math.min(reloads, args.integer("baseline-reloads", 1_000)),
         TimeUnit.MICROSECONDS.toNanos(args.integer("pace-micros", 10)),
-        args.has("class-log") ? args.path("class-log") : null, args.flag("preflight"));
+        args.has("class-log") ? args.path("class-log") : null,
+        args.flag("preflight"));
     // First, while nothing else runs: a fresh JVM's first reload, as servers meet it.
     ColdStarts coldStart = args.integer("cold-starts", 0) > 0
-        ? ColdStarts.measure(harness.natives, args.integer("cold-starts", 0)) : null;
+        ? ColdStarts.measure(harness.natives, args.integer("cold-starts", 0))
+        : null;
     Result result = harness.run().withColdStart(coldStart);
     Files.createDirectories(args.path("out").toAbsolutePath().getParent());
     Files.writeString(args.path("out"), result.json());
@@ -142,8 +157,11 @@ public final class ReloadHarness {
             .debounce(Duration.ZERO)
             .preflight(preflight)
             .plugin(PluginSettings.builder(STATEFUL)
-                .requiredSymbols("version", "counter_next", "state_get", "state_set").build())
-            .plugin(PluginSettings.builder(STATELESS).requiredSymbols("version", "add").build())
+                .requiredSymbols("version", "counter_next", "state_get", "state_set")
+                .build())
+            .plugin(PluginSettings.builder(STATELESS)
+                .requiredSymbols("version", "add")
+                .build())
             .build())
         .stateSnapshot(STATEFUL, new KibSnapshot())
         .listener(event -> {
@@ -179,8 +197,8 @@ public final class ReloadHarness {
     settle();
     ProcessFacts after = ProcessFacts.afterFullGc();
     long shadowFilesAfter = ProcessFacts.files(shadow);
-    List<String> classesLoaded = classLog == null ? null
-        : ProcessFacts.classesLoadedBetween(classLog, before, after);
+    List<String> classesLoaded =
+        classLog == null ? null : ProcessFacts.classesLoadedBetween(classLog, before, after);
     List<Long> baseline = runBaseline();
 
     running.set(false);
@@ -192,11 +210,23 @@ public final class ReloadHarness {
       lost = increments.get() - (lease.invokeLong("counter_next") - 1);
     }
     registry.close();
-    return new Result(done[0], done[1], calls.get(), failedCalls.get() + callerErrors.get(),
-        Percentiles.of(pauses, 1e3), statelessBlocked.get(),
-        Percentiles.of(statelessServing, 1e6), Percentiles.of(statefulServing, 1e6),
-        Percentiles.of(baseline, 1e6), lost, before, after, shadowFilesAfter, classesLoaded,
-        preflight, null);
+    return new Result(
+        done[0],
+        done[1],
+        calls.get(),
+        failedCalls.get() + callerErrors.get(),
+        Percentiles.of(pauses, 1e3),
+        statelessBlocked.get(),
+        Percentiles.of(statelessServing, 1e6),
+        Percentiles.of(statefulServing, 1e6),
+        Percentiles.of(baseline, 1e6),
+        lost,
+        before,
+        after,
+        shadowFilesAfter,
+        classesLoaded,
+        preflight,
+        null);
   }
 
   private Path library(String plugin) {
@@ -204,14 +234,16 @@ public final class ReloadHarness {
   }
 
   private Thread caller(String name, Runnable body) {
-    Thread thread = new Thread(() -> {
-      try {
-        body.run();
-      } catch (Throwable e) {
-        callerErrors.incrementAndGet();
-        e.printStackTrace();
-      }
-    }, name);
+    Thread thread = new Thread(
+        () -> {
+          try {
+            body.run();
+          } catch (Throwable e) {
+            callerErrors.incrementAndGet();
+            e.printStackTrace();
+          }
+        },
+        name);
     thread.setDaemon(true);
     return thread;
   }
@@ -302,7 +334,9 @@ public final class ReloadHarness {
     return new int[] {swapped, failed};
   }
 
-  /** Waits until only the current versions are mapped (outgoing ones are unmapped after draining). */
+  /**
+   * Waits until only the current versions are mapped (outgoing ones are unmapped after draining).
+   */
   private void settle() {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     while (ProcessFacts.mappedUnder(shadow) > 2 && System.nanoTime() < deadline) {
@@ -314,8 +348,10 @@ public final class ReloadHarness {
   private List<Long> runBaseline() throws IOException, InterruptedException {
     Path dir = Files.createDirectories(work.resolve("baseline"));
     Path copies = Files.createDirectories(work.resolve("baseline-shadow"));
-    Process process = new ProcessBuilder(natives.baseline().toString(), dir.toString(),
-        "libbench.so", copies.toString()).redirectErrorStream(true).start();
+    Process process = new ProcessBuilder(
+            natives.baseline().toString(), dir.toString(), "libbench.so", copies.toString())
+        .redirectErrorStream(true)
+        .start();
     List<Long> samples = new ArrayList<>();
     try (BufferedReader out = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII))) {
@@ -343,17 +379,43 @@ public final class ReloadHarness {
   }
 
   /** Every figure of one run. */
-  record Result(int reloads, int failedReloads, long calls, long failedCalls, Percentiles pause,
-      long statelessCallersBlocked, Percentiles changeToServing, Percentiles statefulChangeToServing,
-      Percentiles baseline, long lostIncrements, ProcessFacts before, ProcessFacts after,
-      long shadowFilesAfter, List<String> classesLoaded, boolean preflight,
+  record Result(
+      int reloads,
+      int failedReloads,
+      long calls,
+      long failedCalls,
+      Percentiles pause,
+      long statelessCallersBlocked,
+      Percentiles changeToServing,
+      Percentiles statefulChangeToServing,
+      Percentiles baseline,
+      long lostIncrements,
+      ProcessFacts before,
+      ProcessFacts after,
+      long shadowFilesAfter,
+      List<String> classesLoaded,
+      boolean preflight,
       ColdStarts coldStart) {
 
     /** These figures with the first-reload pauses of fresh JVMs, or none. */
     Result withColdStart(ColdStarts coldStart) {
-      return new Result(reloads, failedReloads, calls, failedCalls, pause, statelessCallersBlocked,
-          changeToServing, statefulChangeToServing, baseline, lostIncrements, before, after,
-          shadowFilesAfter, classesLoaded, preflight, coldStart);
+      return new Result(
+          reloads,
+          failedReloads,
+          calls,
+          failedCalls,
+          pause,
+          statelessCallersBlocked,
+          changeToServing,
+          statefulChangeToServing,
+          baseline,
+          lostIncrements,
+          before,
+          after,
+          shadowFilesAfter,
+          classesLoaded,
+          preflight,
+          coldStart);
     }
 
     /**
@@ -365,12 +427,17 @@ public final class ReloadHarness {
      * class generated per reload and kept would appear once per reload.
      */
     boolean onlyOneTimeClassesLoaded() {
-      return classesLoaded != null && classesLoaded.stream()
-          .filter(name -> !(name.contains("(jrt:/") || name.contains("(shared objects file")
-              || name.contains("$$Lambda") || name.contains("LambdaForm$")))
-          .collect(java.util.stream.Collectors.groupingBy(Result::family,
-              java.util.stream.Collectors.counting()))
-          .values().stream().allMatch(count -> count <= 1);
+      return classesLoaded != null
+          && classesLoaded.stream()
+              .filter(name -> !(name.contains("(jrt:/")
+                  || name.contains("(shared objects file")
+                  || name.contains("$$Lambda")
+                  || name.contains("LambdaForm$")))
+              .collect(java.util.stream.Collectors.groupingBy(
+                  Result::family, java.util.stream.Collectors.counting()))
+              .values()
+              .stream()
+              .allMatch(count -> count <= 1);
     }
 
     /** A loaded class's name without its source, hidden-class suffix or trailing number. */
@@ -381,7 +448,9 @@ public final class ReloadHarness {
     }
 
     String json() {
-      return String.format(Locale.ROOT, """
+      return String.format(
+          Locale.ROOT,
+          """
           {
             "reloads": %d,
             "failedReloads": %d,
@@ -406,14 +475,35 @@ public final class ReloadHarness {
               "classesLoadedDuringReloads": %s
             }
           }
-          """, reloads, failedReloads, calls, failedCalls, KibSnapshot.STATE_BYTES, pause.json(true),
-          pause.count(), coldStart == null ? "null" : coldStart.json(), statelessCallersBlocked, changeToServing.json(false),
-          statefulChangeToServing.json(false), baseline.json(false), preflight ? "on" : "off",
+          """,
+          reloads,
+          failedReloads,
+          calls,
+          failedCalls,
+          KibSnapshot.STATE_BYTES,
+          pause.json(true),
+          pause.count(),
+          coldStart == null ? "null" : coldStart.json(),
+          statelessCallersBlocked,
+          changeToServing.json(false),
+          statefulChangeToServing.json(false),
+          baseline.json(false),
+          preflight ? "on" : "off",
           lostIncrements,
-          before.mappedLibraries(), after.mappedLibraries(), before.openFds(), after.openFds(),
-          before.threads(), after.threads(), before.loadedClasses(), after.loadedClasses(),
-          shadowFilesAfter, classesLoaded == null ? "null" : classesLoaded.stream()
-              .map(name -> "\"" + name + "\"").collect(java.util.stream.Collectors.joining(", ", "[", "]")));
+          before.mappedLibraries(),
+          after.mappedLibraries(),
+          before.openFds(),
+          after.openFds(),
+          before.threads(),
+          after.threads(),
+          before.loadedClasses(),
+          after.loadedClasses(),
+          shadowFilesAfter,
+          classesLoaded == null
+              ? "null"
+              : classesLoaded.stream()
+                  .map(name -> "\"" + name + "\"")
+                  .collect(java.util.stream.Collectors.joining(", ", "[", "]")));
     }
 
     String markdown() {
@@ -422,45 +512,109 @@ public final class ReloadHarness {
           + ") | measured | target | met |\n|---|---|---|---|\n");
       row(md, "failed calls", String.valueOf(failedCalls), "0", failedCalls == 0);
       row(md, "failed reloads", String.valueOf(failedReloads), "0", failedReloads == 0);
-      row(md, "increments lost or repeated", String.valueOf(lostIncrements), "0", lostIncrements == 0);
-      row(md, "caller pause at the gate, µs (1 KiB state): p50 / p99 / max",
-          String.format(Locale.ROOT, "%.0f / %.0f / %.0f (%d calls)", pause.p50(), pause.p99(),
-              pause.max(), pause.count()), "p99 ≤ 1000", pause.p99() <= 1000);
+      row(
+          md,
+          "increments lost or repeated",
+          String.valueOf(lostIncrements),
+          "0",
+          lostIncrements == 0);
+      row(
+          md,
+          "caller pause at the gate, µs (1 KiB state): p50 / p99 / max",
+          String.format(
+              Locale.ROOT,
+              "%.0f / %.0f / %.0f (%d calls)",
+              pause.p50(),
+              pause.p99(),
+              pause.max(),
+              pause.count()),
+          "p99 ≤ 1000",
+          pause.p99() <= 1000);
       if (coldStart != null) {
-        row(md, "same, first reload after start, µs: median of " + coldStart.pauseMicros().size()
-            + " fresh JVMs (each)", coldStart.measured(), "median ≤ 1000",
+        row(
+            md,
+            "same, first reload after start, µs: median of "
+                + coldStart.pauseMicros().size() + " fresh JVMs (each)",
+            coldStart.measured(),
+            "median ≤ 1000",
             coldStart.medianMicros() <= 1000);
       }
-      row(md, "stateless callers blocked", String.valueOf(statelessCallersBlocked), "0",
+      row(
+          md,
+          "stateless callers blocked",
+          String.valueOf(statelessCallersBlocked),
+          "0",
           statelessCallersBlocked == 0);
-      row(md, "rename → first call on the new build, ms, stateless: p50 / p99",
+      row(
+          md,
+          "rename → first call on the new build, ms, stateless: p50 / p99",
           String.format(Locale.ROOT, "%.2f / %.2f", changeToServing.p50(), changeToServing.p99()),
           preflight ? "reported" : "p50 ≤ 5 (preflight off)",
           preflight || changeToServing.p50() <= 5);
-      row(md, "same, stateful: p50 / p99", String.format(Locale.ROOT, "%.2f / %.2f",
-          statefulChangeToServing.p50(), statefulChangeToServing.p99()), "–", true);
-      row(md, "physical limit (C: inotify + copy + dlopen), ms: p50 / p99",
-          String.format(Locale.ROOT, "%.2f / %.2f", baseline.p50(), baseline.p99()), "–", true);
-      row(md, "mapped libraries before / after", before.mappedLibraries() + " / "
-          + after.mappedLibraries(), "equal", before.mappedLibraries() == after.mappedLibraries());
-      row(md, "open fds before / after", before.openFds() + " / " + after.openFds(), "equal",
+      row(
+          md,
+          "same, stateful: p50 / p99",
+          String.format(
+              Locale.ROOT,
+              "%.2f / %.2f",
+              statefulChangeToServing.p50(),
+              statefulChangeToServing.p99()),
+          "–",
+          true);
+      row(
+          md,
+          "physical limit (C: inotify + copy + dlopen), ms: p50 / p99",
+          String.format(Locale.ROOT, "%.2f / %.2f", baseline.p50(), baseline.p99()),
+          "–",
+          true);
+      row(
+          md,
+          "mapped libraries before / after",
+          before.mappedLibraries() + " / " + after.mappedLibraries(),
+          "equal",
+          before.mappedLibraries() == after.mappedLibraries());
+      row(
+          md,
+          "open fds before / after",
+          before.openFds() + " / " + after.openFds(),
+          "equal",
           before.openFds() == after.openFds());
-      row(md, "threads before / after", before.threads() + " / " + after.threads(), "equal",
+      row(
+          md,
+          "threads before / after",
+          before.threads() + " / " + after.threads(),
+          "equal",
           before.threads() == after.threads());
-      row(md, "loaded classes before / after", before.loadedClasses() + " / "
-          + after.loadedClasses() + (classesLoaded == null || classesLoaded.isEmpty() ? ""
-              : " (loaded meanwhile: " + String.join(", ", classesLoaded) + ")"),
+      row(
+          md,
+          "loaded classes before / after",
+          before.loadedClasses() + " / "
+              + after.loadedClasses()
+              + (classesLoaded == null || classesLoaded.isEmpty()
+                  ? ""
+                  : " (loaded meanwhile: " + String.join(", ", classesLoaded) + ")"),
           "equal, or no class loaded per reload (JDK classes, lambdas, a class loaded once)",
           before.loadedClasses() == after.loadedClasses() || onlyOneTimeClassesLoaded());
-      row(md, "shadow files after", String.valueOf(shadowFilesAfter),
-          "4 (current + previous of 2 plugins)", shadowFilesAfter == 4);
+      row(
+          md,
+          "shadow files after",
+          String.valueOf(shadowFilesAfter),
+          "4 (current + previous of 2 plugins)",
+          shadowFilesAfter == 4);
       return md.toString();
     }
 
-    private static void row(StringBuilder md, String what, String measured, String target,
-        boolean met) {
-      md.append("| ").append(what).append(" | ").append(measured).append(" | ").append(target)
-          .append(" | ").append(target.equals("–") ? "" : met ? "yes" : "**no**").append(" |\n");
+    private static void row(
+        StringBuilder md, String what, String measured, String target, boolean met) {
+      md.append("| ")
+          .append(what)
+          .append(" | ")
+          .append(measured)
+          .append(" | ")
+          .append(target)
+          .append(" | ")
+          .append(target.equals("–") ? "" : met ? "yes" : "**no**")
+          .append(" |\n");
     }
   }
 }

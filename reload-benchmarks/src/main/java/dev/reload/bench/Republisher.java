@@ -50,7 +50,9 @@ final class Republisher implements AutoCloseable {
         return;
       }
       due += intervalNanos;
-      for (long wait = due - System.nanoTime(); running && wait > 0; wait = due - System.nanoTime()) {
+      for (long wait = due - System.nanoTime();
+          running && wait > 0;
+          wait = due - System.nanoTime()) {
         LockSupport.parkNanos(wait);
       }
     }
@@ -69,8 +71,7 @@ final class Republisher implements AutoCloseable {
     thread.join(TimeUnit.MINUTES.toMillis(1));
     RuntimeException e = failure.get();
     if (e != null) {
-      throw new IllegalStateException("republishing failed after " + published()
-          + " builds", e);
+      throw new IllegalStateException("republishing failed after " + published() + " builds", e);
     }
   }
 }

@@ -38,12 +38,18 @@ public final class ResultsTable {
     }
     Path page = Path.of(args[0]);
     boolean grouped = args.length > 1 && args[1].equals(JDK);
-    StringBuilder section = new StringBuilder(START).append("\n")
-        .append("Measured on ").append(machine()).append(", ")
+    StringBuilder section = new StringBuilder(START)
+        .append("\n")
+        .append("Measured on ")
+        .append(machine())
+        .append(", ")
         .append(grouped ? "" : jvm() + ", ")
-        .append(LocalDate.now()).append(" (`reload-benchmarks/run.sh")
-        .append(System.getenv().getOrDefault("BENCH_MODE", "")).append("`")
-        .append(builtWith()).append(").\n\n");
+        .append(LocalDate.now())
+        .append(" (`reload-benchmarks/run.sh")
+        .append(System.getenv().getOrDefault("BENCH_MODE", ""))
+        .append("`")
+        .append(builtWith())
+        .append(").\n\n");
     for (int i = 1; i < args.length; i++) {
       if (args[i].equals(JDK)) {
         if (i + 1 == args.length) {
@@ -61,8 +67,8 @@ public final class ResultsTable {
     if (start < 0 || end < start) {
       throw new IllegalStateException(page + " has no " + START + " ... " + END + " section");
     }
-    Files.writeString(page,
-        text.substring(0, start) + section + text.substring(end + END.length()));
+    Files.writeString(
+        page, text.substring(0, start) + section + text.substring(end + END.length()));
   }
 
   /** This JVM, as the section names it: {@code OpenJDK 64-Bit Server VM 17.0.15+6-...}. */
@@ -80,9 +86,11 @@ public final class ResultsTable {
     Path cpuinfo = Path.of("/proc/cpuinfo");
     if (Files.exists(cpuinfo)) {
       try (Stream<String> lines = Files.lines(cpuinfo)) {
-        model = lines.filter(line -> line.startsWith("model name"))
+        model = lines
+            .filter(line -> line.startsWith("model name"))
             .map(line -> line.substring(line.indexOf(':') + 1).trim())
-            .findFirst().orElse(model);
+            .findFirst()
+            .orElse(model);
       }
     }
     return Runtime.getRuntime().availableProcessors() + " cores (" + model + "), "

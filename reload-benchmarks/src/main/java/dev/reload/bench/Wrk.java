@@ -35,7 +35,10 @@ final class Wrk {
   private final Duration duration;
   private final Path script;
 
-  /** A load of {@code connections} connections for {@code duration}; the script goes in {@code work}. */
+  /**
+   * A load of {@code connections} connections for {@code duration}; the script goes in {@code
+   * work}.
+   */
   Wrk(int connections, Duration duration, Path work) throws IOException {
     this.connections = connections;
     this.duration = duration;
@@ -52,8 +55,15 @@ final class Wrk {
   }
 
   private List<String> command(URI uri) {
-    return List.of("wrk", "-t1", "-c" + connections, "-d" + duration.toSeconds() + "s",
-        "--latency", "-s", script.toString(), uri.toString());
+    return List.of(
+        "wrk",
+        "-t1",
+        "-c" + connections,
+        "-d" + duration.toSeconds() + "s",
+        "--latency",
+        "-s",
+        script.toString(),
+        uri.toString());
   }
 
   /** Runs the load against {@code uri} and returns wrk's figures. */
@@ -75,8 +85,14 @@ final class Wrk {
    *     server never answers {@code /count} with 1xx or 3xx)
    * @param socketErrors connect, read and write errors and timeouts
    */
-  record Result(long requests, long durationMicros, long non2xx, long socketErrors,
-      long p50Micros, long p99Micros, long maxMicros) {
+  record Result(
+      long requests,
+      long durationMicros,
+      long non2xx,
+      long socketErrors,
+      long p50Micros,
+      long p99Micros,
+      long maxMicros) {
 
     private static final Pattern LINE = Pattern.compile("wrk-result requests=(\\d+)"
         + " duration_us=(\\d+) connect=(\\d+) read=(\\d+) write=(\\d+) status=(\\d+)"
@@ -105,11 +121,19 @@ final class Wrk {
     }
 
     String json() {
-      return String.format(Locale.ROOT, "\"requests\": %d, \"seconds\": %.3f,"
-          + " \"requestsPerSecond\": %.1f, \"latencyMillis\": {\"p50\": %.3f, \"p99\": %.3f,"
-          + " \"max\": %.3f}, \"non2xx\": %d, \"socketErrors\": %d", requests,
-          durationMicros / 1e6, requestsPerSecond(), p50Micros / 1e3, p99Micros / 1e3,
-          maxMicros / 1e3, non2xx, socketErrors);
+      return String.format(
+          Locale.ROOT,
+          "\"requests\": %d, \"seconds\": %.3f,"
+              + " \"requestsPerSecond\": %.1f, \"latencyMillis\": {\"p50\": %.3f, \"p99\": %.3f,"
+              + " \"max\": %.3f}, \"non2xx\": %d, \"socketErrors\": %d",
+          requests,
+          durationMicros / 1e6,
+          requestsPerSecond(),
+          p50Micros / 1e3,
+          p99Micros / 1e3,
+          maxMicros / 1e3,
+          non2xx,
+          socketErrors);
     }
   }
 }

@@ -20,7 +20,10 @@ final class ForeignBaseline {
   /** The handle of {@code add} in {@code library}, of type {@code (int, int)int}. */
   static MethodHandle add(Path library) {
     SymbolLookup symbols = SymbolLookup.libraryLookup(library, Arena.global());
-    return Linker.nativeLinker().downcallHandle(symbols.find("add").orElseThrow(),
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    return Linker.nativeLinker()
+        .downcallHandle(
+            symbols.find("add").orElseThrow(),
+            FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
   }
 }

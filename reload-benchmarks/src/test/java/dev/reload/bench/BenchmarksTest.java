@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BenchmarksTest {
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   @Test
   void everyCallBenchmarkReachesTheNativeFunction() throws Throwable {
@@ -58,17 +59,29 @@ class BenchmarksTest {
     assertThat(result.baseline().count()).isEqualTo(20);
     assertThat(result.shadowFilesAfter()).isEqualTo(4);
     assertThat(result.after().openFds())
-        .as("descriptors before %s, after %s", result.before().fdTargets(),
-            result.after().fdTargets())
+        .as(
+            "descriptors before %s, after %s",
+            result.before().fdTargets(), result.after().fdTargets())
         .isEqualTo(result.before().openFds());
     assertThat(result.after().threads())
-        .as("threads before %s, after %s", result.before().threadNames(),
-            result.after().threadNames())
+        .as(
+            "threads before %s, after %s",
+            result.before().threadNames(), result.after().threadNames())
         .isEqualTo(result.before().threads());
-    assertThat(result.json()).contains("\"reloads\": 40", "\"calls\"", "\"failedCalls\": 0",
-        "\"pauseMicros\": {\"p50\"", "\"statelessCallersBlocked\": 0",
-        "\"changeToServingMillis\": {\"p50\"", "\"mappedLibrariesBefore\"", "\"mappedLibrariesAfter\"",
-        "\"openFdsBefore\"", "\"threadsAfter\"", "\"loadedClassesBefore\"", "\"shadowFilesAfter\": 4");
+    assertThat(result.json())
+        .contains(
+            "\"reloads\": 40",
+            "\"calls\"",
+            "\"failedCalls\": 0",
+            "\"pauseMicros\": {\"p50\"",
+            "\"statelessCallersBlocked\": 0",
+            "\"changeToServingMillis\": {\"p50\"",
+            "\"mappedLibrariesBefore\"",
+            "\"mappedLibrariesAfter\"",
+            "\"openFdsBefore\"",
+            "\"threadsAfter\"",
+            "\"loadedClassesBefore\"",
+            "\"shadowFilesAfter\": 4");
   }
 
   @Test
@@ -77,10 +90,13 @@ class BenchmarksTest {
     // measure() fails unless the fresh JVM's reload swapped with no increment lost or repeated.
     ColdStarts coldStart = ColdStarts.measure(NativeDir.fromSystemProperty(), 1);
 
-    assertThat(coldStart.pauseMicros()).hasSize(1).allSatisfy(micros -> assertThat(micros).isPositive());
+    assertThat(coldStart.pauseMicros())
+        .hasSize(1)
+        .allSatisfy(micros -> assertThat(micros).isPositive());
     assertThat(coldStart.medianMicros()).isEqualTo(coldStart.pauseMicros().get(0));
-    assertThat(coldStart.json()).startsWith("{\"pauseMicros\": ").contains("\"jvms\": 1",
-        "\"pauseMicrosEach\": [", "\"jvmsWithoutPause\": ");
+    assertThat(coldStart.json())
+        .startsWith("{\"pauseMicros\": ")
+        .contains("\"jvms\": 1", "\"pauseMicrosEach\": [", "\"jvmsWithoutPause\": ");
   }
 
   @Test
@@ -96,33 +112,51 @@ class BenchmarksTest {
 
   @Test
   void resultsSectionIsReplacedBetweenItsMarkers() throws Exception {
-    Path page = Files.writeString(root.resolve("PERFORMANCE.md"),
+    Path page = Files.writeString(
+        root.resolve("PERFORMANCE.md"),
         "# Title\n\n" + ResultsTable.START + "\nold table\n" + ResultsTable.END + "\n\nafter\n");
     Path table = Files.writeString(root.resolve("calls.md"), "| new | table |\n");
 
     ResultsTable.main(new String[] {page.toString(), table.toString()});
 
     String text = Files.readString(page);
-    assertThat(text).startsWith("# Title\n\n" + ResultsTable.START + "\nMeasured on ")
-        .contains("| new | table |").doesNotContain("old table")
+    assertThat(text)
+        .startsWith("# Title\n\n" + ResultsTable.START + "\nMeasured on ")
+        .contains("| new | table |")
+        .doesNotContain("old table")
         .endsWith(ResultsTable.END + "\n\nafter\n");
   }
 
   @Test
   void resultsSectionHeadsEachJdksTablesWithTheJvmThatMeasuredThem() throws Exception {
-    Path page = Files.writeString(root.resolve("PERFORMANCE.md"),
+    Path page = Files.writeString(
+        root.resolve("PERFORMANCE.md"),
         "# Title\n\n" + ResultsTable.START + "\nold table\n" + ResultsTable.END + "\n");
     Path calls17 = Files.writeString(root.resolve("calls.md"), "| calls | 17 |\n");
     Path reload17 = Files.writeString(root.resolve("reload.md"), "| reload | 17 |\n");
     Path calls25 = Files.writeString(root.resolve("calls-jdk25.md"), "| calls | 25 |\n");
 
-    ResultsTable.main(new String[] {page.toString(), "--jdk", "JVM 17.0.15", calls17.toString(),
-        reload17.toString(), "--jdk", "JVM 25.0.1", calls25.toString()});
+    ResultsTable.main(new String[] {
+      page.toString(),
+      "--jdk",
+      "JVM 17.0.15",
+      calls17.toString(),
+      reload17.toString(),
+      "--jdk",
+      "JVM 25.0.1",
+      calls25.toString()
+    });
 
     String text = Files.readString(page);
-    assertThat(text).doesNotContain("old table", ResultsTable.jvm())
-        .containsSubsequence(ResultsTable.START + "\nMeasured on ", "**JVM 17.0.15**\n\n",
-            "| calls | 17 |", "| reload | 17 |", "**JVM 25.0.1**\n\n", "| calls | 25 |",
+    assertThat(text)
+        .doesNotContain("old table", ResultsTable.jvm())
+        .containsSubsequence(
+            ResultsTable.START + "\nMeasured on ",
+            "**JVM 17.0.15**\n\n",
+            "| calls | 17 |",
+            "| reload | 17 |",
+            "**JVM 25.0.1**\n\n",
+            "| calls | 25 |",
             ResultsTable.END);
   }
 
@@ -131,9 +165,13 @@ class BenchmarksTest {
     List<String> samples = new ArrayList<>();
     GatePauses meters = new GatePauses((plugin, nanos) -> samples.add(plugin + "=" + nanos));
 
-    Timer.builder("reload.gate.pause").tag("plugin", "state").register(meters)
+    Timer.builder("reload.gate.pause")
+        .tag("plugin", "state")
+        .register(meters)
         .record(3, TimeUnit.MICROSECONDS);
-    Timer.builder("reload.drain").tag("plugin", "state").register(meters)
+    Timer.builder("reload.drain")
+        .tag("plugin", "state")
+        .register(meters)
         .record(5, TimeUnit.MICROSECONDS);
 
     assertThat(samples).containsExactly("state=3000");

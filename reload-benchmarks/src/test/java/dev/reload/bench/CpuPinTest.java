@@ -29,9 +29,10 @@ class CpuPinTest {
     String all = cpusOfThisThread();
 
     assertThat(inNewThread(() -> {
-      CpuPin.pinBenchmarkThread(0);
-      return cpusOfThisThread();
-    })).isEqualTo(all);
+          CpuPin.pinBenchmarkThread(0);
+          return cpusOfThisThread();
+        }))
+        .isEqualTo(all);
   }
 
   @Test
@@ -56,13 +57,17 @@ class CpuPinTest {
       return measured;
     });
 
-    assertThat(ranking.fastestFirst()).extracting(CpuRanking.Speed::cpu)
+    assertThat(ranking.fastestFirst())
+        .extracting(CpuRanking.Speed::cpu)
         .containsExactlyInAnyOrderElementsOf(allowed);
-    assertThat(ranking.fastestFirst()).extracting(CpuRanking.Speed::nanosPerLoad)
+    assertThat(ranking.fastestFirst())
+        .extracting(CpuRanking.Speed::nanosPerLoad)
         .allSatisfy(nanos -> assertThat(nanos).isPositive())
         .isSorted();
-    assertThat(ranking.cpusProperty()).isEqualTo(ranking.fastestFirst().stream()
-        .map(speed -> String.valueOf(speed.cpu())).collect(Collectors.joining(",")));
+    assertThat(ranking.cpusProperty())
+        .isEqualTo(ranking.fastestFirst().stream()
+            .map(speed -> String.valueOf(speed.cpu()))
+            .collect(Collectors.joining(",")));
   }
 
   private static String pinnedAs(int threadIndex) {
@@ -74,12 +79,13 @@ class CpuPinTest {
   private static <T> T inNewThread(Supplier<T> task) {
     CompletableFuture<T> result = new CompletableFuture<>();
     new Thread(() -> {
-      try {
-        result.complete(task.get());
-      } catch (RuntimeException | Error e) {
-        result.completeExceptionally(e);
-      }
-    }).start();
+          try {
+            result.complete(task.get());
+          } catch (RuntimeException | Error e) {
+            result.completeExceptionally(e);
+          }
+        })
+        .start();
     return result.join();
   }
 
@@ -89,7 +95,8 @@ class CpuPinTest {
       return Files.readAllLines(Path.of("/proc/thread-self/status")).stream()
           .filter(line -> line.startsWith("Cpus_allowed_list:"))
           .map(line -> line.substring(line.indexOf(':') + 1).strip())
-          .findFirst().orElseThrow();
+          .findFirst()
+          .orElseThrow();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.File;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -51,7 +50,8 @@ class HttpLoadTest {
       p50_us=2743 p99_us=103691 max_us=128387
       """;
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   @Test
   void wrkFiguresAreReadFromTheDoneHookLine() {
@@ -66,7 +66,8 @@ class HttpLoadTest {
   @EnabledIf("wrkIsInstalled")
   void doneHookReportsWhatTheServerAnswered() throws Exception {
     AtomicLong answered = new AtomicLong();
-    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", exchange -> {
       // Every other request fails, so that wrk has both kinds to count.
       int status = answered.incrementAndGet() % 2 == 0 ? 503 : 200;
@@ -107,7 +108,9 @@ class HttpLoadTest {
     assertThat(run(served100, 10, 10 + 100 + 8 + 1).counterExact()).isTrue();
     assertThat(run(served100, 10, 10 + 100 + 8 + 1).uncounted()).isEqualTo(8);
     assertThat(run(served100, 10, 10 + 99 + 1).counterExact()).as("one lost").isFalse();
-    assertThat(run(served100, 10, 10 + 100 + 9 + 1).counterExact()).as("one repeated").isFalse();
+    assertThat(run(served100, 10, 10 + 100 + 9 + 1).counterExact())
+        .as("one repeated")
+        .isFalse();
   }
 
   @Test
@@ -119,16 +122,27 @@ class HttpLoadTest {
     HttpRun slowQuiet = run(new Wrk.Result(500, 1_000_000, 0, 0, 110, 5000, 9000), 1, 502);
 
     // gcc sharing the CPU slows the two gcc runs; the reloads alone are judged.
-    HttpReport met = new HttpReport("wrk -t1 -c8 -d1s --latency -s x.lua http://h/count",
-        Duration.ofMillis(200), List.of(quiet, slowQuiet, copy(quiet)), slow, slow,
-        List.of(fast, copy(fast), copy(fast)), 0);
-    HttpReport missed = new HttpReport("wrk -t1 -c8 -d1s --latency -s x.lua http://h/count",
-        Duration.ofMillis(200), List.of(quiet, copy(quiet), copy(quiet)), fast, fast,
-        List.of(slow, fast, copy(slow)), 0);
+    HttpReport met = new HttpReport(
+        "wrk -t1 -c8 -d1s --latency -s x.lua http://h/count",
+        Duration.ofMillis(200),
+        List.of(quiet, slowQuiet, copy(quiet)),
+        slow,
+        slow,
+        List.of(fast, copy(fast), copy(fast)),
+        0);
+    HttpReport missed = new HttpReport(
+        "wrk -t1 -c8 -d1s --latency -s x.lua http://h/count",
+        Duration.ofMillis(200),
+        List.of(quiet, copy(quiet), copy(quiet)),
+        fast,
+        fast,
+        List.of(slow, fast, copy(slow)),
+        0);
 
     assertThat(met.throughputRatio().median()).isCloseTo(0.95, within(1e-9));
     assertThat(met.throughputRatio().ratios()).containsExactly(0.95, 1.9, 0.95);
-    assertThat(met.markdown()).contains("`wrk -t1 -c8 -d1s --latency /count`")
+    assertThat(met.markdown())
+        .contains("`wrk -t1 -c8 -d1s --latency /count`")
         .contains("| requests/s | 1000; 500; 1000 | 500 (0.50×) | 500 (0.50×)"
             + " | 950 (0.95×); 950 (1.90×); 950 (0.95×)"
             + " | ≥ 0.9× quiet: 0.950 × (0.950, 1.900, 0.950) | yes |")
@@ -136,29 +150,48 @@ class HttpLoadTest {
             + " | 0.110 / 5.000 (p99 2.50×)")
         .contains("| p99 ≤ 2× quiet: 1.500 × (1.500, 0.600, 1.500) | yes |")
         .doesNotContain("**no**");
-    assertThat(missed.markdown()).contains("| ≥ 0.9× quiet: 0.500 × (0.500, 0.950, 0.500) | **no** |")
+    assertThat(missed.markdown())
+        .contains("| ≥ 0.9× quiet: 0.500 × (0.500, 0.950, 0.500) | **no** |")
         .contains("| p99 ≤ 2× quiet: 2.500 × (2.500, 1.500, 2.500) | **no** |");
-    assertThat(met.json()).contains("\"quiet\": [{\"requests\": 1000", "\"reloading\": {",
-        "\"gccOnly\": {", "\"renamed\": [{", "\"judged\": \"median of the pairs of quiet and renamed\"",
-        "\"throughputRatio\": 0.950", "\"throughputRatios\": [0.95, 1.9, 0.95]",
-        "\"p99Ratio\": 1.500", "\"latencyMillis\": {\"p50\": 0.100, \"p99\": 2.000",
-        "\"non2xx\": 0", "\"exact\": true", "\"serverExit\": 0");
-    assertThatThrownBy(() -> new HttpReport("wrk", Duration.ofMillis(200), List.of(quiet), fast,
-        fast, List.of(), 0)).hasMessageContaining("1 quiet and 0 renamed");
+    assertThat(met.json())
+        .contains(
+            "\"quiet\": [{\"requests\": 1000",
+            "\"reloading\": {",
+            "\"gccOnly\": {",
+            "\"renamed\": [{",
+            "\"judged\": \"median of the pairs of quiet and renamed\"",
+            "\"throughputRatio\": 0.950",
+            "\"throughputRatios\": [0.95, 1.9, 0.95]",
+            "\"p99Ratio\": 1.500",
+            "\"latencyMillis\": {\"p50\": 0.100, \"p99\": 2.000",
+            "\"non2xx\": 0",
+            "\"exact\": true",
+            "\"serverExit\": 0");
+    assertThatThrownBy(() ->
+            new HttpReport("wrk", Duration.ofMillis(200), List.of(quiet), fast, fast, List.of(), 0))
+        .hasMessageContaining("1 quiet and 0 renamed");
   }
 
-  /** An equal run that is another run of the report (the report tells its runs apart by identity). */
+  /**
+   * An equal run that is another run of the report (the report tells its runs apart by identity).
+   */
   private static HttpRun copy(HttpRun run) {
-    return new HttpRun(run.wrk(), run.connections(), run.before(), run.after(), run.published(),
-        run.reloads(), run.server());
+    return new HttpRun(
+        run.wrk(),
+        run.connections(),
+        run.before(),
+        run.after(),
+        run.published(),
+        run.reloads(),
+        run.server());
   }
 
   @Test
   void everyBuildIsRealDistinctAndRenamedIntoPlace() throws Exception {
     Path target = root.resolve("plugins").resolve("libcounter.so");
     Files.createDirectories(target.getParent());
-    PluginBuilds builds = new PluginBuilds("long counter_next(void) { return 1; }\n",
-        root.resolve("build"), target);
+    PluginBuilds builds =
+        new PluginBuilds("long counter_next(void) { return 1; }\n", root.resolve("build"), target);
 
     builds.publishNext();
     byte[] first = Files.readAllBytes(target);
@@ -167,8 +200,9 @@ class HttpLoadTest {
 
     assertThat(first).startsWith(0x7f, 'E', 'L', 'F');
     assertThat(second).isNotEqualTo(first);
-    assertThat(builds.lastSha256()).isEqualTo(HexFormat.of().formatHex(
-        java.security.MessageDigest.getInstance("SHA-256").digest(second)));
+    assertThat(builds.lastSha256())
+        .isEqualTo(HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(second)));
     try (Stream<Path> left = Files.list(root.resolve("build"))) {
       assertThat(left).as("nothing left next to the target").isEmpty();
     }

@@ -12,8 +12,8 @@ class PairedRatioTest {
   void oneDisturbedRoundMovesItsOwnRatioNotTheMedian() {
     // Round 2 ran the second benchmark on a CPU a neighbour slowed down: its mean over the rounds
     // would give 1.12, the median of the rounds' ratios gives the undisturbed 1.05.
-    PairedRatio ratio = PairedRatio.of(List.of(84.0, 84.0, 84.0, 84.0, 84.0),
-        List.of(80.0, 80.0, 40.0, 80.0, 80.0));
+    PairedRatio ratio = PairedRatio.of(
+        List.of(84.0, 84.0, 84.0, 84.0, 84.0), List.of(80.0, 80.0, 40.0, 80.0, 80.0));
 
     assertThat(ratio.ratios()).hasSize(5);
     assertThat(ratio.median()).isCloseTo(1.05, within(1e-9));
@@ -22,7 +22,8 @@ class PairedRatioTest {
 
   @Test
   void roundsArePairedInOrderAndAnEvenCountTakesTheMiddleTwo() {
-    PairedRatio ratio = PairedRatio.of(List.of(10.0, 30.0, 20.0, 40.0), List.of(10.0, 10.0, 10.0, 10.0));
+    PairedRatio ratio =
+        PairedRatio.of(List.of(10.0, 30.0, 20.0, 40.0), List.of(10.0, 10.0, 10.0, 10.0));
 
     assertThat(ratio.ratios()).containsExactly(1.0, 3.0, 2.0, 4.0);
     assertThat(ratio.median()).isEqualTo(2.5);

@@ -31,8 +31,12 @@ class BindingSettingsTest {
   }
 
   private PluginRegistry start(ReloadSettings.Binding binding) {
-    return RegistryBuilder.of(dir.settings().watchEnabled(false).binding(binding)
-        .plugin(PluginSettings.builder("counter").build()).build()).build();
+    return RegistryBuilder.of(dir.settings()
+            .watchEnabled(false)
+            .binding(binding)
+            .plugin(PluginSettings.builder("counter").build())
+            .build())
+        .build();
   }
 
   @Test
@@ -62,8 +66,8 @@ class BindingSettingsTest {
     assumeTrue(Bindings.foreignAvailable(), "this JDK has no java.lang.foreign");
     try (PluginRegistry registry = start(ReloadSettings.Binding.FFM)) {
       assertThatThrownBy(() -> registry.plugin("counter").bind(NativeLongApi.class))
-          .hasMessageContaining("cannot serve " + NativeLongApi.class.getName()
-              + " with reload.binding = ffm")
+          .hasMessageContaining(
+              "cannot serve " + NativeLongApi.class.getName() + " with reload.binding = ffm")
           .hasMessageContaining("parameter 1 of counter_set is com.sun.jna.NativeLong, not a"
               + " supported native type")
           .hasMessageContaining("set reload.binding = auto");

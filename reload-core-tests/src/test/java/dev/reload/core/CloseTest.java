@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Invariant 5: closing stops the threads, disposes every version and removes the copies. */
 class CloseTest {
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   private PluginRegistry start(PluginDir dir, ReloadSettings.Builder settings) {
     dir.publish("counter", Sources.counter(1));
@@ -104,7 +105,8 @@ class CloseTest {
     PluginVersion second = registry.plugin("counter").current();
     // The plugin closes once the reload that closed the registry ends, on the same thread.
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      assertThat(List.of(first, second)).extracting(PluginVersion::state)
+      assertThat(List.of(first, second))
+          .extracting(PluginVersion::state)
           .containsOnly(VersionState.DISPOSED);
       assertThat(reloadThreads()).isSubsetOf(before);
     });
@@ -120,7 +122,8 @@ class CloseTest {
     registry.reload("counter").join();
     Set<String> running = reloadThreads();
     running.removeAll(before);
-    assertThat(running).anyMatch(name -> name.startsWith("reload-scheduler-"))
+    assertThat(running)
+        .anyMatch(name -> name.startsWith("reload-scheduler-"))
         .anyMatch(name -> name.startsWith("reload-watcher-"));
 
     registry.close();
@@ -209,7 +212,8 @@ class CloseTest {
   @Test
   void pendingRequestsFailWhenTheRegistryCloses() {
     PluginDir dir = new PluginDir(root);
-    PluginRegistry registry = start(dir, dir.settings().schedulerMode(ReloadSettings.SchedulerMode.POLL));
+    PluginRegistry registry =
+        start(dir, dir.settings().schedulerMode(ReloadSettings.SchedulerMode.POLL));
     CompletableFuture<?> pending = registry.reload("counter");
 
     registry.close();
@@ -222,7 +226,8 @@ class CloseTest {
     PluginDir dir = new PluginDir(root);
     Process dead = new ProcessBuilder("true").start();
     dead.waitFor(10, TimeUnit.SECONDS);
-    Path deadDir = Files.createDirectories(dir.shadow().resolve("reload-" + dead.pid() + "-abc123"));
+    Path deadDir =
+        Files.createDirectories(dir.shadow().resolve("reload-" + dead.pid() + "-abc123"));
     Files.writeString(deadDir.resolve("counter-1-libcounter.so"), "left behind");
     Path liveDir = Files.createDirectories(
         dir.shadow().resolve("reload-" + ProcessHandle.current().pid() + "-def456"));
@@ -241,8 +246,8 @@ class CloseTest {
   void sharedShadowDirectoryIsRefused() throws Exception {
     PluginDir dir = new PluginDir(root);
     Files.createDirectories(dir.shadow());
-    Files.setPosixFilePermissions(dir.shadow(),
-        java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    Files.setPosixFilePermissions(
+        dir.shadow(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
 
     assertThatThrownBy(() -> start(dir, dir.settings()))
         .hasMessageContaining("reload.shadow-dir " + dir.shadow() + " is writable by other users")

@@ -7,26 +7,22 @@ import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.ReloadEvent;
 import dev.reload.ReloadOutcome;
-import dev.reload.VersionState;
-import dev.reload.spi.StatePayload;
 import dev.reload.fixtures.Callers;
 import dev.reload.fixtures.CounterSnapshot;
 import dev.reload.fixtures.Counters;
 import dev.reload.fixtures.Sources;
+import dev.reload.spi.StatePayload;
 import dev.reload.testkit.PluginDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,19 +32,22 @@ class ConcurrencyTest {
   private static final int CALLERS = 4;
   private static final int RELOADS = 15;
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   @Test
   void callsNeverRunOnADisposedLibraryAndEveryIncrementIsCountedOnce() throws Exception {
     PluginDir dir = new PluginDir(root);
     dir.publish("counter", Sources.counter(1));
     dir.publish("stateless", Sources.counter(1));
-    ReloadSettings settings = dir.settings().watchEnabled(false)
+    ReloadSettings settings = dir.settings()
+        .watchEnabled(false)
         .plugin(PluginSettings.builder("counter").build())
         .plugin(PluginSettings.builder("stateless").build())
         .build();
     try (PluginRegistry registry = RegistryBuilder.of(settings)
-        .stateSnapshot("counter", new CounterSnapshot()).build()) {
+        .stateSnapshot("counter", new CounterSnapshot())
+        .build()) {
       Callers stateful = Callers.start(registry, "counter", CALLERS);
       Callers stateless = Callers.start(registry, "stateless", CALLERS);
       Counters.reloadThrough(dir, registry, RELOADS + 1, "counter", "stateless");
@@ -87,11 +86,15 @@ class ConcurrencyTest {
       }
     };
     List<ReloadEvent> events = new CopyOnWriteArrayList<>();
-    ReloadSettings settings = dir.settings().watchEnabled(false)
-        .plugin(PluginSettings.builder("counter").build()).build();
+    ReloadSettings settings = dir.settings()
+        .watchEnabled(false)
+        .plugin(PluginSettings.builder("counter").build())
+        .build();
     ExecutorService threads = Executors.newFixedThreadPool(4);
     try (PluginRegistry registry = RegistryBuilder.of(settings)
-        .stateSnapshot("counter", tracking).listener(events::add).build()) {
+        .stateSnapshot("counter", tracking)
+        .listener(events::add)
+        .build()) {
       List<Future<?>> work = new ArrayList<>();
       List<CompletableFuture<ReloadOutcome>> outcomes = new CopyOnWriteArrayList<>();
       for (int build = 2; build <= 9; build++) {

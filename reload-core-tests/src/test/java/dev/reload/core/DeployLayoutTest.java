@@ -57,7 +57,8 @@ class DeployLayoutTest {
             .allowedDirs(List.of(allowedDirs))
             .watchMode(mode)
             .pollInterval(Duration.ofMillis(50))
-            .plugin(PluginSettings.builder("counter").requiredSymbols("counter_set").build())
+            .plugin(
+                PluginSettings.builder("counter").requiredSymbols("counter_set").build())
             .build())
         .stateSnapshot("counter", new CounterSnapshot()));
     assertThat(version()).isEqualTo(1);
@@ -132,8 +133,10 @@ class DeployLayoutTest {
   void directoryRenamedAwayAndAnotherRenamedInIsPickedUp(ReloadSettings.WatchMode mode) {
     startWithFirstBuild(mode);
 
-    Shell.run(root, "mkdir plugins.new && cp " + build(2) + " plugins.new/libcounter.so"
-        + " && mv plugins plugins.old && mv plugins.new plugins");
+    Shell.run(
+        root,
+        "mkdir plugins.new && cp " + build(2) + " plugins.new/libcounter.so"
+            + " && mv plugins plugins.old && mv plugins.new plugins");
     awaitVersion(2);
     // The old directory's watch must not stand in for the new one.
     Shell.run(root, renameInto("plugins.old/libcounter.so", 9));
@@ -147,13 +150,17 @@ class DeployLayoutTest {
       throws Exception {
     // Capistrano-style: current -> releases/v1; a deploy unpacks releases/v2, then renames a new
     // symlink over current. The search path is current/plugins.
-    Shell.run(root, "mkdir -p releases/v1/plugins && cp " + build(1)
-        + " releases/v1/plugins/libcounter.so && ln -s releases/v1 current");
+    Shell.run(
+        root,
+        "mkdir -p releases/v1/plugins && cp " + build(1)
+            + " releases/v1/plugins/libcounter.so && ln -s releases/v1 current");
     start(mode, root.resolve("current/plugins"));
 
-    Shell.run(root, "mkdir -p releases/v2/plugins && cp " + build(2)
-        + " releases/v2/plugins/libcounter.so && ln -s releases/v2 current.tmp"
-        + " && mv -T current.tmp current");
+    Shell.run(
+        root,
+        "mkdir -p releases/v2/plugins && cp " + build(2)
+            + " releases/v2/plugins/libcounter.so && ln -s releases/v2 current.tmp"
+            + " && mv -T current.tmp current");
     awaitVersion(2);
     assertThat(registry.plugin("counter").current().sourcePath())
         .isEqualTo(root.resolve("current/plugins/libcounter.so"));
@@ -168,8 +175,10 @@ class DeployLayoutTest {
   @InEveryWatchMode
   void libraryThatIsASymlinkIntoAnotherDirectoryFollowsRebuildsOfItsTarget(
       ReloadSettings.WatchMode mode) {
-    Shell.run(root, "mkdir out && cp " + build(1) + " out/libcounter.so"
-        + " && ln -s ../out/libcounter.so plugins/libcounter.so");
+    Shell.run(
+        root,
+        "mkdir out && cp " + build(1) + " out/libcounter.so"
+            + " && ln -s ../out/libcounter.so plugins/libcounter.so");
     start(mode, dir.libs(), dir.libs(), root.resolve("out"));
 
     Shell.run(root, renameInto("out/libcounter.so", 2));

@@ -52,11 +52,11 @@ class DiscoveryTest {
 
   private void start(ReloadSettings.SchedulerMode mode) {
     registry = underTest.start(RegistryBuilder.of(dir.settings()
-            .schedulerMode(mode)
-            .pollInterval(Duration.ofMillis(50))
-            .discover(true)
-            .discoverRequiredSymbols(List.of("counter_next"))
-            .build()));
+        .schedulerMode(mode)
+        .pollInterval(Duration.ofMillis(50))
+        .discover(true)
+        .discoverRequiredSymbols(List.of("counter_next"))
+        .build()));
   }
 
   private int canaries;
@@ -95,9 +95,12 @@ class DiscoveryTest {
     await().atMost(WAIT).until(() -> present("second"));
     assertThat(Calls.version(registry, "second")).isEqualTo(2);
     // Added fires just after the plugin joins the set.
-    await().atMost(WAIT).untilAsserted(() -> assertThat(underTest.events())
-        .filteredOn(ReloadEvent.Added.class::isInstance)
-        .extracting(ReloadEvent::plugin).containsExactly("first", "second"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(underTest.events())
+            .filteredOn(ReloadEvent.Added.class::isInstance)
+            .extracting(ReloadEvent::plugin)
+            .containsExactly("first", "second"));
   }
 
   @ParameterizedTest
@@ -135,7 +138,8 @@ class DiscoveryTest {
 
     awaitAWholeScan();
     assertThat(present("broken")).isFalse();
-    assertThat(dir.shadowFiles()).noneMatch(file -> file.getFileName().toString().startsWith("broken"));
+    assertThat(dir.shadowFiles())
+        .noneMatch(file -> file.getFileName().toString().startsWith("broken"));
 
     dir.publish("broken", Sources.counter(5));
     await().atMost(WAIT).until(() -> present("broken"));
@@ -148,8 +152,9 @@ class DiscoveryTest {
     start(ReloadSettings.SchedulerMode.POLL);
     dir.publish("strict", Sources.counter(2));
     assertThatThrownBy(() -> registry.add(
-        PluginSettings.builder("strict").requiredSymbols("counter_reset").build()))
-        .isInstanceOf(PluginException.class).hasMessageContaining("counter_reset");
+            PluginSettings.builder("strict").requiredSymbols("counter_reset").build()))
+        .isInstanceOf(PluginException.class)
+        .hasMessageContaining("counter_reset");
 
     // Discovery's own settings would admit it (counter_next is all it requires), but must not.
     awaitAWholeScan();
@@ -165,11 +170,11 @@ class DiscoveryTest {
   void configuredPluginsKeepTheirSettingsAndAreNotDiscoveredTwice(
       ReloadSettings.SchedulerMode mode) {
     registry = underTest.start(RegistryBuilder.of(dir.settings()
-            .schedulerMode(mode)
-            .pollInterval(Duration.ofMillis(50))
-            .discover(true)
-            .plugin(PluginSettings.builder("first").requiredSymbols("counter_set").build())
-            .build()));
+        .schedulerMode(mode)
+        .pollInterval(Duration.ofMillis(50))
+        .discover(true)
+        .plugin(PluginSettings.builder("first").requiredSymbols("counter_set").build())
+        .build()));
     dir.publish("second", Sources.counter(2));
 
     await().atMost(WAIT).until(() -> present("second"));

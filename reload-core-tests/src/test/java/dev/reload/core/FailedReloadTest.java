@@ -12,18 +12,17 @@ import dev.reload.ReloadKind;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.VersionState;
-import dev.reload.spi.StatePayload;
 import dev.reload.fixtures.Calls;
 import dev.reload.fixtures.CounterSnapshot;
 import dev.reload.fixtures.Counters;
 import dev.reload.fixtures.ElfBytes;
 import dev.reload.fixtures.Sources;
+import dev.reload.spi.StatePayload;
 import dev.reload.testkit.PluginDir;
 import dev.reload.testkit.ReloadExtension;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -69,7 +68,8 @@ class FailedReloadTest {
             .preflight(preflight)
             .preflightTimeout(preflightTimeout)
             .plugin(PluginSettings.builder("counter")
-                .requiredSymbols("counter_next", "counter_get", "counter_set").build())
+                .requiredSymbols("counter_next", "counter_get", "counter_set")
+                .build())
             .build())
         .stateSnapshot("counter", new CounterSnapshot() {
           @Override
@@ -114,16 +114,21 @@ class FailedReloadTest {
     PluginVersion serving = registry.plugin("counter").current();
     publishBadBuild.run();
 
-    await().atMost(WAIT).until(() -> events.stream().anyMatch(ReloadEvent.Failed.class::isInstance));
-    ReloadEvent.Failed failed = events.stream().filter(ReloadEvent.Failed.class::isInstance)
-        .map(ReloadEvent.Failed.class::cast).findFirst().orElseThrow();
+    await()
+        .atMost(WAIT)
+        .until(() -> events.stream().anyMatch(ReloadEvent.Failed.class::isInstance));
+    ReloadEvent.Failed failed = events.stream()
+        .filter(ReloadEvent.Failed.class::isInstance)
+        .map(ReloadEvent.Failed.class::cast)
+        .findFirst()
+        .orElseThrow();
     assertThat(failed.step()).isEqualTo(step);
     assertThat(failed.cause()).hasMessageContaining(reason);
     assertThat(failed.current()).isSameAs(serving);
     assertThat(failed.source()).isEqualTo(dir.lib("counter"));
     assertThat(failed.kind()).isEqualTo(ReloadKind.RELOAD);
-    assertThat(registry.plugin("counter").lastFailure()).hasValueSatisfying(
-        failure -> assertThat(failure.reason()).contains(reason));
+    assertThat(registry.plugin("counter").lastFailure())
+        .hasValueSatisfying(failure -> assertThat(failure.reason()).contains(reason));
 
     // The old version serves, with its state.
     assertThat(registry.plugin("counter").current()).isSameAs(serving);
@@ -155,26 +160,33 @@ class FailedReloadTest {
   @Test
   void missingRequiredSymbolIsRejected() {
     // Found in the dynamic symbol table of the copy, before anything of the build runs.
-    assertRejected(() -> dir.publish("counter", Sources.counterWithoutSet(2)),
-        ReloadStep.VERIFY, "does not export required symbol 'counter_set' (not in its dynamic symbol table)");
+    assertRejected(
+        () -> dir.publish("counter", Sources.counterWithoutSet(2)),
+        ReloadStep.VERIFY,
+        "does not export required symbol 'counter_set' (not in its dynamic symbol table)");
   }
 
   @Test
   void fileThatIsNotElfIsRejected() {
-    assertRejected(() -> publisher().accept("just some text, not a library\n".getBytes()),
-        ReloadStep.VERIFY, "is not an ELF file");
+    assertRejected(
+        () -> publisher().accept("just some text, not a library\n".getBytes()),
+        ReloadStep.VERIFY,
+        "is not an ELF file");
   }
 
   @Test
   void emptyFileIsRejected() {
-    assertRejected(() -> publisher().accept(new byte[0]), ReloadStep.VERIFY, "too short for an ELF header");
+    assertRejected(
+        () -> publisher().accept(new byte[0]), ReloadStep.VERIFY, "too short for an ELF header");
   }
 
   @Test
   void truncatedLibraryIsRejectedBeforeItIsMapped() {
     byte[] good = goodLibrary();
-    assertRejected(() -> publisher().accept(Arrays.copyOf(good, good.length * 2 / 3)),
-        ReloadStep.VERIFY, "is truncated");
+    assertRejected(
+        () -> publisher().accept(Arrays.copyOf(good, good.length * 2 / 3)),
+        ReloadStep.VERIFY,
+        "is truncated");
   }
 
   @Test
@@ -182,21 +194,26 @@ class FailedReloadTest {
     // Section headers intact and inside the file: only the segment bounds tell it is cut short.
     byte[] cut = goodLibrary();
     int segment = ElfBytes.growLastLoadableSegment(cut, 64 * 1024);
-    assertRejected(() -> publisher().accept(cut),
-        ReloadStep.VERIFY, "is truncated: its loadable segment " + segment + " ends at byte");
+    assertRejected(
+        () -> publisher().accept(cut),
+        ReloadStep.VERIFY,
+        "is truncated: its loadable segment " + segment + " ends at byte");
   }
 
   @Test
   void libraryForAnotherMachineIsRejected() {
     byte[] foreign = goodLibrary();
     ByteBuffer.wrap(foreign).order(ByteOrder.LITTLE_ENDIAN).putShort(18, (short) 183); // aarch64
-    assertRejected(() -> publisher().accept(foreign), ReloadStep.VERIFY, "built for ELF machine 183");
+    assertRejected(
+        () -> publisher().accept(foreign), ReloadStep.VERIFY, "built for ELF machine 183");
   }
 
   @Test
   void failingInitExportIsRejectedByThePreflight() {
-    assertRejected(() -> dir.publish("counter", Sources.withInit(2, -1)),
-        ReloadStep.PREFLIGHT, "reload_init() returned -1");
+    assertRejected(
+        () -> dir.publish("counter", Sources.withInit(2, -1)),
+        ReloadStep.PREFLIGHT,
+        "reload_init() returned -1");
   }
 
   @Test
@@ -204,16 +221,21 @@ class FailedReloadTest {
     registry.close();
     events.clear();
     start(false);
-    assertRejected(() -> dir.publish("counter", Sources.withInit(2, -1)),
-        ReloadStep.LOAD, "reload_init() returned -1 (non-zero means the library refused to start)");
+    assertRejected(
+        () -> dir.publish("counter", Sources.withInit(2, -1)),
+        ReloadStep.LOAD,
+        "reload_init() returned -1 (non-zero means the library refused to start)");
   }
 
   @Test
   void libraryWhoseConstructorSegfaultsIsRejectedByThePreflight() {
-    assertRejected(() -> dir.publish("counter",
-            Sources.withConstructor(2, "volatile unsigned long nowhere = 0; *(volatile int *) nowhere = 1;")),
-        ReloadStep.PREFLIGHT, "crashed with SIGSEGV while running its constructors, reload_init or"
-            + " reload_selftest");
+    assertRejected(
+        () -> dir.publish(
+            "counter",
+            Sources.withConstructor(
+                2, "volatile unsigned long nowhere = 0; *(volatile int *) nowhere = 1;")),
+        ReloadStep.PREFLIGHT,
+        "crashed with SIGSEGV while running its constructors, reload_init or" + " reload_selftest");
   }
 
   @Test
@@ -222,30 +244,40 @@ class FailedReloadTest {
     for (int id = 0; id < 20; id++) {
       forged.append("printf(\"").append(Integer.toHexString(id)).append("\\tOK\\n\");");
     }
-    forged.append("fflush(stdout); volatile unsigned long nowhere = 0; *(volatile int *) nowhere = 1;");
-    assertRejected(() -> dir.publish("counter",
-            "#include <stdio.h>\n" + Sources.withConstructor(2, forged.toString())),
-        ReloadStep.PREFLIGHT, "crashed with SIGSEGV");
+    forged.append(
+        "fflush(stdout); volatile unsigned long nowhere = 0; *(volatile int *) nowhere = 1;");
+    assertRejected(
+        () -> dir.publish(
+            "counter", "#include <stdio.h>\n" + Sources.withConstructor(2, forged.toString())),
+        ReloadStep.PREFLIGHT,
+        "crashed with SIGSEGV");
   }
 
   @Test
   void libraryThatPrintsOnStdoutIsStillAccepted() {
-    dir.publish("counter", "#include <stdio.h>\n"
-        + Sources.withConstructor(2, "printf(\"hello from a chatty library\\n\"); fflush(stdout);"));
+    dir.publish(
+        "counter",
+        "#include <stdio.h>\n"
+            + Sources.withConstructor(
+                2, "printf(\"hello from a chatty library\\n\"); fflush(stdout);"));
     await().atMost(WAIT).until(() -> version() == 2);
     assertThat(next()).isEqualTo(4);
   }
 
   @Test
   void libraryWhoseConstructorAbortsIsRejectedByThePreflight() {
-    assertRejected(() -> dir.publish("counter", Sources.withConstructor(2, "abort();")),
-        ReloadStep.PREFLIGHT, "was killed by SIGABRT");
+    assertRejected(
+        () -> dir.publish("counter", Sources.withConstructor(2, "abort();")),
+        ReloadStep.PREFLIGHT,
+        "was killed by SIGABRT");
   }
 
   @Test
   void libraryWhoseConstructorExitsIsRejectedByThePreflight() {
-    assertRejected(() -> dir.publish("counter", Sources.withConstructor(2, "exit(3);")),
-        ReloadStep.PREFLIGHT, "exited with status 3");
+    assertRejected(
+        () -> dir.publish("counter", Sources.withConstructor(2, "exit(3);")),
+        ReloadStep.PREFLIGHT,
+        "exited with status 3");
   }
 
   @Test
@@ -253,21 +285,27 @@ class FailedReloadTest {
     registry.close();
     events.clear();
     start(true, Duration.ofSeconds(2));
-    assertRejected(() -> dir.publish("counter", Sources.withConstructor(2, "for (;;) pause();")),
-        ReloadStep.PREFLIGHT, "did not answer within PT2S");
+    assertRejected(
+        () -> dir.publish("counter", Sources.withConstructor(2, "for (;;) pause();")),
+        ReloadStep.PREFLIGHT,
+        "did not answer within PT2S");
   }
 
   @Test
   void failingSelfTestIsRejectedByThePreflight() {
-    assertRejected(() -> dir.publish("counter", Sources.withSelfTest(2, 5)),
-        ReloadStep.PREFLIGHT, "reload_selftest() returned 5");
+    assertRejected(
+        () -> dir.publish("counter", Sources.withSelfTest(2, 5)),
+        ReloadStep.PREFLIGHT,
+        "reload_selftest() returned 5");
   }
 
   @Test
   void throwingRestoreKeepsTheOldVersionAndItsState() {
     failRestore.set(true);
-    assertRejected(() -> dir.publish("counter", Sources.counter(2)),
-        ReloadStep.RESTORE, "restore refused by test");
+    assertRejected(
+        () -> dir.publish("counter", Sources.counter(2)),
+        ReloadStep.RESTORE,
+        "restore refused by test");
   }
 
   @Test
@@ -316,8 +354,10 @@ class FailedReloadTest {
   @Test
   void throwingCaptureKeepsTheOldVersionAndItsState() {
     failCapture.set(true);
-    assertRejected(() -> dir.publish("counter", Sources.counter(2)),
-        ReloadStep.SNAPSHOT, "capture refused by test");
+    assertRejected(
+        () -> dir.publish("counter", Sources.counter(2)),
+        ReloadStep.SNAPSHOT,
+        "capture refused by test");
   }
 
   @Test

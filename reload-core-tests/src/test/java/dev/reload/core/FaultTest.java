@@ -47,8 +47,8 @@ class FaultTest {
     this.underTest = underTest;
     this.root = dir.root();
     dir.publish("counter", Sources.counter(1));
-    registry = underTest.start(RegistryBuilder.of(dir.settings()
-            .plugin(PluginSettings.builder("counter").build()).build())
+    registry = underTest.start(RegistryBuilder.of(
+            dir.settings().plugin(PluginSettings.builder("counter").build()).build())
         .stateSnapshot("counter", new CounterSnapshot()));
     Calls.next(registry, "counter");
   }
@@ -101,8 +101,7 @@ class FaultTest {
     dir.publish("counter", Sources.counter(2));
 
     // After fires once the new build serves: awaited, not read as soon as build 3 answers.
-    await().atMost(WAIT).until(
-        () -> underTest.events(ReloadEvent.After.class).size() == 2);
+    await().atMost(WAIT).until(() -> underTest.events(ReloadEvent.After.class).size() == 2);
     assertThat(Calls.version(registry, "counter")).isEqualTo(3);
     assertThat(registry.plugin("counter").current().generation()).isEqualTo(3);
     assertThat(Calls.next(registry, "counter")).isEqualTo(2);
@@ -142,8 +141,10 @@ class FaultTest {
   }
 
   private static Set<String> reloadThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-        .map(Thread::getName).filter(name -> name.startsWith("reload-"))
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(name -> name.startsWith("reload-"))
         .collect(Collectors.toSet());
   }
 }

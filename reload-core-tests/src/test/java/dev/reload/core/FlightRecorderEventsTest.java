@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
 import dev.reload.ReloadOutcome;
-import dev.reload.spi.StatePayload;
-import dev.reload.spi.StateSnapshot;
 import dev.reload.fixtures.Async;
 import dev.reload.fixtures.Calls;
 import dev.reload.fixtures.CounterSnapshot;
@@ -15,6 +13,8 @@ import dev.reload.fixtures.Counters;
 import dev.reload.fixtures.GateWaiters;
 import dev.reload.fixtures.HeldRestore;
 import dev.reload.fixtures.Sources;
+import dev.reload.spi.StatePayload;
+import dev.reload.spi.StateSnapshot;
 import dev.reload.testkit.PluginDir;
 import dev.reload.testkit.ReloadExtension;
 import java.io.IOException;
@@ -127,8 +127,9 @@ class FlightRecorderEventsTest {
           .isInstanceOf(ReloadOutcome.RolledBack.class));
     }
 
-    assertThat(named(events, RELOAD)).singleElement().satisfies(event ->
-        assertAttempt(event, "rollback", 2, 3, "rolled_back"));
+    assertThat(named(events, RELOAD))
+        .singleElement()
+        .satisfies(event -> assertAttempt(event, "rollback", 2, 3, "rolled_back"));
   }
 
   @Test
@@ -141,15 +142,16 @@ class FlightRecorderEventsTest {
       });
     }
 
-    assertThat(named(events, RELOAD)).satisfiesExactly(
-        unchanged -> {
-          assertAttempt(unchanged, "reload", 1, 1, "unchanged");
-          assertThat(unchanged.getString("failingStep")).isNull();
-        },
-        noPrevious -> {
-          assertAttempt(noPrevious, "rollback", 1, 1, "failed");
-          assertThat(noPrevious.getString("failingStep")).isEqualTo("copy");
-        });
+    assertThat(named(events, RELOAD))
+        .satisfiesExactly(
+            unchanged -> {
+              assertAttempt(unchanged, "reload", 1, 1, "unchanged");
+              assertThat(unchanged.getString("failingStep")).isNull();
+            },
+            noPrevious -> {
+              assertAttempt(noPrevious, "rollback", 1, 1, "failed");
+              assertThat(noPrevious.getString("failingStep")).isEqualTo("copy");
+            });
   }
 
   @Test
@@ -161,18 +163,19 @@ class FlightRecorderEventsTest {
       assertThat(event.getLong("heldOnGeneration")).isEqualTo(1);
       assertThat(event.getLong("servedByGeneration")).isEqualTo(2);
       assertThat(event.getDuration()).isGreaterThanOrEqualTo(Duration.ofNanos(100_000));
-      assertThat(event.getStackTrace().getFrames()).anySatisfy(frame ->
-          assertThat(frame.getMethod().getName()).isEqualTo("next"));
+      assertThat(event.getStackTrace().getFrames())
+          .anySatisfy(frame -> assertThat(frame.getMethod().getName()).isEqualTo("next"));
     });
   }
 
   @Test
   void aPauseUnderTheRecordingsThresholdIsNotRecorded() throws Exception {
-    List<RecordedEvent> events = holdACallerAtTheGate(recording ->
-        recording.enable(GATE_PAUSE).withThreshold(Duration.ofHours(1)));
+    List<RecordedEvent> events = holdACallerAtTheGate(
+        recording -> recording.enable(GATE_PAUSE).withThreshold(Duration.ofHours(1)));
 
     assertThat(named(events, GATE_PAUSE)).isEmpty();
-    assertThat(named(events, RELOAD)).singleElement()
+    assertThat(named(events, RELOAD))
+        .singleElement()
         .satisfies(event -> assertThat(event.getDuration("gatedTime")).isPositive());
   }
 
@@ -180,8 +183,7 @@ class FlightRecorderEventsTest {
    * Records a stateful reload whose restore holds the gate closed until a caller waits there, then
    * lets both finish; {@code configure} changes the recording's settings first.
    */
-  private List<RecordedEvent> holdACallerAtTheGate(Consumer<Recording> configure)
-      throws Exception {
+  private List<RecordedEvent> holdACallerAtTheGate(Consumer<Recording> configure) throws Exception {
     HeldRestore held = new HeldRestore();
     try (PluginRegistry registry = start(held)) {
       dir.publish(PLUGIN, Sources.counter(2));
@@ -237,8 +239,8 @@ class FlightRecorderEventsTest {
         .toList();
   }
 
-  private static void assertAttempt(RecordedEvent event, String kind, long from, long to,
-      String outcome) {
+  private static void assertAttempt(
+      RecordedEvent event, String kind, long from, long to, String outcome) {
     assertThat(event.getString("plugin")).isEqualTo(PLUGIN);
     assertThat(event.getString("kind")).isEqualTo(kind);
     assertThat(event.getLong("fromGeneration")).isEqualTo(from);

@@ -9,14 +9,14 @@ import dev.reload.PluginSettings;
 import dev.reload.PluginVersion;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
-import dev.reload.spi.StatePayload;
-import dev.reload.spi.StateSnapshot;
 import dev.reload.fixtures.Async;
 import dev.reload.fixtures.Calls;
 import dev.reload.fixtures.CounterSnapshot;
 import dev.reload.fixtures.GateWaiters;
 import dev.reload.fixtures.HeldRestore;
 import dev.reload.fixtures.Sources;
+import dev.reload.spi.StatePayload;
+import dev.reload.spi.StateSnapshot;
 import dev.reload.testkit.PluginDir;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GatedWindowTest {
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   private PluginDir dir;
   private PluginRegistry registry;
@@ -58,7 +59,8 @@ class GatedWindowTest {
     dir = new PluginDir(root);
     dir.publish("counter", Sources.counter(1));
     dir.publish("stateless", Sources.counter(1));
-    registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
+    registry = RegistryBuilder.of(dir.settings()
+            .watchEnabled(false)
             .plugin(PluginSettings.builder("counter").build())
             .plugin(PluginSettings.builder("stateless").build())
             .build())
@@ -82,8 +84,8 @@ class GatedWindowTest {
   @Test
   void drainTimeIsRecordedOnceTheIncomingVersionServes() {
     List<String> servingWhenRecorded = new CopyOnWriteArrayList<>();
-    start(new CounterSnapshot(), onRecord("reload.drain",
-        () -> servingWhenRecorded.add(serving())));
+    start(
+        new CounterSnapshot(), onRecord("reload.drain", () -> servingWhenRecorded.add(serving())));
     dir.publish("counter", Sources.counter(2));
 
     assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
@@ -94,17 +96,20 @@ class GatedWindowTest {
   @Test
   void drainTimeOfAFailedReloadIsRecordedOnceTheOutgoingVersionServesAgain() {
     List<String> servingWhenRecorded = new CopyOnWriteArrayList<>();
-    start(new CounterSnapshot() {
-      @Override
-      public void restore(PluginLease incoming, StatePayload payload) {
-        throw new IllegalStateException("restore bug");
-      }
-    }, onRecord("reload.drain",
-        () -> servingWhenRecorded.add(serving())));
+    start(
+        new CounterSnapshot() {
+          @Override
+          public void restore(PluginLease incoming, StatePayload payload) {
+            throw new IllegalStateException("restore bug");
+          }
+        },
+        onRecord("reload.drain", () -> servingWhenRecorded.add(serving())));
     dir.publish("counter", Sources.counter(2));
 
-    assertThat(registry.reload("counter").join()).isInstanceOfSatisfying(ReloadOutcome.Failed.class,
-        failed -> assertThat(failed.step()).isEqualTo(ReloadStep.RESTORE));
+    assertThat(registry.reload("counter").join())
+        .isInstanceOfSatisfying(
+            ReloadOutcome.Failed.class,
+            failed -> assertThat(failed.step()).isEqualTo(ReloadStep.RESTORE));
 
     assertThat(servingWhenRecorded).containsExactly("generation 1 ACTIVE");
   }
@@ -150,12 +155,14 @@ class GatedWindowTest {
     return "generation " + current.generation() + " " + current.state();
   }
 
-  /** A meter registry that runs {@code onRecord} inside every recording of the timer {@code name}. */
+  /**
+   * A meter registry that runs {@code onRecord} inside every recording of the timer {@code name}.
+   */
   private static SimpleMeterRegistry onRecord(String name, Runnable onRecord) {
     return new SimpleMeterRegistry() {
       @Override
-      protected Timer newTimer(Meter.Id id, DistributionStatisticConfig config,
-          PauseDetector pauseDetector) {
+      protected Timer newTimer(
+          Meter.Id id, DistributionStatisticConfig config, PauseDetector pauseDetector) {
         if (!id.getName().equals(name)) {
           return super.newTimer(id, config, pauseDetector);
         }

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LoadingTest {
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   private ReloadRegistry start(PluginDir dir, PluginSettings... plugins) {
     ReloadSettings.Builder settings = dir.settings().watchEnabled(false);
@@ -46,8 +47,11 @@ class LoadingTest {
     dir.build().publish(Sources.counter(2), second.resolve("libcounter.so"));
     dir.build().publish(Sources.counter(3), third.resolve("libcounter.so"));
 
-    ReloadSettings settings = dir.settings().searchPaths(first, second, third).watchEnabled(false)
-        .plugin(PluginSettings.builder("counter").build()).build();
+    ReloadSettings settings = dir.settings()
+        .searchPaths(first, second, third)
+        .watchEnabled(false)
+        .plugin(PluginSettings.builder("counter").build())
+        .build();
     try (PluginRegistry registry = RegistryBuilder.of(settings).build();
         PluginLease lease = registry.plugin("counter").acquire()) {
       assertThat(lease.invokeInt("version")).isEqualTo(2);
@@ -59,9 +63,12 @@ class LoadingTest {
   void missingLibrariesAreAllNamedWithEveryPlaceLookedIn() throws Exception {
     PluginDir dir = new PluginDir(root);
     Path other = Files.createDirectories(root.resolve("other"));
-    ReloadSettings settings = dir.settings().searchPaths(dir.libs(), other).watchEnabled(false)
+    ReloadSettings settings = dir.settings()
+        .searchPaths(dir.libs(), other)
+        .watchEnabled(false)
         .plugin(PluginSettings.builder("absent").build())
-        .plugin(PluginSettings.builder("gone").build()).build();
+        .plugin(PluginSettings.builder("gone").build())
+        .build();
 
     assertThatThrownBy(() -> RegistryBuilder.of(settings).build())
         .isInstanceOf(InvalidSettingsException.class)
@@ -78,8 +85,12 @@ class LoadingTest {
   void absoluteLibraryPathIsUsedAsIs() {
     PluginDir dir = new PluginDir(root);
     Path elsewhere = dir.build().publish(Sources.counter(7), root.resolve("elsewhere/custom.so"));
-    try (PluginRegistry registry = start(dir, PluginSettings.builder("counter")
-            .library(elsewhere.toString()).platformName(false).build());
+    try (PluginRegistry registry = start(
+            dir,
+            PluginSettings.builder("counter")
+                .library(elsewhere.toString())
+                .platformName(false)
+                .build());
         PluginLease lease = registry.plugin("counter").acquire()) {
       assertThat(lease.invokeInt("version")).isEqualTo(7);
     }
@@ -90,7 +101,9 @@ class LoadingTest {
     PluginDir dir = new PluginDir(root);
     dir.publish("counter", Sources.counter(1));
     dir.publish("greeter", Sources.greeter("Hello"));
-    try (PluginRegistry registry = start(dir, PluginSettings.builder("counter").build(),
+    try (PluginRegistry registry = start(
+        dir,
+        PluginSettings.builder("counter").build(),
         PluginSettings.builder("greeter").requiredSymbols("greet").build())) {
       try (PluginLease lease = registry.plugin("counter").acquire()) {
         assertThat(lease.invokeInt("add", 2, 3)).isEqualTo(5);
@@ -113,17 +126,24 @@ class LoadingTest {
     PluginDir dir = new PluginDir(root);
     Path lib = dir.publish("counter", Sources.counter(1));
     Instant now = Instant.parse("2026-11-25T08:00:00Z");
-    ReloadSettings settings = dir.settings().watchEnabled(false)
-        .plugin(PluginSettings.builder("counter").build()).build();
-    try (PluginRegistry registry = RegistryBuilder.of(settings)
-        .clock(Clock.fixed(now, ZoneOffset.UTC)).build()) {
+    ReloadSettings settings = dir.settings()
+        .watchEnabled(false)
+        .plugin(PluginSettings.builder("counter").build())
+        .build();
+    try (PluginRegistry registry =
+        RegistryBuilder.of(settings).clock(Clock.fixed(now, ZoneOffset.UTC)).build()) {
       var version = registry.plugin("counter").current();
       assertThat(version.pluginName()).isEqualTo("counter");
       assertThat(version.generation()).isEqualTo(1);
       assertThat(version.sourcePath()).isEqualTo(lib);
-      assertThat(version.shadowPath()).isNotEqualTo(lib).startsWith(dir.shadow()).exists();
-      assertThat(version.sha256()).isEqualTo(HexFormat.of().formatHex(
-          java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(lib))));
+      assertThat(version.shadowPath())
+          .isNotEqualTo(lib)
+          .startsWith(dir.shadow())
+          .exists();
+      assertThat(version.sha256())
+          .isEqualTo(HexFormat.of()
+              .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(Files.readAllBytes(lib))));
       assertThat(version.loadedAt()).isEqualTo(now);
       assertThat(version.state()).isEqualTo(VersionState.ACTIVE);
     }
@@ -146,8 +166,11 @@ class LoadingTest {
   void startupRefusesALibraryMissingARequiredSymbol() {
     PluginDir dir = new PluginDir(root);
     dir.publish("counter", Sources.counterWithoutSet(1));
-    assertThatThrownBy(() -> start(dir, PluginSettings.builder("counter")
-            .requiredSymbols("counter_next", "counter_set").build()))
+    assertThatThrownBy(() -> start(
+            dir,
+            PluginSettings.builder("counter")
+                .requiredSymbols("counter_next", "counter_set")
+                .build()))
         .isInstanceOf(PluginException.class)
         .hasMessageContaining("plugin 'counter' cannot be loaded at verify")
         .hasMessageContaining("does not export required symbol 'counter_set'");
@@ -157,8 +180,9 @@ class LoadingTest {
   @Test
   void startupRefusesAFileThatIsNotALibrary() {
     PluginDir dir = new PluginDir(root);
-    dir.build().publishBytes("#!/bin/sh\necho not a library\n".getBytes(StandardCharsets.UTF_8),
-        dir.lib("counter"));
+    dir.build()
+        .publishBytes(
+            "#!/bin/sh\necho not a library\n".getBytes(StandardCharsets.UTF_8), dir.lib("counter"));
     assertThatThrownBy(() -> start(dir, PluginSettings.builder("counter").build()))
         .isInstanceOf(PluginException.class)
         .hasMessageContaining("cannot be loaded at verify")
@@ -208,7 +232,11 @@ class LoadingTest {
       assertThat(counter.add(20, 22)).isEqualTo(42);
       assertThat(counter.toString()).contains("Counter", "counter");
       // Every call closed its lease.
-      assertThat(meters.get("reload.leases.in.flight").tag("plugin", "counter").gauge().value())
+      assertThat(meters
+              .get("reload.leases.in.flight")
+              .tag("plugin", "counter")
+              .gauge()
+              .value())
           .isZero();
     }
   }
@@ -259,11 +287,13 @@ class LoadingTest {
     PluginDir dir = new PluginDir(root);
     ReloadSettings settings = dir.settings().watchEnabled(false).build();
     try (PluginRegistry registry = RegistryBuilder.of(settings)
-        .stateSnapshot("ghost", new dev.reload.fixtures.CounterSnapshot()).build()) {
+        .stateSnapshot("ghost", new dev.reload.fixtures.CounterSnapshot())
+        .build()) {
       assertThat(registry.plugins()).isEmpty();
       dir.publish("ghost", Sources.counter(1));
 
-      assertThat(registry.add(PluginSettings.builder("ghost").build()).stateful()).isTrue();
+      assertThat(registry.add(PluginSettings.builder("ghost").build()).stateful())
+          .isTrue();
     }
   }
 
@@ -280,5 +310,4 @@ class LoadingTest {
       assertThat(leaseA.version().shadowPath()).isNotEqualTo(leaseB.version().shadowPath());
     }
   }
-
 }

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class MetricsTest {
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   @Test
   void reloadsAreMeasuredByOutcomeWithLowCardinalityTags() throws Exception {
@@ -35,16 +36,23 @@ class MetricsTest {
     dir.publish("counter", Sources.counter(1));
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     HeldRestore held = new HeldRestore();
-    try (PluginRegistry registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
-            .plugin(PluginSettings.builder("counter").build()).build())
+    try (PluginRegistry registry = RegistryBuilder.of(dir.settings()
+            .watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build())
+            .build())
         .stateSnapshot("counter", held)
         .meterRegistry(meters)
         .build()) {
       PluginLease lease = registry.plugin("counter").acquire();
-      assertThat(meters.get("reload.leases.in.flight").tag("plugin", "counter").gauge().value())
+      assertThat(meters
+              .get("reload.leases.in.flight")
+              .tag("plugin", "counter")
+              .gauge()
+              .value())
           .isEqualTo(1.0);
       lease.close();
-      assertThat(meters.get("reload.generation").tag("plugin", "counter").gauge().value())
+      assertThat(
+              meters.get("reload.generation").tag("plugin", "counter").gauge().value())
           .isEqualTo(1.0);
 
       dir.publish("counter", Sources.counter(2));
@@ -62,24 +70,42 @@ class MetricsTest {
       registry.reload("counter").join(); // unchanged
       dir.build().publishBytes("junk".getBytes(), dir.lib("counter"));
       registry.reload("counter").join(); // refused at verify
-      Files.setPosixFilePermissions(dir.lib("counter"), PosixFilePermissions.fromString("rwxrwxrwx"));
+      Files.setPosixFilePermissions(
+          dir.lib("counter"), PosixFilePermissions.fromString("rwxrwxrwx"));
       registry.reload("counter").join(); // refused at trust, before its bytes are read
 
-      assertThat(meters.get("reload.duration").tags("plugin", "counter", "outcome", "swapped",
-          "step", "none").timer().count()).isEqualTo(1);
-      assertThat(meters.get("reload.duration").tags("outcome", "unchanged").timer().count())
+      assertThat(meters
+              .get("reload.duration")
+              .tags("plugin", "counter", "outcome", "swapped", "step", "none")
+              .timer()
+              .count())
           .isEqualTo(1);
-      assertThat(meters.get("reload.duration").tags("outcome", "failed", "step", "verify")
-          .timer().count()).isEqualTo(1);
-      assertThat(meters.get("reload.duration").tags("outcome", "failed", "step", "trust")
-          .timer().count()).isEqualTo(1);
-      assertThat(meters.get("reload.drain").tag("plugin", "counter").timer().count()).isEqualTo(1);
-      assertThat(meters.get("reload.gate.pause").tag("plugin", "counter").timer().count())
+      assertThat(
+              meters.get("reload.duration").tags("outcome", "unchanged").timer().count())
           .isEqualTo(1);
-      assertThat(meters.get("reload.generation").tag("plugin", "counter").gauge().value())
+      assertThat(meters
+              .get("reload.duration")
+              .tags("outcome", "failed", "step", "verify")
+              .timer()
+              .count())
+          .isEqualTo(1);
+      assertThat(meters
+              .get("reload.duration")
+              .tags("outcome", "failed", "step", "trust")
+              .timer()
+              .count())
+          .isEqualTo(1);
+      assertThat(meters.get("reload.drain").tag("plugin", "counter").timer().count())
+          .isEqualTo(1);
+      assertThat(
+              meters.get("reload.gate.pause").tag("plugin", "counter").timer().count())
+          .isEqualTo(1);
+      assertThat(
+              meters.get("reload.generation").tag("plugin", "counter").gauge().value())
           .isEqualTo(2.0);
       for (Meter meter : meters.getMeters()) {
-        assertThat(meter.getId().getTags()).extracting(Tag::getKey)
+        assertThat(meter.getId().getTags())
+            .extracting(Tag::getKey)
             .isSubsetOf("plugin", "outcome", "step");
         assertThat(meter.getId().getDescription()).isNotBlank();
       }
@@ -91,8 +117,10 @@ class MetricsTest {
     PluginDir dir = new PluginDir(root);
     dir.publish("counter", Sources.counter(1));
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    try (ReloadRegistry registry = RegistryBuilder.of(dir.settings().watchEnabled(false)
-            .plugin(PluginSettings.builder("counter").build()).build())
+    try (ReloadRegistry registry = RegistryBuilder.of(dir.settings()
+            .watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build())
+            .build())
         .stateSnapshot("counter", new CounterSnapshot())
         .build()) {
       registry.metrics(Tags.of("app", "test")).bindTo(meters);
@@ -102,14 +130,27 @@ class MetricsTest {
       assertThat(registry.rollback("counter").join()).isInstanceOf(ReloadOutcome.RolledBack.class);
       assertThat(registry.rollback("counter").join()).isInstanceOf(ReloadOutcome.RolledBack.class);
 
-      assertThat(meters.get("reload.duration").tags("app", "test", "plugin", "counter",
-          "outcome", "swapped", "step", "none").timer().count()).isEqualTo(1);
-      assertThat(meters.get("reload.duration").tags("app", "test", "outcome", "rolled_back")
-          .timer().count()).isEqualTo(2);
-      assertThat(meters.get("reload.generation").tags("app", "test", "plugin", "counter").gauge()
-          .value()).isEqualTo(4.0);
-      assertThat(meters.getMeters()).isNotEmpty().allSatisfy(meter ->
-          assertThat(meter.getId().getTag("app")).isEqualTo("test"));
+      assertThat(meters
+              .get("reload.duration")
+              .tags("app", "test", "plugin", "counter", "outcome", "swapped", "step", "none")
+              .timer()
+              .count())
+          .isEqualTo(1);
+      assertThat(meters
+              .get("reload.duration")
+              .tags("app", "test", "outcome", "rolled_back")
+              .timer()
+              .count())
+          .isEqualTo(2);
+      assertThat(meters
+              .get("reload.generation")
+              .tags("app", "test", "plugin", "counter")
+              .gauge()
+              .value())
+          .isEqualTo(4.0);
+      assertThat(meters.getMeters())
+          .isNotEmpty()
+          .allSatisfy(meter -> assertThat(meter.getId().getTag("app")).isEqualTo("test"));
     }
   }
 }

@@ -7,7 +7,6 @@ import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
-import dev.reload.core.internal.admission.ProbeMain;
 import dev.reload.fixtures.Calls;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
@@ -78,6 +77,7 @@ class PreflightTest {
         }
       }
       """;
+
   private PluginDir dir;
   private RegistryUnderTest underTest;
   private PluginRegistry registry;
@@ -92,15 +92,18 @@ class PreflightTest {
   /** Starts a registry of plugin {@code counter}, reloaded on request only, preflight on. */
   private void start(Duration preflightTimeout) {
     registry = underTest.start(RegistryBuilder.of(dir.settings()
-            .watchEnabled(false)
-            .preflight(true)
-            .preflightTimeout(preflightTimeout)
-            .plugin(PluginSettings.builder("counter")
-                .requiredSymbols("counter_next", "counter_get", "counter_set").build())
-            .build()));
+        .watchEnabled(false)
+        .preflight(true)
+        .preflightTimeout(preflightTimeout)
+        .plugin(PluginSettings.builder("counter")
+            .requiredSymbols("counter_next", "counter_get", "counter_set")
+            .build())
+        .build()));
   }
 
-  /** Build {@code version} of the counter, whose constructor runs {@code statement} in the probe. */
+  /**
+   * Build {@code version} of the counter, whose constructor runs {@code statement} in the probe.
+   */
   private static String inProbe(int version, String statement) {
     return IN_PROBE + Sources.withConstructor(version, "if (in_probe()) { " + statement + " }");
   }
@@ -170,8 +173,11 @@ class PreflightTest {
     start(PATIENT);
     StringBuilder forged = new StringBuilder("READY\\nOK\\n\\tOK\\n");
     for (int id = 0; id < 20; id++) {
-      forged.append(Integer.toHexString(id)).append("\\tREADY\\n")
-          .append(Integer.toHexString(id)).append("\\tOK\\n");
+      forged
+          .append(Integer.toHexString(id))
+          .append("\\tREADY\\n")
+          .append(Integer.toHexString(id))
+          .append("\\tOK\\n");
     }
     String statement = "static const char forged[] = \"" + forged + "\";"
         // stdout, stderr and every descriptor the answers may travel on (100 and above); the
@@ -196,8 +202,10 @@ class PreflightTest {
     start(SHORTER_THAN_PROBE_START);
     assertThat(Calls.version(registry, "counter")).isEqualTo(1);
 
-    assertThat(reload(inProbe(2, "_exit(3);"))).isInstanceOfSatisfying(ReloadOutcome.Failed.class,
-        failed -> assertThat(failed.reason()).contains("exited with status 3"));
+    assertThat(reload(inProbe(2, "_exit(3);")))
+        .isInstanceOfSatisfying(
+            ReloadOutcome.Failed.class,
+            failed -> assertThat(failed.reason()).contains("exited with status 3"));
 
     // The probe died with that build: this is the first candidate of a new one.
     assertThat(reload(Sources.counter(3))).isInstanceOf(ReloadOutcome.Swapped.class);
@@ -209,7 +217,9 @@ class PreflightTest {
     // A probe serves 200 candidates; the initial load was the first.
     start(PATIENT);
     long first = probePids().get(0);
-    Path[] builds = {dir.build().compile(Sources.counter(2)), dir.build().compile(Sources.counter(3))};
+    Path[] builds = {
+      dir.build().compile(Sources.counter(2)), dir.build().compile(Sources.counter(3))
+    };
 
     for (int candidate = 2; candidate <= 200; candidate++) {
       dir.publish("counter", builds[candidate % 2], Publish.RENAME);
@@ -219,8 +229,9 @@ class PreflightTest {
 
     // Before any further candidate: the old probe is gone and its successor already runs. Awaited,
     // because a successor still exec-ing its JVM shows an empty command line for a moment.
-    await().atMost(PROMPTLY).untilAsserted(
-        () -> assertThat(probePids()).hasSize(1).doesNotContain(first));
+    await()
+        .atMost(PROMPTLY)
+        .untilAsserted(() -> assertThat(probePids()).hasSize(1).doesNotContain(first));
     dir.publish("counter", builds[1], Publish.RENAME);
     assertThat(registry.reload("counter").get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS))
         .isInstanceOf(ReloadOutcome.Swapped.class);
@@ -229,8 +240,10 @@ class PreflightTest {
 
   /** The preflight probes this JVM runs now (nice runs the probe's JVM in its own process). */
   private static List<Long> probePids() {
-    return ProcessHandle.current().children()
+    return ProcessHandle.current()
+        .children()
         .filter(child -> child.info().commandLine().orElse("").contains("ProbeMain"))
-        .map(ProcessHandle::pid).collect(Collectors.toList());
+        .map(ProcessHandle::pid)
+        .collect(Collectors.toList());
   }
 }

@@ -13,13 +13,13 @@ import dev.reload.ReloadKind;
 import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.VersionState;
-import dev.reload.spi.StatePayload;
 import dev.reload.fixtures.Async;
 import dev.reload.fixtures.Calls;
 import dev.reload.fixtures.CounterSnapshot;
 import dev.reload.fixtures.Counters;
 import dev.reload.fixtures.HeldRestore;
 import dev.reload.fixtures.Sources;
+import dev.reload.spi.StatePayload;
 import dev.reload.testkit.PluginDir;
 import dev.reload.testkit.RegistryUnderTest;
 import dev.reload.testkit.ReloadExtension;
@@ -29,7 +29,6 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.distribution.pause.PauseDetector;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
@@ -61,9 +60,11 @@ class ReloadTest {
   }
 
   private PluginRegistry start(ReloadSettings.Builder settings) {
-    registry = underTest.start(RegistryBuilder.of(settings.watchEnabled(false)
+    registry = underTest.start(RegistryBuilder.of(settings
+            .watchEnabled(false)
             .plugin(PluginSettings.builder("counter")
-                .requiredSymbols("counter_next", "counter_get", "counter_set").build())
+                .requiredSymbols("counter_next", "counter_get", "counter_set")
+                .build())
             .plugin(PluginSettings.builder("stateless").build())
             .build())
         .stateSnapshot("counter", new CounterSnapshot()));
@@ -108,8 +109,10 @@ class ReloadTest {
 
     ReloadOutcome outcome = registry.reload("counter").join();
 
-    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Unchanged.class,
-        unchanged -> assertThat(unchanged.current()).isSameAs(first));
+    assertThat(outcome)
+        .isInstanceOfSatisfying(
+            ReloadOutcome.Unchanged.class,
+            unchanged -> assertThat(unchanged.current()).isSameAs(first));
     assertThat(registry.plugin("counter").current()).isSameAs(first);
     assertThat(underTest.events()).isEmpty();
     assertThat(dir.shadowFiles()).hasSize(2);
@@ -168,8 +171,10 @@ class ReloadTest {
     // A stateless plugin's callers are never held.
     dir.publish("stateless", Sources.counter(2));
     registry.reload("stateless").join();
-    assertThat(underTest.events()).last().isInstanceOfSatisfying(ReloadEvent.After.class,
-        after -> assertThat(after.gated()).isZero());
+    assertThat(underTest.events())
+        .last()
+        .isInstanceOfSatisfying(
+            ReloadEvent.After.class, after -> assertThat(after.gated()).isZero());
   }
 
   @Test
@@ -206,11 +211,12 @@ class ReloadTest {
 
     ReloadOutcome outcome = registry.reload("counter").get(5, TimeUnit.SECONDS);
 
-    assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class,
-        failed -> assertThat(failed.step()).isEqualTo(ReloadStep.RESTORE));
+    assertThat(outcome)
+        .isInstanceOfSatisfying(
+            ReloadOutcome.Failed.class,
+            failed -> assertThat(failed.step()).isEqualTo(ReloadStep.RESTORE));
     assertThat(registry.plugin("counter").current().state()).isEqualTo(VersionState.ACTIVE);
-    assertThat(Async.supply(() -> next(registry)).get(5, TimeUnit.SECONDS))
-        .isEqualTo(2);
+    assertThat(Async.supply(() -> next(registry)).get(5, TimeUnit.SECONDS)).isEqualTo(2);
   }
 
   @Test
@@ -346,8 +352,7 @@ class ReloadTest {
     assertThat(outgoing.state()).isEqualTo(VersionState.DRAINING);
     release.countDown();
     assertThat(oldCall.get(5, TimeUnit.SECONDS)).isEqualTo(1);
-    await().atMost(Duration.ofSeconds(5))
-        .until(() -> outgoing.state() == VersionState.DISPOSED);
+    await().atMost(Duration.ofSeconds(5)).until(() -> outgoing.state() == VersionState.DISPOSED);
   }
 
   @Test
@@ -361,7 +366,8 @@ class ReloadTest {
 
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
       assertThat(failed.step()).isEqualTo(ReloadStep.DRAIN);
-      assertThat(failed.reason()).contains("1 call(s) on generation 1 still in flight after PT0.1S");
+      assertThat(failed.reason())
+          .contains("1 call(s) on generation 1 still in flight after PT0.1S");
     });
     assertThat(held.invokeLong("counter_next")).isEqualTo(2);
     held.close();
@@ -379,7 +385,10 @@ class ReloadTest {
     CompletableFuture<ReloadOutcome> reload = registry.reload("counter");
     assertThat(held.awaitEntered()).isTrue();
     CompletableFuture<Integer> caller = Async.supply(() -> version(registry, "counter"));
-    await().during(Duration.ofMillis(50)).atMost(Duration.ofSeconds(1)).until(() -> !caller.isDone());
+    await()
+        .during(Duration.ofMillis(50))
+        .atMost(Duration.ofSeconds(1))
+        .until(() -> !caller.isDone());
     held.release();
 
     assertThat(caller.get(5, TimeUnit.SECONDS)).isEqualTo(2);
@@ -411,7 +420,8 @@ class ReloadTest {
     assertThat(next(registry)).isEqualTo(3);
     PluginVersion rolledBack = registry.plugin("counter").current();
     assertThat(rolledBack.sourcePath()).isEqualTo(dir.lib("counter"));
-    assertThat(rolledBack.shadowPath().getFileName().toString()).matches("counter-\\d+-libcounter.so");
+    assertThat(rolledBack.shadowPath().getFileName().toString())
+        .matches("counter-\\d+-libcounter.so");
     List<ReloadEvent> events = underTest.events();
     assertThat(events).hasSize(2);
     assertThat(events.get(0)).isInstanceOf(ReloadEvent.Before.class);
@@ -427,8 +437,10 @@ class ReloadTest {
     reloadToTheSecondBuildAfterCountingToOne();
     next(registry);
     Files.delete(dir.lib("counter"));
-    assertThat(registry.reload("counter").join()).isInstanceOfSatisfying(
-        ReloadOutcome.Failed.class, failed -> assertThat(failed.step()).isEqualTo(ReloadStep.COPY));
+    assertThat(registry.reload("counter").join())
+        .isInstanceOfSatisfying(
+            ReloadOutcome.Failed.class,
+            failed -> assertThat(failed.step()).isEqualTo(ReloadStep.COPY));
 
     ReloadOutcome outcome = registry.rollback("counter").join();
 
@@ -443,14 +455,17 @@ class ReloadTest {
     PluginVersion serving = registry.plugin("counter").current();
     PluginVersion kept = registry.plugin("counter").previous().orElseThrow();
     // Whoever can write the shadow directory swaps in another build behind the registry's back.
-    Files.copy(dir.build().compile(Sources.counter(3)), kept.shadowPath(),
+    Files.copy(
+        dir.build().compile(Sources.counter(3)),
+        kept.shadowPath(),
         StandardCopyOption.REPLACE_EXISTING);
 
     ReloadOutcome outcome = registry.rollback("counter").join();
 
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
       assertThat(failed.step()).isEqualTo(ReloadStep.VERIFY);
-      assertThat(failed.reason()).contains("kept of generation 1 for rollback has SHA-256")
+      assertThat(failed.reason())
+          .contains("kept of generation 1 for rollback has SHA-256")
           .contains("not the " + kept.sha256() + " it was admitted with");
     });
     assertThat(registry.plugin("counter").current()).isSameAs(serving);
@@ -487,9 +502,10 @@ class ReloadTest {
     registry.reload("counter").join();
 
     assertThat(registry.plugin("counter").previous()).isEmpty();
-    assertThat(dir.shadowFiles()).containsExactlyInAnyOrder(
-        registry.plugin("counter").current().shadowPath(),
-        registry.plugin("stateless").current().shadowPath());
+    assertThat(dir.shadowFiles())
+        .containsExactlyInAnyOrder(
+            registry.plugin("counter").current().shadowPath(),
+            registry.plugin("stateless").current().shadowPath());
     assertThat(registry.rollback("counter").join()).isInstanceOf(ReloadOutcome.Failed.class);
   }
 
@@ -500,10 +516,11 @@ class ReloadTest {
       dir.publish("counter", Sources.counter(build));
       registry.reload("counter").join();
     }
-    assertThat(dir.shadowFiles()).containsExactlyInAnyOrder(
-        registry.plugin("counter").current().shadowPath(),
-        registry.plugin("counter").previous().orElseThrow().shadowPath(),
-        registry.plugin("stateless").current().shadowPath());
+    assertThat(dir.shadowFiles())
+        .containsExactlyInAnyOrder(
+            registry.plugin("counter").current().shadowPath(),
+            registry.plugin("counter").previous().orElseThrow().shadowPath(),
+            registry.plugin("stateless").current().shadowPath());
   }
 
   @Test
@@ -526,8 +543,8 @@ class ReloadTest {
     start();
     ((ReloadRegistry) registry).metrics().bindTo(new SimpleMeterRegistry() {
       @Override
-      protected Timer newTimer(Meter.Id id, DistributionStatisticConfig config,
-          PauseDetector pauseDetector) {
+      protected Timer newTimer(
+          Meter.Id id, DistributionStatisticConfig config, PauseDetector pauseDetector) {
         // The gate's timers are registered when bound; this one is first made by the reload.
         if (id.getName().equals("reload.duration")) {
           throw new NoClassDefFoundError("a meter class missing at run time");
@@ -561,7 +578,8 @@ class ReloadTest {
     // The request made inside the first reload ran after it, on the same thread, and found
     // nothing new.
     assertThat(nested).containsExactly(0);
-    assertThat(underTest.events()).extracting(event -> event.getClass().getSimpleName())
+    assertThat(underTest.events())
+        .extracting(event -> event.getClass().getSimpleName())
         .containsExactly("Before", "After");
     assertThat(version(registry, "counter")).isEqualTo(2);
   }
@@ -578,7 +596,8 @@ class ReloadTest {
 
     assertThat(outcome).isCompletedWithValueMatching(ReloadOutcome.Swapped.class::isInstance);
     assertThat(version(registry, "counter")).isEqualTo(2);
-    assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+    assertThat(Thread.getAllStackTraces().keySet())
+        .extracting(Thread::getName)
         .noneMatch(name -> name.startsWith("reload-scheduler"));
   }
 

@@ -64,7 +64,9 @@ class ResidentVersionsTest {
     }
   }
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
+
   private PluginDir dir;
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
@@ -77,13 +79,15 @@ class ResidentVersionsTest {
   private void publish(Pinning pinning, int version) {
     Path built = switch (pinning) {
       case C_LINKED_WITH_NODELETE ->
-          dir.build().compile(Sources.counter(version), "-Wl,-z,nodelete");
+        dir.build().compile(Sources.counter(version), "-Wl,-z,nodelete");
       case CPP_STATIC_LOCAL_IN_INLINE_FUNCTION ->
-          dir.build().compileCpp(Sources.cppWithGnuUnique(version));
+        dir.build().compileCpp(Sources.cppWithGnuUnique(version));
       case CPP_THREAD_LOCAL_WITH_DESTRUCTOR ->
-          dir.build().compileCpp(Sources.cppWithThreadLocalDestructor(version));
-      case RUST_THREAD_LOCAL_WITH_DROP -> copyOut(CargoCrate.create(root.resolve("crate"), PLUGIN,
-          Sources.rustWithThreadLocalDestructor(version)).build());
+        dir.build().compileCpp(Sources.cppWithThreadLocalDestructor(version));
+      case RUST_THREAD_LOCAL_WITH_DROP ->
+        copyOut(CargoCrate.create(
+                root.resolve("crate"), PLUGIN, Sources.rustWithThreadLocalDestructor(version))
+            .build());
     };
     NativeBuild.move(built, dir.lib(PLUGIN));
   }
@@ -108,7 +112,8 @@ class ResidentVersionsTest {
   }
 
   private PluginRegistry start(ReloadSettings.Builder settings) {
-    return RegistryBuilder.of(settings.watchEnabled(false)
+    return RegistryBuilder.of(settings
+            .watchEnabled(false)
             .plugin(PluginSettings.builder(PLUGIN).requiredSymbols("version").build())
             .build())
         .meterRegistry(meters)
@@ -138,8 +143,8 @@ class ResidentVersionsTest {
     publish(pinning, 1);
     // Poll mode: no background re-check, so what unloads generation 1 below is the dlclose of
     // generation 2 in the reload (update() runs the reload before any re-check).
-    try (PluginRegistry registry = start(dir.settings()
-            .schedulerMode(ReloadSettings.SchedulerMode.POLL));
+    try (PluginRegistry registry =
+            start(dir.settings().schedulerMode(ReloadSettings.SchedulerMode.POLL));
         CallerThread pool = new CallerThread("server-pool-1")) {
       Plugin plugin = registry.plugin(PLUGIN);
       PluginVersion first = plugin.current();
@@ -172,7 +177,9 @@ class ResidentVersionsTest {
         assertThat(residentGauge()).isZero();
         assertThat(mapped(first)).isFalse();
       } else {
-        assertThat(plugin.residentVersions()).extracting(PluginVersion::generation).contains(1L);
+        assertThat(plugin.residentVersions())
+            .extracting(PluginVersion::generation)
+            .contains(1L);
         assertThat(mapped(first)).isTrue();
       }
     }
@@ -239,7 +246,8 @@ class ResidentVersionsTest {
 
     // Both versions stay mapped (NODELETE), from copies that are deleted all the same.
     assertThat(dir.shadowFiles()).isEmpty();
-    assertThat(PluginDir.mappedUnder(dir.shadow())).hasSizeGreaterThanOrEqualTo(2)
+    assertThat(PluginDir.mappedUnder(dir.shadow()))
+        .hasSizeGreaterThanOrEqualTo(2)
         .allMatch(line -> line.endsWith("(deleted)"));
   }
 }

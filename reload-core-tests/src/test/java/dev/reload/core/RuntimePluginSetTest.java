@@ -58,9 +58,8 @@ class RuntimePluginSetTest {
   }
 
   private PluginRegistry start(ReloadSettings.Builder settings) {
-    registry = underTest.start(RegistryBuilder.of(settings
-            .plugin(PluginSettings.builder("stays").build())
-            .build())
+    registry = underTest.start(RegistryBuilder.of(
+            settings.plugin(PluginSettings.builder("stays").build()).build())
         .stateSnapshot("counter", new CounterSnapshot())
         .meterRegistry(meters));
     return registry;
@@ -73,7 +72,8 @@ class RuntimePluginSetTest {
   /** Shadow copies of the plugin {@code name}, by their file names. */
   private List<Path> copiesOf(String name) {
     return dir.shadowFiles().stream()
-        .filter(file -> file.getFileName().toString().startsWith(name + "-")).toList();
+        .filter(file -> file.getFileName().toString().startsWith(name + "-"))
+        .toList();
   }
 
   @InEveryWatchMode
@@ -86,9 +86,13 @@ class RuntimePluginSetTest {
     assertThat(added.stateful()).isTrue(); // the snapshot given at build time applies
     assertThat(registry.plugins()).extracting(Plugin::name).containsExactly("stays", "counter");
     assertThat(Calls.next(registry, "counter")).isEqualTo(1);
-    assertThat(underTest.events()).singleElement().isInstanceOfSatisfying(ReloadEvent.Added.class,
-        event -> assertThat(event.current().generation()).isEqualTo(1));
-    assertThat(meters.find("reload.generation").tag("plugin", "counter").gauge()).isNotNull();
+    assertThat(underTest.events())
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ReloadEvent.Added.class,
+            event -> assertThat(event.current().generation()).isEqualTo(1));
+    assertThat(meters.find("reload.generation").tag("plugin", "counter").gauge())
+        .isNotNull();
 
     dir.publish("counter", Sources.counter(2));
     await().atMost(WAIT).until(() -> Calls.version(registry, "counter") == 2);
@@ -102,7 +106,8 @@ class RuntimePluginSetTest {
     registry.add(counter());
 
     assertThatThrownBy(() -> registry.add(PluginSettings.builder("stays").build()))
-        .isInstanceOf(PluginException.class).hasMessageContaining("'stays' is already");
+        .isInstanceOf(PluginException.class)
+        .hasMessageContaining("'stays' is already");
     assertThat(Calls.version(registry, "stays")).isEqualTo(1);
   }
 
@@ -116,13 +121,18 @@ class RuntimePluginSetTest {
     dir.publish("crashes", Sources.withConstructor(1, "raise(SIGSEGV);"));
     dir.publish("refuses", Sources.withInit(1, 3));
 
-    for (String name : List.of("missing", "truncated", "script", "nosymbol", "crashes", "refuses")) {
+    for (String name :
+        List.of("missing", "truncated", "script", "nosymbol", "crashes", "refuses")) {
       assertThatThrownBy(() -> registry.add(
               PluginSettings.builder(name).requiredSymbols("counter_set").build()))
-          .as(name).isInstanceOf(PluginException.class).hasMessageContaining(name);
+          .as(name)
+          .isInstanceOf(PluginException.class)
+          .hasMessageContaining(name);
       assertThat(registry.find(name)).as(name).isEmpty();
       assertThat(dir.shadowFiles()).as(name).containsExactlyInAnyOrderElementsOf(copiesBefore);
-      assertThat(PluginDir.mappedUnder(dir.shadow())).as(name).allMatch(line -> line.contains("stays-"));
+      assertThat(PluginDir.mappedUnder(dir.shadow()))
+          .as(name)
+          .allMatch(line -> line.contains("stays-"));
     }
     assertThat(underTest.events()).isEmpty();
     // Each name is still free.
@@ -147,15 +157,21 @@ class RuntimePluginSetTest {
 
     assertThat(registry.find("counter")).isEmpty();
     assertThatThrownBy(() -> registry.plugin("counter")).isInstanceOf(UnknownPluginException.class);
-    assertThatThrownBy(plugin::acquire).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(plugin::acquire)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("plugin 'counter' was removed");
-    assertThatThrownBy(api::counter_next).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(api::counter_next)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("plugin 'counter' was removed");
     assertThat(copiesOf("counter")).isEmpty();
     assertThat(PluginDir.mappedUnder(dir.shadow())).noneMatch(line -> line.contains("counter-"));
-    assertThat(underTest.events()).last().isInstanceOfSatisfying(ReloadEvent.Removed.class,
-        event -> assertThat(event.last().generation()).isEqualTo(2));
-    assertThat(meters.getMeters()).noneMatch(meter -> "counter".equals(meter.getId().getTag("plugin")));
+    assertThat(underTest.events())
+        .last()
+        .isInstanceOfSatisfying(
+            ReloadEvent.Removed.class,
+            event -> assertThat(event.last().generation()).isEqualTo(2));
+    assertThat(meters.getMeters())
+        .noneMatch(meter -> "counter".equals(meter.getId().getTag("plugin")));
     assertThat(Calls.next(registry, "stays")).isEqualTo(1);
   }
 
@@ -164,8 +180,8 @@ class RuntimePluginSetTest {
    * down lets the lease make its last call ({@code held}, which must reach a mapped library) and
    * close, and the removal end ({@code done}).
    */
-  private record Removal(CountDownLatch release, CompletableFuture<Long> held,
-      CompletableFuture<Void> done) {}
+  private record Removal(
+      CountDownLatch release, CompletableFuture<Long> held, CompletableFuture<Void> done) {}
 
   /** Adds the counter, opens a lease on it, and starts removing it; returns once it is gone. */
   private Removal removeWhileALeaseIsOpen() throws InterruptedException {
@@ -210,7 +226,8 @@ class RuntimePluginSetTest {
     Removal removal = removeWhileALeaseIsOpen();
     assertThat(removal.done()).isNotDone();
     // The name is not free until the removal ends: a re-add now would race its end.
-    assertThatThrownBy(() -> registry.add(counter())).isInstanceOf(PluginException.class)
+    assertThatThrownBy(() -> registry.add(counter()))
+        .isInstanceOf(PluginException.class)
         .hasMessageContaining("plugin 'counter' is being added or removed");
 
     removal.release().countDown();
@@ -221,8 +238,10 @@ class RuntimePluginSetTest {
     registry.add(counter());
     assertThat(Calls.version(registry, "counter")).isEqualTo(5);
     assertThat(Calls.next(registry, "counter")).isEqualTo(1); // a new plugin: new state
-    assertThat(meters.find("reload.generation").tag("plugin", "counter").gauge()).isNotNull();
-    assertThat(underTest.events()).filteredOn(event -> event.plugin().equals("counter"))
+    assertThat(meters.find("reload.generation").tag("plugin", "counter").gauge())
+        .isNotNull();
+    assertThat(underTest.events())
+        .filteredOn(event -> event.plugin().equals("counter"))
         .extracting(event -> event.getClass().getSimpleName())
         .containsExactly("Added", "Removed", "Added");
   }
@@ -250,7 +269,8 @@ class RuntimePluginSetTest {
     registry.remove("counter");
 
     assertThatThrownBy(() -> queued.get(10, TimeUnit.SECONDS))
-        .isInstanceOf(ExecutionException.class).hasMessageContaining("plugin 'counter' was removed");
+        .isInstanceOf(ExecutionException.class)
+        .hasMessageContaining("plugin 'counter' was removed");
     assertThat(registry.update()).isZero();
   }
 
@@ -271,8 +291,12 @@ class RuntimePluginSetTest {
     assertThat(stays.failures()).isEmpty();
     assertThat(stays.increments()).isPositive();
     assertThat(PluginDir.mappedUnder(dir.shadow())).noneMatch(line -> line.contains("counter-"));
-    assertThat(underTest.events()).filteredOn(ReloadEvent.Added.class::isInstance).hasSize(20);
-    assertThat(underTest.events()).filteredOn(ReloadEvent.Removed.class::isInstance).hasSize(20);
+    assertThat(underTest.events())
+        .filteredOn(ReloadEvent.Added.class::isInstance)
+        .hasSize(20);
+    assertThat(underTest.events())
+        .filteredOn(ReloadEvent.Removed.class::isInstance)
+        .hasSize(20);
   }
 
   @Test
@@ -287,9 +311,11 @@ class RuntimePluginSetTest {
     await().until(() -> !churned.failures().isEmpty());
     churned.stop();
 
-    assertThat(churned.failures()).isNotEmpty().allSatisfy(failure ->
-        assertThat(failure).isInstanceOfAny(IllegalStateException.class,
-            UnknownPluginException.class).hasMessageContaining("'counter'"));
+    assertThat(churned.failures())
+        .isNotEmpty()
+        .allSatisfy(failure -> assertThat(failure)
+            .isInstanceOfAny(IllegalStateException.class, UnknownPluginException.class)
+            .hasMessageContaining("'counter'"));
   }
 
   @Test
@@ -298,9 +324,11 @@ class RuntimePluginSetTest {
     dir.publish("counter", Sources.counter(1));
     registry.close();
 
-    assertThatThrownBy(() -> registry.add(counter())).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> registry.add(counter()))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("closed");
-    assertThatThrownBy(() -> registry.remove("stays")).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> registry.remove("stays"))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("closed");
     assertThat(Files.exists(dir.shadow())).isTrue();
     assertThat(dir.shadowFiles()).isEmpty();

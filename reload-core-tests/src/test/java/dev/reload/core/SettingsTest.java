@@ -15,11 +15,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SettingsTest {
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   private static Config config(String text) {
-    return ConfigFactory.parseString(text, com.typesafe.config.ConfigParseOptions.defaults()
-            .setOriginDescription("application.conf"))
+    return ConfigFactory.parseString(
+            text,
+            com.typesafe.config.ConfigParseOptions.defaults()
+                .setOriginDescription("application.conf"))
         .withFallback(ConfigFactory.defaultReference())
         .resolve();
   }
@@ -33,8 +36,9 @@ class SettingsTest {
 
   @Test
   void badDiscoverySettingsAreNamedByKey() {
-    assertThatThrownBy(() -> ReloadSettings.fromConfig(config(
-            "reload.discover { enabled = maybe, required-symbols = [\"not a symbol\"], colour = red }")))
+    assertThatThrownBy(() -> ReloadSettings.fromConfig(
+            config("reload.discover { enabled = maybe, required-symbols = [\"not a symbol\"],"
+                + " colour = red }")))
         .isInstanceOf(InvalidSettingsException.class)
         .hasMessageContaining("reload.discover.enabled must be true or false, was \"maybe\"")
         .hasMessageContaining("reload.discover.required-symbols must be a list of symbol names")
@@ -45,7 +49,8 @@ class SettingsTest {
   @Test
   void readsEveryKey() throws Exception {
     Path libs = Files.createDirectories(root.resolve("libs"));
-    ReloadSettings settings = ReloadSettings.fromConfig(config("""
+    ReloadSettings settings =
+        ReloadSettings.fromConfig(config("""
         reload {
           search-paths = ["%s"]
           shadow-dir = "%s"
@@ -86,7 +91,8 @@ class SettingsTest {
 
   @Test
   void everyBadKeyIsReportedAtOnceWithItsValueAndOrigin() {
-    assertThatThrownBy(() -> ReloadSettings.fromConfig(config("""
+    assertThatThrownBy(
+            () -> ReloadSettings.fromConfig(config("""
         reload {
           drain-timeout = soon
           watch.debounce = -5ms
@@ -104,8 +110,8 @@ class SettingsTest {
           assertThat(e.problems()).hasSize(10);
           assertThat(e.getMessage()).startsWith("invalid reload settings (10 problems):");
         })
-        .hasMessageContaining("reload.drain-timeout must be a positive duration such as 5s,"
-            + " was \"soon\"")
+        .hasMessageContaining(
+            "reload.drain-timeout must be a positive duration such as 5s," + " was \"soon\"")
         .hasMessageContaining("(application.conf: 2)")
         .hasMessageContaining("reload.watch.debounce must be a duration of zero or more such as"
             + " 50ms, was \"-5ms\"")
@@ -126,7 +132,8 @@ class SettingsTest {
 
   @Test
   void missingLibraryIsNamedByItsKeyAndOrigin() {
-    ReloadSettings settings = ReloadSettings.fromConfig(config("""
+    ReloadSettings settings =
+        ReloadSettings.fromConfig(config("""
         reload.search-paths = ["%s"]
         reload.shadow-dir = "%s"
         reload.plugins.greeter.library = nothere
@@ -136,15 +143,15 @@ class SettingsTest {
     assertThatThrownBy(() -> RegistryBuilder.of(settings).build())
         .hasMessageContaining("reload.plugins.greeter.library (application.conf: 3): library"
             + " 'libnothere.so' not found; looked in [" + root.resolve("libnothere.so") + "]")
-        .hasMessageContaining("reload.plugins.counter (application.conf: 4): library"
-            + " 'libcounter.so' not found");
+        .hasMessageContaining(
+            "reload.plugins.counter (application.conf: 4): library" + " 'libcounter.so' not found");
   }
 
   @Test
   void wrongTypeIsReportedOnceAgainstReferenceConf() {
     assertThatThrownBy(() -> ReloadSettings.fromConfig(config("reload.watch { enabled = [yes] }")))
-        .isInstanceOfSatisfying(InvalidSettingsException.class,
-            e -> assertThat(e.problems()).hasSize(1))
+        .isInstanceOfSatisfying(
+            InvalidSettingsException.class, e -> assertThat(e.problems()).hasSize(1))
         .hasMessageContaining("reload.watch.enabled")
         .hasMessageContaining("boolean")
         .hasMessageContaining("application.conf: 1");
@@ -153,8 +160,8 @@ class SettingsTest {
   @Test
   void negativeDrainTimeoutIsRefused() {
     assertThatThrownBy(() -> ReloadSettings.fromConfig(config("reload.drain-timeout = -1s")))
-        .hasMessageContaining("reload.drain-timeout must be a positive duration such as 5s,"
-            + " was \"-1s\"")
+        .hasMessageContaining(
+            "reload.drain-timeout must be a positive duration such as 5s," + " was \"-1s\"")
         .hasMessageContaining("drainTimeout must be positive, was PT-1S")
         .hasMessageContaining("application.conf: 1");
   }
@@ -188,7 +195,8 @@ class SettingsTest {
     assertThatThrownBy(() -> PluginSettings.builder("../etc").build())
         .hasMessageContaining("plugin '../etc': a plugin name must be letters, digits, '.', '_' or"
             + " '-' (no path separators), was '../etc'");
-    assertThatThrownBy(() -> PluginSettings.builder("x").requiredSymbols("not a symbol").build())
+    assertThatThrownBy(
+            () -> PluginSettings.builder("x").requiredSymbols("not a symbol").build())
         .hasMessageContaining("required-symbols entry is not a C identifier: 'not a symbol'");
     PluginSettings counter = PluginSettings.builder("counter").build();
     assertThatThrownBy(() -> ReloadSettings.builder().plugin(counter).plugin(counter))

@@ -44,7 +44,9 @@ class ShadowStoreTest {
   private static final int NOBODY = 65534;
   private static final String OWN_DIR = "reload-" + ProcessHandle.current().pid() + "-[0-9a-f]{16}";
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
+
   private PluginDir dir;
   private final List<PluginRegistry> registries = new ArrayList<>();
   private final List<Path> mounts = new ArrayList<>();
@@ -66,8 +68,10 @@ class ShadowStoreTest {
   }
 
   private PluginRegistry start(ReloadSettings.Builder settings) {
-    PluginRegistry registry = RegistryBuilder.of(settings.watchEnabled(false)
-            .plugin(PluginSettings.builder("counter").build()).build())
+    PluginRegistry registry = RegistryBuilder.of(settings
+            .watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build())
+            .build())
         .build();
     registries.add(registry);
     return registry;
@@ -115,8 +119,8 @@ class ShadowStoreTest {
   /** Mounts a fresh tmpfs at a new directory named {@code name}, or skips the test if it cannot. */
   private Path mountTmpfs(String name, String options) throws Exception {
     Path mountPoint = Files.createDirectories(root.resolve(name));
-    int status = run("mount", "-t", "tmpfs", "-o", options + ",size=16m", "tmpfs",
-        mountPoint.toString());
+    int status =
+        run("mount", "-t", "tmpfs", "-o", options + ",size=16m", "tmpfs", mountPoint.toString());
     if (status != 0) {
       throw new TestAbortedException("cannot mount a tmpfs here (mount exited with " + status
           + "; not root, or no CAP_SYS_ADMIN)");
@@ -187,8 +191,8 @@ class ShadowStoreTest {
     file(deadDir.resolve("nested/deeper.so"), "left behind");
     Files.createSymbolicLink(deadDir.resolve("counter-2-libcounter.so"), ourFile);
     Files.createSymbolicLink(deadDir.resolve("nested/dir-link"), ourDir);
-    Path liveDir = Files.createDirectory(
-        shadow.resolve("reload-" + ProcessHandle.current().pid() + "-def"));
+    Path liveDir =
+        Files.createDirectory(shadow.resolve("reload-" + ProcessHandle.current().pid() + "-def"));
 
     PluginRegistry registry = start(dir.settings());
 
@@ -233,15 +237,16 @@ class ShadowStoreTest {
   }
 
   @Test
-  void defaultRootIsTheTempDirectoryWithAPrivateUnguessableDirectoryPerRegistry()
-      throws Exception {
+  void defaultRootIsTheTempDirectoryWithAPrivateUnguessableDirectoryPerRegistry() throws Exception {
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     // Nothing with a fixed name below java.io.tmpdir, which another user could create first.
     assertThat(ReloadSettings.builder().build().shadowDir()).isEqualTo(tmp);
     assertThat(ReloadSettings.fromConfig(ConfigFactory.load()).shadowDir()).isEqualTo(tmp);
 
-    PluginRegistry first = start(ReloadSettings.builder().searchPaths(dir.libs()).preflight(false));
-    PluginRegistry second = start(ReloadSettings.builder().searchPaths(dir.libs()).preflight(false));
+    PluginRegistry first =
+        start(ReloadSettings.builder().searchPaths(dir.libs()).preflight(false));
+    PluginRegistry second =
+        start(ReloadSettings.builder().searchPaths(dir.libs()).preflight(false));
 
     Path firstDir = first.plugin("counter").current().shadowPath().getParent();
     Path secondDir = second.plugin("counter").current().shadowPath().getParent();
@@ -285,7 +290,8 @@ class ShadowStoreTest {
 
     assertThat(Calls.next(registry, "counter")).isEqualTo(1);
     assertThat(PluginDir.mappedUnder(mount)).isNotEmpty();
-    assertThat(new String(Files.readAllBytes(Path.of("/proc/self/mountinfo")),
-        StandardCharsets.UTF_8)).contains(mount.toString().replace(" ", "\\040"));
+    assertThat(
+            new String(Files.readAllBytes(Path.of("/proc/self/mountinfo")), StandardCharsets.UTF_8))
+        .contains(mount.toString().replace(" ", "\\040"));
   }
 }

@@ -29,14 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
  * all reloads (none lost, repeated or reset).
  *
  * <p>Short by default; for a long soak:
- * {@code mvn -pl reload-core -am verify -Dtest=SoakTest -Dsurefire.failIfNoSpecifiedTests=false -Dsoak.reloads=5000 -Dsoak.callers=8}
+ * {@code mvn -pl reload-core -am verify -Dtest=SoakTest -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dsoak.reloads=5000 -Dsoak.callers=8}
  */
 class SoakTest {
 
   private static final int RELOADS = Integer.getInteger("soak.reloads", 60);
   private static final int CALLERS = Integer.getInteger("soak.callers", 4);
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   @Test
   void everyIncrementIsCountedExactlyOnceAcrossReloads() throws Exception {
@@ -49,7 +51,8 @@ class SoakTest {
     BlockingQueue<ReloadEvent> outcomes = new LinkedBlockingQueue<>();
     try (PluginRegistry registry = RegistryBuilder.of(dir.settings()
             .debounce(Duration.ZERO)
-            .plugin(PluginSettings.builder("counter").build()).build())
+            .plugin(PluginSettings.builder("counter").build())
+            .build())
         .stateSnapshot("counter", new CounterSnapshot())
         .listener(event -> {
           if (!(event instanceof ReloadEvent.Before)) {

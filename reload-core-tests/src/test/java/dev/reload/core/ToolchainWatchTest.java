@@ -35,10 +35,12 @@ class ToolchainWatchTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   private ReloadSettings.Builder watching(Path outputDir, ReloadSettings.WatchMode mode) {
-    return new PluginDir(root).settings()
+    return new PluginDir(root)
+        .settings()
         .searchPaths(outputDir)
         .watchMode(mode)
         .pollInterval(Duration.ofMillis(20));
@@ -56,11 +58,12 @@ class ToolchainWatchTest {
   @InEveryWatchMode
   void rustGreeterRebuiltByCargoIsPickedUpFromTargetRelease(ReloadSettings.WatchMode mode) {
     Toolchains.assumeCargo();
-    CargoCrate crate = CargoCrate.copyOf(ExamplePlugins.rustCrate("greeter_rs"),
-        root.resolve("greeter_rs"));
+    CargoCrate crate =
+        CargoCrate.copyOf(ExamplePlugins.rustCrate("greeter_rs"), root.resolve("greeter_rs"));
     crate.build();
     try (PluginRegistry registry = RegistryBuilder.of(watching(crate.releaseDir(), mode)
-            .plugin(PluginSettings.builder("greeter_rs").requiredSymbols("greet").build())
+            .plugin(
+                PluginSettings.builder("greeter_rs").requiredSymbols("greet").build())
             .build())
         .build()) {
       assertThat(greet(registry, "greeter_rs", "World")).isEqualTo("Hello, World!");
@@ -68,7 +71,9 @@ class ToolchainWatchTest {
       crate.editLib(lib -> lib.replace("b\"Hello, \"", "b\"Howdy, \""));
       crate.build();
 
-      await().atMost(WAIT).until(() -> greet(registry, "greeter_rs", "World").equals("Howdy, World!"));
+      await()
+          .atMost(WAIT)
+          .until(() -> greet(registry, "greeter_rs", "World").equals("Howdy, World!"));
       assertThat(registry.plugin("greeter_rs").current().generation()).isEqualTo(2);
       assertThat(registry.plugin("greeter_rs").current().sourcePath()).isEqualTo(crate.library());
     }
@@ -85,15 +90,18 @@ class ToolchainWatchTest {
     gxx.compileCppInPlace(source, library, "-fno-gnu-unique");
     try (PluginRegistry registry = RegistryBuilder.of(watching(output, mode)
             .plugin(PluginSettings.builder("counter_cpp")
-                .requiredSymbols("counter_next", "counter_get", "counter_set").build())
+                .requiredSymbols("counter_next", "counter_get", "counter_set")
+                .build())
             .build())
         .stateSnapshot("counter_cpp", new CounterSnapshot())
         .build()) {
       assertThat(Calls.next(registry, "counter_cpp")).isEqualTo(1);
       assertThat(Calls.next(registry, "counter_cpp")).isEqualTo(2);
 
-      gxx.compileCppInPlace(source + "\nextern \"C\" int version(void) noexcept { return 2; }\n",
-          library, "-fno-gnu-unique");
+      gxx.compileCppInPlace(
+          source + "\nextern \"C\" int version(void) noexcept { return 2; }\n",
+          library,
+          "-fno-gnu-unique");
 
       await().atMost(WAIT).until(() -> registry.plugin("counter_cpp").current().generation() == 2);
       assertThat(Calls.version(registry, "counter_cpp")).isEqualTo(2);
@@ -105,14 +113,17 @@ class ToolchainWatchTest {
   @Test
   void rustGreeterKeepsTheAbiOfTheCGreeter() {
     Toolchains.assumeCargo();
-    CargoCrate crate = CargoCrate.copyOf(ExamplePlugins.rustCrate("greeter_rs"),
-        root.resolve("greeter_rs"));
+    CargoCrate crate =
+        CargoCrate.copyOf(ExamplePlugins.rustCrate("greeter_rs"), root.resolve("greeter_rs"));
     crate.build();
-    try (PluginRegistry registry = RegistryBuilder.of(watching(crate.releaseDir(),
-                ReloadSettings.WatchMode.POLL).watchEnabled(false)
-            .plugin(PluginSettings.builder("greeter_rs").requiredSymbols("greet").build())
-            .build())
-        .build();
+    try (PluginRegistry registry = RegistryBuilder.of(
+                watching(crate.releaseDir(), ReloadSettings.WatchMode.POLL)
+                    .watchEnabled(false)
+                    .plugin(PluginSettings.builder("greeter_rs")
+                        .requiredSymbols("greet")
+                        .build())
+                    .build())
+            .build();
         PluginLease lease = registry.plugin("greeter_rs").acquire()) {
       byte[] small = new byte[6];
       // Like snprintf: truncated to cap - 1 bytes and NUL, returns the full length.

@@ -103,7 +103,10 @@ class TrustTest {
     Files.setPosixFilePermissions(built, PosixFilePermissions.fromString("rwxrwxrwx"));
     NativeBuild.move(built, dir.lib("counter"));
 
-    assertRefused(ReloadStep.TRUST, "is writable by others (rwxrwxrwx)", () -> dir.publish("counter", Sources.counter(3)));
+    assertRefused(
+        ReloadStep.TRUST,
+        "is writable by others (rwxrwxrwx)",
+        () -> dir.publish("counter", Sources.counter(3)));
   }
 
   @Test
@@ -113,8 +116,10 @@ class TrustTest {
     Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxrwxrwx"));
     dir.publish("counter", Sources.counter(2));
 
-    assertRefused(ReloadStep.TRUST, "above library " + dir.lib("counter")
-        + " is writable by other users (mode 777)", () -> {
+    assertRefused(
+        ReloadStep.TRUST,
+        "above library " + dir.lib("counter") + " is writable by other users (mode 777)",
+        () -> {
           try {
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
           } catch (java.io.IOException e) {
@@ -150,7 +155,8 @@ class TrustTest {
     Files.createSymbolicLink(link, outside);
     NativeBuild.move(link, dir.lib("counter"));
 
-    assertRefused(ReloadStep.TRUST,
+    assertRefused(
+        ReloadStep.TRUST,
         "resolves to " + outside.toRealPath() + ", outside the allowed directories",
         () -> dir.publish("counter", Sources.counter(3)));
   }
@@ -162,8 +168,10 @@ class TrustTest {
     dir.publish("counter", Sources.counter(2));
     assertThat(registry.reload("counter").join()).isInstanceOf(ReloadOutcome.Swapped.class);
     Files.setPosixFilePermissions(dir.lib("counter"), PosixFilePermissions.fromString("rwxrwxrwx"));
-    assertThat(registry.reload("counter").join()).isInstanceOfSatisfying(
-        ReloadOutcome.Failed.class, failed -> assertThat(failed.step()).isEqualTo(ReloadStep.TRUST));
+    assertThat(registry.reload("counter").join())
+        .isInstanceOfSatisfying(
+            ReloadOutcome.Failed.class,
+            failed -> assertThat(failed.step()).isEqualTo(ReloadStep.TRUST));
 
     ReloadOutcome outcome = registry.rollback("counter").join();
 
@@ -177,8 +185,10 @@ class TrustTest {
   void dotDotEscapeThroughTheConfiguredNameIsRefusedAtStart() throws Exception {
     dir.build().publish(Sources.counter(1), root.resolve("elsewhere/libcounter.so"));
     ReloadSettings settings = dir.settings()
-        .plugin(PluginSettings.builder("counter").library("../elsewhere/libcounter.so")
-            .platformName(false).build())
+        .plugin(PluginSettings.builder("counter")
+            .library("../elsewhere/libcounter.so")
+            .platformName(false)
+            .build())
         .build();
 
     assertThatThrownBy(() -> RegistryBuilder.of(settings).build())
@@ -193,8 +203,8 @@ class TrustTest {
     new Random(42).nextBytes(noise);
     dir.build().publishBytes(noise, dir.lib("counter"));
 
-    assertRefused(ReloadStep.VERIFY, "is not an ELF file",
-        () -> dir.publish("counter", Sources.counter(3)));
+    assertRefused(
+        ReloadStep.VERIFY, "is not an ELF file", () -> dir.publish("counter", Sources.counter(3)));
   }
 
   @Test
@@ -202,7 +212,8 @@ class TrustTest {
     Path first = dir.publish("counter", Sources.counter(1));
     String pinned = registryHash(first);
     registry = underTest.start(RegistryBuilder.of(dir.settings()
-            .plugin(PluginSettings.builder("counter").sha256(pinned).build()).build()));
+        .plugin(PluginSettings.builder("counter").sha256(pinned).build())
+        .build()));
     dir.publish("counter", Sources.counter(2));
 
     await().atMost(WAIT).until(() -> !underTest.events(ReloadEvent.Failed.class).isEmpty());
@@ -214,8 +225,9 @@ class TrustTest {
   }
 
   private static String registryHash(Path file) throws Exception {
-    return java.util.HexFormat.of().formatHex(
-        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    return java.util.HexFormat.of()
+        .formatHex(
+            java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
   }
 
   @Test
@@ -225,22 +237,28 @@ class TrustTest {
     KeyPair stranger = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     Path built = dir.build().compile(Sources.counter(2));
     sign(built, stranger.getPrivate());
-    Files.move(built.resolveSibling(built.getFileName() + ".sig"),
-        dir.libs().resolve("libcounter.so.sig"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        built.resolveSibling(built.getFileName() + ".sig"),
+        dir.libs().resolve("libcounter.so.sig"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     NativeBuild.move(built, dir.lib("counter"));
 
-    assertRefused(ReloadStep.TRUST,
-        "does not match its bytes under any of the 1 configured public key(s)", () -> {
-      try {
-        Path good = dir.build().compile(Sources.counter(3));
-        sign(good, signer.getPrivate());
-        Files.move(good.resolveSibling(good.getFileName() + ".sig"),
-            dir.libs().resolve("libcounter.so.sig"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        NativeBuild.move(good, dir.lib("counter"));
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    assertRefused(
+        ReloadStep.TRUST,
+        "does not match its bytes under any of the 1 configured public key(s)",
+        () -> {
+          try {
+            Path good = dir.build().compile(Sources.counter(3));
+            sign(good, signer.getPrivate());
+            Files.move(
+                good.resolveSibling(good.getFileName() + ".sig"),
+                dir.libs().resolve("libcounter.so.sig"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            NativeBuild.move(good, dir.lib("counter"));
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 
   @Test

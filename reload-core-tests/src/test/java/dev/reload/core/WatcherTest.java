@@ -3,7 +3,6 @@ package dev.reload.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.reload.PluginLease;
 import dev.reload.PluginRegistry;
 import dev.reload.PluginSettings;
 import dev.reload.ReloadEvent;
@@ -48,7 +47,8 @@ class WatcherTest {
 
   private PluginRegistry start(ReloadSettings.Builder settings) {
     registry = underTest.start(RegistryBuilder.of(settings
-            .plugin(PluginSettings.builder("counter").requiredSymbols("counter_set").build())
+            .plugin(
+                PluginSettings.builder("counter").requiredSymbols("counter_set").build())
             .build())
         .stateSnapshot("counter", new CounterSnapshot()));
     return registry;
@@ -142,8 +142,10 @@ class WatcherTest {
     await().atMost(WAIT).until(() -> version() == 3);
     assertThat(next()).isEqualTo(2);
     // Cleared by the reload just after the swap that made build 3 answer.
-    await().atMost(WAIT).untilAsserted(
-        () -> assertThat(registry.plugin("counter").lastFailure()).isEmpty());
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> assertThat(registry.plugin("counter").lastFailure()).isEmpty());
   }
 
   @Test

@@ -89,14 +89,14 @@ class DocsExamplesTest {
     String libRs = block(PLUGINS, "Writing plugins in Rust and C++", "rust", 0);
     dir.publish("greeter", dir.build().rust("greeter_doc", libRs), Publish.RENAME);
     PluginRegistry registry = dir.start(RegistryBuilder.of(dir.settings()
-        .plugin(PluginSettings.builder("greeter").requiredSymbols("greet").build()).build()));
+        .plugin(PluginSettings.builder("greeter").requiredSymbols("greet").build())
+        .build()));
 
     byte[] out = new byte[32];
     try (PluginLease lease = registry.plugin("greeter").acquire()) {
       assertThat(lease.invokeInt("greet", "Rust", out, out.length)).isEqualTo(12);
     }
-    assertThat(new String(out, 0, 12, StandardCharsets.UTF_8))
-        .isEqualTo("Hello, Rust!");
+    assertThat(new String(out, 0, 12, StandardCharsets.UTF_8)).isEqualTo("Hello, Rust!");
   }
 
   @Test
@@ -116,7 +116,8 @@ class DocsExamplesTest {
   private static void assertCounts(PluginDir dir, Path library) {
     dir.publish("counter", library, Publish.RENAME);
     PluginRegistry registry = dir.start(RegistryBuilder.of(dir.settings()
-        .plugin(PluginSettings.builder("counter").requiredSymbols(COUNTER_EXPORTS).build())
+        .plugin(
+            PluginSettings.builder("counter").requiredSymbols(COUNTER_EXPORTS).build())
         .build()));
     try (PluginLease lease = registry.plugin("counter").acquire()) {
       lease.invokeVoid("counter_set", 41L);
@@ -137,14 +138,13 @@ class DocsExamplesTest {
   }
 
   /** Compiles {@code source} as {@code className}.java and loads the class. */
-  private static Class<?> compile(PluginDir dir, String className, String source)
-      throws Exception {
+  private static Class<?> compile(PluginDir dir, String className, String source) throws Exception {
     Path sources = Files.createDirectories(dir.root().resolve("java"));
     Path classes = Files.createDirectories(dir.root().resolve("classes"));
     Path file = Files.writeString(sources.resolve(className + ".java"), source);
     Docs.compile(List.of(file), classes);
-    URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
-        DocsExamplesTest.class.getClassLoader());
+    URLClassLoader loader = new URLClassLoader(
+        new URL[] {classes.toUri().toURL()}, DocsExamplesTest.class.getClassLoader());
     return loader.loadClass(className);
   }
 }

@@ -27,6 +27,7 @@ class DocsLinksTest {
 
   /** {@code [text](target)}, the inline links these files use; not inside code spans. */
   private static final Pattern LINK = Pattern.compile("\\[[^\\]]*\\]\\(([^)\\s]+)\\)");
+
   private static final Pattern HEADING = Pattern.compile("(?m)^#{1,6} (.+)$");
   private static final Pattern FENCE = Pattern.compile("(?ms)^```.*?^```");
 
@@ -87,7 +88,9 @@ class DocsLinksTest {
 
   /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces made hyphens. */
   static String anchor(String heading) {
-    return heading.trim().toLowerCase(Locale.ROOT)
+    return heading
+        .trim()
+        .toLowerCase(Locale.ROOT)
         .replaceAll("[^\\p{L}\\p{N} _-]", "")
         .replace(' ', '-');
   }

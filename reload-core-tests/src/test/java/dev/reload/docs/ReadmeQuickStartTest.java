@@ -41,7 +41,8 @@ class ReadmeQuickStartTest {
       }
       """;
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   @Test
   void quickStartCompilesAndRunsAgainstACounterPlugin() throws Exception {
@@ -49,19 +50,21 @@ class ReadmeQuickStartTest {
     assertThat(blocks).hasSize(2);
     assertThat(blocks.get(0)).startsWith("public interface Counter {");
     Path counter = Files.writeString(root.resolve("Counter.java"), blocks.get(0));
-    Path quickStart = Files.writeString(root.resolve("QuickStart.java"),
-        WRAPPER.formatted(blocks.get(1)));
+    Path quickStart =
+        Files.writeString(root.resolve("QuickStart.java"), WRAPPER.formatted(blocks.get(1)));
     Path classes = Files.createDirectories(root.resolve("classes"));
     Docs.compile(List.of(counter, quickStart), classes);
 
     Path work = root.resolve("work");
     new PluginDir(work).publish("counter", Sources.counter(1));
-    Path tmp = Files.createDirectories(root.resolve("tmp"));  // the default shadow-dir
+    Path tmp = Files.createDirectories(root.resolve("tmp")); // the default shadow-dir
     Path outputFile = root.resolve("output.txt");
     Process process = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Djava.io.tmpdir=" + tmp, "-cp",
-        classes + File.pathSeparator + System.getProperty("java.class.path"), "QuickStart")
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Djava.io.tmpdir=" + tmp,
+            "-cp",
+            classes + File.pathSeparator + System.getProperty("java.class.path"),
+            "QuickStart")
         .directory(work.toFile())
         .redirectErrorStream(true)
         .redirectOutput(outputFile.toFile())
@@ -74,7 +77,8 @@ class ReadmeQuickStartTest {
     // The try-with-resources closed the registry: its shadow directory is gone.
     try (Stream<Path> left = Files.list(tmp)) {
       assertThat(left.filter(path -> path.getFileName().toString().startsWith("reload-")))
-          .as(output).isEmpty();
+          .as(output)
+          .isEmpty();
     }
   }
 }

@@ -1,10 +1,10 @@
 package dev.reload.testkit;
 
 import dev.reload.PluginLease;
-import dev.reload.spi.StatePayload;
-import dev.reload.spi.StateSnapshot;
 import dev.reload.fixtures.CounterContract;
 import dev.reload.fixtures.Sources;
+import dev.reload.spi.StatePayload;
+import dev.reload.spi.StateSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,8 +20,8 @@ class MigratingSnapshotContractTest extends CounterContract {
   static final class TextCounterSnapshot implements StateSnapshot {
     @Override
     public StatePayload capture(PluginLease outgoing) {
-      byte[] text = Long.toString(outgoing.invokeLong("counter_get"))
-          .getBytes(StandardCharsets.US_ASCII);
+      byte[] text =
+          Long.toString(outgoing.invokeLong("counter_get")).getBytes(StandardCharsets.US_ASCII);
       return StatePayload.of(2, text);
     }
 
@@ -48,7 +48,8 @@ class MigratingSnapshotContractTest extends CounterContract {
 
   @Override
   protected List<OlderLayout> olderLayouts() {
-    return List.of(new OlderLayout(StatePayload.ofLong(1, 41), 41L),
+    return List.of(
+        new OlderLayout(StatePayload.ofLong(1, 41), 41L),
         new OlderLayout(StatePayload.ofLong(1, 7), 7L));
   }
 }

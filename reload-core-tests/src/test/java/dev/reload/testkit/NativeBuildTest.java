@@ -18,21 +18,27 @@ class NativeBuildTest {
   @Test
   void cCppAndRustBuildsLoadAndAnswer(PluginDir dir) throws Exception {
     NativeBuild build = dir.build();
-    Path cFile = Files.writeString(dir.root().resolve("answer.c"),
-        "int answer(void) { return 42; }\n");
+    Path cFile =
+        Files.writeString(dir.root().resolve("answer.c"), "int answer(void) { return 42; }\n");
     dir.publish("c", build.compile(cFile), Publish.RENAME);
     Toolchains.assumeGxx();
-    dir.publish("cpp", build.compileCpp(
-        "extern \"C\" int answer(void) { return static_cast<int>(sizeof(long) * 5 + 2); }\n"),
+    dir.publish(
+        "cpp",
+        build.compileCpp(
+            "extern \"C\" int answer(void) { return static_cast<int>(sizeof(long) * 5 + 2); }\n"),
         Publish.RENAME);
     Toolchains.assumeCargo();
-    dir.publish("rust", build.rust("answer",
-        "#[no_mangle]\npub extern \"C\" fn answer() -> i32 { 42 }\n"), Publish.HARD_LINK);
+    dir.publish(
+        "rust",
+        build.rust("answer", "#[no_mangle]\npub extern \"C\" fn answer() -> i32 { 42 }\n"),
+        Publish.HARD_LINK);
 
-    PluginRegistry registry = dir.start(dir.settings().watchEnabled(false)
+    PluginRegistry registry = dir.start(dir.settings()
+        .watchEnabled(false)
         .plugin(PluginSettings.builder("c").build())
         .plugin(PluginSettings.builder("cpp").build())
-        .plugin(PluginSettings.builder("rust").build()).build());
+        .plugin(PluginSettings.builder("rust").build())
+        .build());
 
     for (String plugin : new String[] {"c", "cpp", "rust"}) {
       try (PluginLease lease = registry.plugin(plugin).acquire()) {

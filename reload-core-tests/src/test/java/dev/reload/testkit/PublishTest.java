@@ -21,19 +21,24 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @ExtendWith(ReloadExtension.class)
 @ParameterizedClass(name = "{0}")
-@EnumSource(value = ReloadSettings.WatchMode.class, names = {"INOTIFY", "POLL"})
+@EnumSource(
+    value = ReloadSettings.WatchMode.class,
+    names = {"INOTIFY", "POLL"})
 class PublishTest {
 
-  @Parameter ReloadSettings.WatchMode mode;
+  @Parameter
+  ReloadSettings.WatchMode mode;
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(Publish.class)
   void aWatchingRegistryReloadsWhatEachWayPublishes(Publish how, PluginDir dir) throws Exception {
     NativeBuild build = dir.build();
     dir.publish("counter", build.compile(Sources.counter(1)), how);
-    PluginRegistry registry = dir.start(dir.settings().watchMode(mode)
+    PluginRegistry registry = dir.start(dir.settings()
+        .watchMode(mode)
         .pollInterval(Duration.ofMillis(50))
-        .plugin(PluginSettings.builder("counter").build()).build());
+        .plugin(PluginSettings.builder("counter").build())
+        .build());
 
     for (int release = 2; release <= 3; release++) {
       dir.publish("counter", build.compile(Sources.counter(release)), how);

@@ -25,7 +25,8 @@ class ReadmeTestingExampleTest {
 
   private static final Pattern CLASS = Pattern.compile("(?m)^(?:public )?class (\\w+)");
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   @Test
   void theExampleCompilesAndItsTestsPass() throws Exception {
@@ -40,10 +41,11 @@ class ReadmeTestingExampleTest {
     Path classes = Files.createDirectories(root.resolve("classes"));
     Docs.compile(files, classes);
 
-    try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
-        getClass().getClassLoader())) {
+    try (URLClassLoader loader =
+        new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
       Events tests = EngineTestKit.engine("junit-jupiter")
-          .selectors(selectClass(loader.loadClass("CounterPluginTest")),
+          .selectors(
+              selectClass(loader.loadClass("CounterPluginTest")),
               selectClass(loader.loadClass("CounterSnapshotContractTest")))
           .execute()
           .testEvents();

@@ -42,8 +42,10 @@ class RegistryUnderTestTest {
   /** Starts a registry of plugin {@code counter}, build 1, reloaded on request only. */
   private static PluginRegistry startCounter(PluginDir dir, RegistryUnderTest underTest) {
     dir.publish("counter", Sources.counter(1));
-    return underTest.start(RegistryBuilder.of(dir.settings().watchEnabled(false)
-        .plugin(PluginSettings.builder("counter").build()).build()));
+    return underTest.start(RegistryBuilder.of(dir.settings()
+        .watchEnabled(false)
+        .plugin(PluginSettings.builder("counter").build())
+        .build()));
   }
 
   private static void reloadToBuild(PluginDir dir, PluginRegistry registry, int build) {
@@ -58,16 +60,18 @@ class RegistryUnderTestTest {
 
     reloadToBuild(dir, registry, 2);
 
-    assertThat(underTest.events()).extracting(event -> event.getClass().getSimpleName())
+    assertThat(underTest.events())
+        .extracting(event -> event.getClass().getSimpleName())
         .containsExactly("Before", "After");
-    assertThat(underTest.events(ReloadEvent.After.class)).singleElement()
+    assertThat(underTest.events(ReloadEvent.After.class))
+        .singleElement()
         .satisfies(after -> assertThat(after.to().generation()).isEqualTo(2));
     assertThat(underTest.events(ReloadEvent.Failed.class)).isEmpty();
   }
 
   @Test
-  void eventsAreACopyAndClearingForgetsOnlyThoseRecordedSoFar(PluginDir dir,
-      RegistryUnderTest underTest) {
+  void eventsAreACopyAndClearingForgetsOnlyThoseRecordedSoFar(
+      PluginDir dir, RegistryUnderTest underTest) {
     PluginRegistry registry = startCounter(dir, underTest);
     reloadToBuild(dir, registry, 2);
     List<ReloadEvent> first = underTest.events();
@@ -77,7 +81,8 @@ class RegistryUnderTestTest {
     reloadToBuild(dir, registry, 3);
 
     assertThat(first).hasSize(2);
-    assertThat(underTest.events(ReloadEvent.After.class)).singleElement()
+    assertThat(underTest.events(ReloadEvent.After.class))
+        .singleElement()
         .satisfies(after -> assertThat(after.to().generation()).isEqualTo(3));
   }
 
@@ -95,8 +100,8 @@ class RegistryUnderTestTest {
 
   @Test
   void aStartThatThrewMayBeTriedAgain(PluginDir dir, RegistryUnderTest underTest) {
-    assertThatThrownBy(() -> underTest.start(RegistryBuilder.of(dir.settings()
-            .plugin(PluginSettings.builder("counter").build()).build())))
+    assertThatThrownBy(() -> underTest.start(RegistryBuilder.of(
+            dir.settings().plugin(PluginSettings.builder("counter").build()).build())))
         .isInstanceOf(InvalidSettingsException.class)
         .hasMessageContaining("libcounter.so' not found");
 
@@ -110,8 +115,11 @@ class RegistryUnderTestTest {
 
     assertThat(tests.failed().list()).isEmpty();
     assertThat(tests.succeeded().list()).hasSize(1);
-    assertThat(LEFT_OPEN).singleElement().satisfies(registry ->
-        assertThatThrownBy(() -> registry.plugin("counter").acquire())
-            .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed"));
+    assertThat(LEFT_OPEN)
+        .singleElement()
+        .satisfies(
+            registry -> assertThatThrownBy(() -> registry.plugin("counter").acquire())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed"));
   }
 }

@@ -33,8 +33,9 @@ class ReloadExtensionTest {
     @Test
     void leavesARegistryRunning(PluginDir dir) {
       dir.publish("counter", Sources.counter(1));
-      LEAKED.add(RegistryBuilder.of(dir.settings()
-          .plugin(PluginSettings.builder("counter").build()).build()).build());
+      LEAKED.add(RegistryBuilder.of(
+              dir.settings().plugin(PluginSettings.builder("counter").build()).build())
+          .build());
     }
 
     @Test
@@ -54,17 +55,24 @@ class ReloadExtensionTest {
   void aRegistryLeftRunningFailsTheTestAndOneStartedThroughTheDirDoesNot() {
     Events tests = Samples.run(SampleTests.class);
 
-    assertThat(tests.succeeded().list()).singleElement().satisfies(passed ->
-        assertThat(passed.getTestDescriptor().getDisplayName())
+    assertThat(tests.succeeded().list())
+        .singleElement()
+        .satisfies(passed -> assertThat(passed.getTestDescriptor().getDisplayName())
             .startsWith("startsThroughTheDirAndLeavesNothing"));
     assertThat(tests.failed().list()).singleElement().satisfies(failed -> {
       assertThat(failed.getTestDescriptor().getDisplayName()).startsWith("leavesARegistryRunning");
-      assertThat(failed.getPayload(TestExecutionResult.class)
-          .flatMap(TestExecutionResult::getThrowable)).get()
+      assertThat(failed
+              .getPayload(TestExecutionResult.class)
+              .flatMap(TestExecutionResult::getThrowable))
+          .get()
           .isInstanceOf(AssertionError.class)
-          .extracting(Throwable::getMessage).asString()
-          .contains("the test left things behind", "engine threads still running: reload-",
-              "libraries still mapped", "libcounter");
+          .extracting(Throwable::getMessage)
+          .asString()
+          .contains(
+              "the test left things behind",
+              "engine threads still running: reload-",
+              "libraries still mapped",
+              "libcounter");
     });
   }
 }

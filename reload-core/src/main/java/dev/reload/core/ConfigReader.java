@@ -12,7 +12,6 @@ import dev.reload.PluginSettings;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,14 +27,24 @@ final class ConfigReader {
 
   private static final String ROOT = "reload";
   private static final Set<String> KEYS = Set.of(
-      "search-paths", "shadow-dir", "drain-timeout", "retain-previous", "preflight", "security",
-      "scheduler", "watch", "discover", "binding", "plugins");
+      "search-paths",
+      "shadow-dir",
+      "drain-timeout",
+      "retain-previous",
+      "preflight",
+      "security",
+      "scheduler",
+      "watch",
+      "discover",
+      "binding",
+      "plugins");
   private static final Set<String> PREFLIGHT_KEYS = Set.of("enabled", "timeout");
   private static final Set<String> SECURITY_KEYS =
       Set.of("allowed-dirs", "strict-permissions", "public-keys", "require-signature");
   private static final Set<String> SCHEDULER_KEYS = Set.of("mode");
   private static final Set<String> DISCOVER_KEYS = Set.of("enabled", "required-symbols");
-  private static final Set<String> WATCH_KEYS = Set.of("enabled", "mode", "poll-interval", "debounce");
+  private static final Set<String> WATCH_KEYS =
+      Set.of("enabled", "mode", "poll-interval", "debounce");
   private static final Set<String> PLUGIN_KEYS =
       Set.of("library", "platform-name", "required-symbols", "sha256");
 
@@ -55,7 +64,8 @@ final class ConfigReader {
   private ReloadSettings read() {
     if (!config.hasPath(ROOT)) {
       throw new InvalidSettingsException(List.of("the config has no '" + ROOT + "' section; load it"
-          + " with ConfigFactory.load() so that reload-core's reference.conf supplies the defaults"));
+          + " with ConfigFactory.load() so that reload-core's reference.conf supplies"
+          + " the defaults"));
     }
     ReloadSettings.Builder builder = ReloadSettings.builder();
     checkTypesAgainstReference();
@@ -86,15 +96,20 @@ final class ConfigReader {
         builder.shadowDir(dir);
       }
     });
-    read("drain-timeout", "a positive duration such as 5s",
+    read(
+        "drain-timeout",
+        "a positive duration such as 5s",
         key -> builder.drainTimeout(config.getDuration(key)));
-    read("retain-previous", "true or false",
-        key -> builder.retainPrevious(config.getBoolean(key)));
+    read("retain-previous", "true or false", key -> builder.retainPrevious(config.getBoolean(key)));
     read("discover.enabled", "true or false", key -> builder.discover(config.getBoolean(key)));
-    read("discover.required-symbols", "a list of symbol names",
+    read(
+        "discover.required-symbols",
+        "a list of symbol names",
         key -> builder.discoverRequiredSymbols(config.getStringList(key)));
     read("preflight.enabled", "true or false", key -> builder.preflight(config.getBoolean(key)));
-    read("preflight.timeout", "a positive duration such as 10s",
+    read(
+        "preflight.timeout",
+        "a positive duration such as 10s",
         key -> builder.preflightTimeout(config.getDuration(key)));
     read("security.allowed-dirs", "a list of directories", key -> {
       List<Path> dirs = new ArrayList<>();
@@ -108,23 +123,42 @@ final class ConfigReader {
       }
       builder.allowedDirs(dirs);
     });
-    read("security.strict-permissions", "true or false",
+    read(
+        "security.strict-permissions",
+        "true or false",
         key -> builder.strictPermissions(config.getBoolean(key)));
-    read("security.public-keys", "a list of Base64 Ed25519 public keys (X.509)",
+    read(
+        "security.public-keys",
+        "a list of Base64 Ed25519 public keys (X.509)",
         key -> builder.publicKeys(config.getStringList(key)));
-    read("security.require-signature", "true or false",
+    read(
+        "security.require-signature",
+        "true or false",
         key -> builder.requireSignature(config.getBoolean(key)));
-    read("scheduler.mode", "background or poll", key -> builder.schedulerMode(
-        ReloadSettings.SchedulerMode.valueOf(config.getString(key).toUpperCase(Locale.ROOT))));
+    read(
+        "scheduler.mode",
+        "background or poll",
+        key -> builder.schedulerMode(
+            ReloadSettings.SchedulerMode.valueOf(config.getString(key).toUpperCase(Locale.ROOT))));
     read("watch.enabled", "true or false", key -> builder.watchEnabled(config.getBoolean(key)));
-    read("watch.mode", "auto, inotify or poll", key -> builder.watchMode(
-        ReloadSettings.WatchMode.valueOf(config.getString(key).toUpperCase(Locale.ROOT))));
-    read("watch.poll-interval", "a positive duration such as 250ms",
+    read(
+        "watch.mode",
+        "auto, inotify or poll",
+        key -> builder.watchMode(
+            ReloadSettings.WatchMode.valueOf(config.getString(key).toUpperCase(Locale.ROOT))));
+    read(
+        "watch.poll-interval",
+        "a positive duration such as 250ms",
         key -> builder.pollInterval(config.getDuration(key)));
-    read("watch.debounce", "a duration of zero or more such as 50ms",
+    read(
+        "watch.debounce",
+        "a duration of zero or more such as 50ms",
         key -> builder.debounce(config.getDuration(key)));
-    read("binding", "auto, jna or ffm", key -> builder.binding(
-        ReloadSettings.Binding.valueOf(config.getString(key).toUpperCase(Locale.ROOT))));
+    read(
+        "binding",
+        "auto, jna or ffm",
+        key -> builder.binding(
+            ReloadSettings.Binding.valueOf(config.getString(key).toUpperCase(Locale.ROOT))));
     read("plugins", "an object with one entry per plugin", key -> readPlugins(key, builder));
 
     if (!problems.isEmpty()) {
@@ -150,15 +184,24 @@ final class ConfigReader {
       rejectUnknownKeys(pluginKey, PLUGIN_KEYS);
       PluginSettings.Builder plugin = PluginSettings.builder(name);
       String libraryKey = pluginKey + ".library";
-      plugin.librarySource(config.hasPath(libraryKey) ? libraryKey : pluginKey,
+      plugin.librarySource(
+          config.hasPath(libraryKey) ? libraryKey : pluginKey,
           origin(config.hasPath(libraryKey) ? libraryKey : pluginKey));
-      read(pluginKey.substring(ROOT.length() + 1) + ".library", "a library name or path",
+      read(
+          pluginKey.substring(ROOT.length() + 1) + ".library",
+          "a library name or path",
           k -> plugin.library(config.getString(k)));
-      read(pluginKey.substring(ROOT.length() + 1) + ".platform-name", "true or false",
+      read(
+          pluginKey.substring(ROOT.length() + 1) + ".platform-name",
+          "true or false",
           k -> plugin.platformName(config.getBoolean(k)));
-      read(pluginKey.substring(ROOT.length() + 1) + ".required-symbols", "a list of symbol names",
+      read(
+          pluginKey.substring(ROOT.length() + 1) + ".required-symbols",
+          "a list of symbol names",
           k -> plugin.requiredSymbols(config.getStringList(k)));
-      read(pluginKey.substring(ROOT.length() + 1) + ".sha256", "64 hex digits",
+      read(
+          pluginKey.substring(ROOT.length() + 1) + ".sha256",
+          "64 hex digits",
           k -> plugin.sha256(config.getString(k)));
       List<String> pluginProblems = plugin.problems(pluginKey, origin(pluginKey));
       if (pluginProblems.isEmpty()) {
@@ -182,7 +225,9 @@ final class ConfigReader {
     }
   }
 
-  /** Runs {@code reader} on {@code reload.<relativeKey>} when present, recording what goes wrong. */
+  /**
+   * Runs {@code reader} on {@code reload.<relativeKey>} when present, recording what goes wrong.
+   */
   private void read(String relativeKey, String expected, Consumer<String> reader) {
     String key = ROOT + "." + relativeKey;
     if (!config.hasPathOrNull(key) || reported.contains(key)) {
@@ -246,7 +291,8 @@ final class ConfigReader {
       return "";
     }
     int colon = message.lastIndexOf(": ");
-    return " (" + (colon >= 0 && e instanceof ConfigException ? message.substring(colon + 2) : message) + ")";
+    return " ("
+        + (colon >= 0 && e instanceof ConfigException ? message.substring(colon + 2) : message)
+        + ")";
   }
-
 }

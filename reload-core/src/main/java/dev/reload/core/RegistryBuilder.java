@@ -61,7 +61,8 @@ public final class RegistryBuilder {
     Objects.requireNonNull(snapshot, "snapshot");
     StateSnapshot earlier = snapshots.putIfAbsent(plugin, snapshot);
     if (earlier != null) {
-      throw new IllegalStateException("plugin '" + plugin + "' already has StateSnapshot " + earlier);
+      throw new IllegalStateException(
+          "plugin '" + plugin + "' already has StateSnapshot " + earlier);
     }
     return this;
   }

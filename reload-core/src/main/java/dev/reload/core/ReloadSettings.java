@@ -41,7 +41,9 @@ public final class ReloadSettings {
    * How calls through {@link dev.reload.Plugin#bind} reach native code. Immutable and thread-safe.
    */
   public enum Binding {
-    /** {@code java.lang.foreign} on JDK 22 and newer where the interface's types allow, JNA else. */
+    /**
+     * {@code java.lang.foreign} on JDK 22 and newer where the interface's types allow, JNA else.
+     */
     AUTO,
     /** JNA direct mapping on every JDK. */
     JNA,
@@ -365,8 +367,8 @@ public final class ReloadSettings {
       List<String> copy = List.copyOf(symbols);
       for (String symbol : copy) {
         if (!PluginSettings.isValidSymbol(symbol)) {
-          throw new IllegalArgumentException("discoverRequiredSymbols must be C identifiers, was '"
-              + symbol + "'");
+          throw new IllegalArgumentException(
+              "discoverRequiredSymbols must be C identifiers, was '" + symbol + "'");
         }
       }
       discoverRequiredSymbols.clear();

@@ -26,8 +26,8 @@ final class PluginInterfaceProvider<T> implements Provider<T> {
 
   PluginInterfaceProvider(Class<T> api, String plugin) {
     if (!api.isInterface()) {
-      throw new IllegalArgumentException("bindPlugin() needs an interface, " + api.getName()
-          + " is not one");
+      throw new IllegalArgumentException(
+          "bindPlugin() needs an interface, " + api.getName() + " is not one");
     }
     if (api.isSealed()) {
       throw new IllegalArgumentException("bindPlugin() needs an interface other classes may "

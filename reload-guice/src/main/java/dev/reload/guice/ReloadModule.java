@@ -59,7 +59,8 @@ public final class ReloadModule extends AbstractModule {
    * @param plugin the plugin's name
    * @return the binding to complete with the {@link StateSnapshot}
    */
-  public static LinkedBindingBuilder<StateSnapshot> bindStateSnapshot(Binder binder, String plugin) {
+  public static LinkedBindingBuilder<StateSnapshot> bindStateSnapshot(
+      Binder binder, String plugin) {
     return snapshots(binder).addBinding(plugin);
   }
 

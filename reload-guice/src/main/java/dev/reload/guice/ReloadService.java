@@ -38,8 +38,11 @@ public final class ReloadService extends AbstractIdleService {
   private volatile PluginRegistry registry;
 
   @Inject
-  ReloadService(Optional<Config> config, Optional<MeterRegistry> meterRegistry,
-      Map<String, StateSnapshot> snapshots, Set<ReloadListener> listeners) {
+  ReloadService(
+      Optional<Config> config,
+      Optional<MeterRegistry> meterRegistry,
+      Map<String, StateSnapshot> snapshots,
+      Set<ReloadListener> listeners) {
     this.config = config;
     this.meterRegistry = meterRegistry;
     this.snapshots = snapshots;
@@ -48,8 +51,7 @@ public final class ReloadService extends AbstractIdleService {
 
   @Override
   protected void startUp() {
-    ReloadSettings settings =
-        ReloadSettings.fromConfig(config.orElseGet(ConfigFactory::load));
+    ReloadSettings settings = ReloadSettings.fromConfig(config.orElseGet(ConfigFactory::load));
     RegistryBuilder builder = RegistryBuilder.of(settings);
     snapshots.forEach(builder::stateSnapshot);
     listeners.forEach(builder::listener);

@@ -34,7 +34,8 @@ class ConfigErrorsTest {
   }
 
   /** Writes {@code body} after a valid base as application.conf and starts a service on it. */
-  private AbstractThrowableAssert<?, ? extends Throwable> startingWith(String body) throws Exception {
+  private AbstractThrowableAssert<?, ? extends Throwable> startingWith(String body)
+      throws Exception {
     Path file = root.resolve("application.conf");
     Files.writeString(file, """
         reload.search-paths = ["%s"]
@@ -42,13 +43,15 @@ class ConfigErrorsTest {
         reload.plugins.counter {}
         """.formatted(dir.libs(), dir.shadow()) + body);
     Config config = ConfigFactory.parseFile(file.toFile())
-        .withFallback(ConfigFactory.defaultReference()).resolve();
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
     ReloadService service = Guice.createInjector(new ReloadModule(), new AbstractModule() {
-      @Override
-      protected void configure() {
-        bind(Config.class).toInstance(config);
-      }
-    }).getInstance(ReloadService.class);
+          @Override
+          protected void configure() {
+            bind(Config.class).toInstance(config);
+          }
+        })
+        .getInstance(ReloadService.class);
 
     assertThatThrownBy(() -> service.startAsync().awaitRunning())
         .isInstanceOf(IllegalStateException.class);
@@ -68,16 +71,16 @@ class ConfigErrorsTest {
   @Test
   void notADuration() throws Exception {
     startingWith("reload.drain-timeout = forever\n")
-        .hasMessageContaining("reload.drain-timeout must be a positive duration such as 5s, was"
-            + " \"forever\"")
+        .hasMessageContaining(
+            "reload.drain-timeout must be a positive duration such as 5s, was" + " \"forever\"")
         .hasMessageContaining("application.conf: 4");
   }
 
   @Test
   void negativeDuration() throws Exception {
     startingWith("reload.drain-timeout = -3s\n")
-        .hasMessageContaining("reload.drain-timeout must be a positive duration such as 5s, was"
-            + " \"-3s\"")
+        .hasMessageContaining(
+            "reload.drain-timeout must be a positive duration such as 5s, was" + " \"-3s\"")
         .hasMessageContaining("application.conf: 4");
   }
 
@@ -101,8 +104,8 @@ class ConfigErrorsTest {
   void searchPathThatDoesNotExist() throws Exception {
     Path missing = root.resolve("no-such-dir");
     startingWith("reload.search-paths = [\"" + missing + "\"]\n")
-        .hasMessageContaining("reload.search-paths lists a directory that does not exist: '"
-            + missing + "'")
+        .hasMessageContaining(
+            "reload.search-paths lists a directory that does not exist: '" + missing + "'")
         .hasMessageContaining("application.conf: 4");
   }
 

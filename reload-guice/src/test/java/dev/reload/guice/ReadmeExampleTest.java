@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReadmeExampleTest {
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
 
   @Test
   void guiceExampleCompilesRunsAndCleansUpOnExit() throws Exception {
@@ -38,16 +39,20 @@ class ReadmeExampleTest {
     plugins.publish("greeter", Sources.greeter("Hello"));
     plugins.publish("counter", Sources.counter(1));
 
-    Process process = new ProcessBuilder(javaBinary(), "-cp",
-        classes + File.pathSeparator + System.getProperty("java.class.path"),
-        "GuiceExample")
+    Process process = new ProcessBuilder(
+            javaBinary(),
+            "-cp",
+            classes + File.pathSeparator + System.getProperty("java.class.path"),
+            "GuiceExample")
         .directory(work.toFile())
         .redirectError(root.resolve("stderr.txt").toFile())
         .start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
-    assertThat(process.exitValue()).as(Files.readString(root.resolve("stderr.txt"))).isZero();
+    assertThat(process.exitValue())
+        .as(Files.readString(root.resolve("stderr.txt")))
+        .isZero();
     assertThat(output).contains("Hello, Guice!", "count = 1");
     // The shutdown hook stopped the service: no copy is left in the example's shadow directory.
     try (Stream<Path> files = Files.walk(work.resolve("shadow"))) {

@@ -18,9 +18,9 @@ import dev.reload.ReloadListener;
 import dev.reload.Symbol;
 import dev.reload.UnknownPluginException;
 import dev.reload.core.RegistryBuilder;
-import dev.reload.guice.internal.ForwarderClasses;
 import dev.reload.fixtures.CounterSnapshot;
 import dev.reload.fixtures.Sources;
+import dev.reload.guice.internal.ForwarderClasses;
 import dev.reload.testkit.PluginDir;
 import dev.reload.testkit.ReloadExtension;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -100,6 +100,7 @@ public class ReloadModuleTest {
       return super.capture(outgoing);
     }
   }
+
   private PluginDir dir;
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final List<ReloadEvent> events = new CopyOnWriteArrayList<>();
@@ -129,7 +130,8 @@ public class ReloadModuleTest {
               }
             }
             """.formatted(dir.libs(), dir.shadow()))
-        .withFallback(ConfigFactory.defaultReference()).resolve();
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
     return Guice.createInjector(new ReloadModule(), new AbstractModule() {
       @Override
       protected void configure() {
@@ -150,8 +152,10 @@ public class ReloadModuleTest {
   }
 
   private static Set<String> reloadThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-        .map(Thread::getName).filter(name -> name.startsWith("reload-"))
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(name -> name.startsWith("reload-"))
         .collect(Collectors.toSet());
   }
 
@@ -192,20 +196,23 @@ public class ReloadModuleTest {
     registry.remove("counter");
 
     for (int call = 0; call < 2; call++) { // each call fails, not only the first
-      assertThatThrownBy(counter::next).isInstanceOf(UnknownPluginException.class)
+      assertThatThrownBy(counter::next)
+          .isInstanceOf(UnknownPluginException.class)
           .hasMessageContaining("no plugin named 'counter'");
     }
-    assertThat(dir.shadowFiles()).noneMatch(file -> file.getFileName().toString()
-        .startsWith("counter-"));
+    assertThat(dir.shadowFiles())
+        .noneMatch(file -> file.getFileName().toString().startsWith("counter-"));
 
     dir.publish("counter", Sources.counter(3));
     registry.add(PluginSettings.builder("counter")
-        .requiredSymbols("counter_next", "counter_get", "counter_set").build());
+        .requiredSymbols("counter_next", "counter_get", "counter_set")
+        .build());
 
     assertThat(counter.version()).isEqualTo(3);
     assertThat(counter.next()).isEqualTo(1); // a new plugin: its state starts afresh
     assertThat(counter.next()).isEqualTo(2);
-    assertThat(events).extracting(event -> event.getClass().getSimpleName())
+    assertThat(events)
+        .extracting(event -> event.getClass().getSimpleName())
         .containsExactly("Removed", "Added");
   }
 
@@ -253,7 +260,8 @@ public class ReloadModuleTest {
   private void removeCounterAndAddItBack(ThrowingCallable call) {
     PluginRegistry registry = injector.getInstance(PluginRegistry.class);
     registry.remove("counter");
-    assertThatThrownBy(call).isInstanceOf(UnknownPluginException.class)
+    assertThatThrownBy(call)
+        .isInstanceOf(UnknownPluginException.class)
         .hasMessageContaining("no plugin named 'counter'");
     registry.add(PluginSettings.builder("counter").build());
   }
@@ -286,25 +294,31 @@ public class ReloadModuleTest {
 
   @Test
   void sealedInterfaceIsRefusedWhenBound() {
-    assertThatThrownBy(() -> Guice.createInjector(binder -> ReloadModule.bindPlugin(binder,
-            SealedCounter.class, "counter")))
+    assertThatThrownBy(() -> Guice.createInjector(
+            binder -> ReloadModule.bindPlugin(binder, SealedCounter.class, "counter")))
         .hasMessageContaining("bindPlugin() needs an interface other classes may implement, ")
         .hasMessageContaining("SealedCounter is sealed");
   }
 
   @Test
   void injectedInterfaceMovesToARegistryStartedInsteadOfItsOwn() {
-    AtomicReference<PluginRegistry> running = new AtomicReference<>(
-        RegistryBuilder.of(dir.settings().watchEnabled(false).plugin(PluginSettings.builder(
-            "counter").build()).build()).build());
+    AtomicReference<PluginRegistry> running =
+        new AtomicReference<>(RegistryBuilder.of(dir.settings()
+                .watchEnabled(false)
+                .plugin(PluginSettings.builder("counter").build())
+                .build())
+            .build());
     Counter counter = ForwarderClasses.forwarder(Counter.class, "counter", running::get);
     assertThat(counter.version()).isEqualTo(1);
     running.get().close();
     assertThatThrownBy(counter::version).isInstanceOf(IllegalStateException.class);
 
     dir.publish("counter", Sources.counter(2));
-    running.set(RegistryBuilder.of(dir.settings().watchEnabled(false).plugin(
-        PluginSettings.builder("counter").build()).build()).build());
+    running.set(RegistryBuilder.of(dir.settings()
+            .watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build())
+            .build())
+        .build());
     try {
       assertThat(counter.version()).isEqualTo(2);
     } finally {
@@ -316,15 +330,19 @@ public class ReloadModuleTest {
   void pluginAddedThroughTheInjectedRegistryServesItsInjectedInterface() {
     LateCounter late = injector.getInstance(LateCounter.class);
     service.startAsync().awaitRunning();
-    assertThatThrownBy(late::next).isInstanceOf(UnknownPluginException.class)
+    assertThatThrownBy(late::next)
+        .isInstanceOf(UnknownPluginException.class)
         .hasMessageContaining("no plugin named 'late'");
     dir.publish("late", Sources.counter(1));
 
-    injector.getInstance(PluginRegistry.class).add(PluginSettings.builder("late").build());
+    injector
+        .getInstance(PluginRegistry.class)
+        .add(PluginSettings.builder("late").build());
 
     assertThat(late.next()).isEqualTo(1);
     assertThat(late.next()).isEqualTo(2);
-    assertThat(injector.getInstance(PluginRegistry.class).plugins()).extracting(p -> p.name())
+    assertThat(injector.getInstance(PluginRegistry.class).plugins())
+        .extracting(p -> p.name())
         .endsWith("late");
   }
 
@@ -342,8 +360,11 @@ public class ReloadModuleTest {
     assertThat(CountingSnapshot.CALLS).containsExactly("capture 1");
     assertThat(counter.next()).isEqualTo(3);
     // After fires just after the swap that made version 2 answer.
-    await().atMost(WAIT).untilAsserted(() -> assertThat(events)
-        .extracting(event -> event.getClass().getSimpleName()).containsExactly("Before", "After"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(events)
+            .extracting(event -> event.getClass().getSimpleName())
+            .containsExactly("Before", "After"));
   }
 
   @Test
@@ -352,8 +373,12 @@ public class ReloadModuleTest {
     dir.publish("greeter", Sources.greeter("Hi"));
     injector.getInstance(PluginRegistry.class).reload("greeter").join();
 
-    assertThat(meters.get("reload.duration").tags("plugin", "greeter", "outcome", "swapped")
-        .timer().count()).isEqualTo(1);
+    assertThat(meters
+            .get("reload.duration")
+            .tags("plugin", "greeter", "outcome", "swapped")
+            .timer()
+            .count())
+        .isEqualTo(1);
     assertThat(meters.get("reload.generation").tag("plugin", "greeter").gauge().value())
         .isEqualTo(2.0);
   }
@@ -372,8 +397,10 @@ public class ReloadModuleTest {
     assertThat(reloadThreads()).doesNotContainAnyElementsOf(started);
     assertThat(dir.shadowFiles()).isEmpty();
     // Guava reports the service terminated from its stopping thread, which then ends.
-    await().untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet())
-        .extracting(Thread::getName).noneMatch(name -> name.contains("ReloadService")));
+    await()
+        .untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet())
+            .extracting(Thread::getName)
+            .noneMatch(name -> name.contains("ReloadService")));
     assertThatThrownBy(() -> injector.getInstance(PluginRegistry.class).plugin("counter"))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("ReloadService is TERMINATED");
@@ -387,7 +414,8 @@ public class ReloadModuleTest {
 
     service.stopAsync().awaitTerminated();
 
-    assertThatThrownBy(counter::next).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(counter::next)
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("the plugin registry is not running (ReloadService is TERMINATED)");
   }
 

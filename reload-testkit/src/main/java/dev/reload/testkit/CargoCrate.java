@@ -133,10 +133,12 @@ public final class CargoCrate {
    * @throws IllegalStateException with cargo's output if the build fails
    */
   public Path build() {
-    Path cargo = Toolchains.cargo().orElseThrow(() -> new IllegalStateException(
-        "cargo is neither on the PATH nor in ~/.cargo/bin"));
-    ProcessBuilder command = new ProcessBuilder(List.of(cargo.toString(), "build", "--release",
-        "--offline", "--quiet")).directory(dir.toFile());
+    Path cargo = Toolchains.cargo()
+        .orElseThrow(
+            () -> new IllegalStateException("cargo is neither on the PATH nor in ~/.cargo/bin"));
+    ProcessBuilder command = new ProcessBuilder(
+            List.of(cargo.toString(), "build", "--release", "--offline", "--quiet"))
+        .directory(dir.toFile());
     command.environment().remove("CARGO_TARGET_DIR");
     command.environment().remove("CARGO_BUILD_TARGET_DIR");
     NativeBuild.run(command, "cargo");

@@ -33,8 +33,8 @@ public final class Generations {
    * @throws AssertionError after {@code timeout}, naming the generation reached and the last
    *     failed reload, if any
    */
-  public static PluginVersion await(PluginRegistry registry, String plugin, long generation,
-      Duration timeout) {
+  public static PluginVersion await(
+      PluginRegistry registry, String plugin, long generation, Duration timeout) {
     CompletableFuture<PluginVersion> reached = new CompletableFuture<>();
     ReloadListener listener = event -> {
       if (event.plugin().equals(plugin)) {
@@ -47,8 +47,10 @@ public final class Generations {
       reachedBy(registry, plugin, generation).ifPresent(reached::complete);
       return reached.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      throw new AssertionError(plugin + " did not reach generation " + generation + " within "
-          + timeout + ": " + describe(registry, plugin), e);
+      throw new AssertionError(
+          plugin + " did not reach generation " + generation + " within " + timeout + ": "
+              + describe(registry, plugin),
+          e);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {
@@ -59,9 +61,11 @@ public final class Generations {
     }
   }
 
-  private static Optional<PluginVersion> reachedBy(PluginRegistry registry, String plugin,
-      long generation) {
-    return registry.find(plugin).map(Plugin::current)
+  private static Optional<PluginVersion> reachedBy(
+      PluginRegistry registry, String plugin, long generation) {
+    return registry
+        .find(plugin)
+        .map(Plugin::current)
         .filter(current -> current.generation() >= generation);
   }
 
@@ -69,7 +73,9 @@ public final class Generations {
     try {
       Plugin found = registry.plugin(plugin);
       return "it is at generation " + found.current().generation()
-          + found.lastFailure().map(failure -> ", last failure: " + failure.reason())
+          + found
+              .lastFailure()
+              .map(failure -> ", last failure: " + failure.reason())
               .orElse(", with no failed reload");
     } catch (UnknownPluginException e) {
       return "the registry has no such plugin";

@@ -35,10 +35,11 @@ final class Leftovers {
   void check(PluginDir dir) {
     List<String> problems = new ArrayList<>();
     List<Thread> threads = awaitEnd(engineThreads().stream()
-        .filter(thread -> !threadsBefore.contains(thread)).toList());
+        .filter(thread -> !threadsBefore.contains(thread))
+        .toList());
     if (!threads.isEmpty()) {
-      problems.add("engine threads still running: " + threads.stream().map(Thread::getName)
-          .sorted().collect(Collectors.joining(", ")));
+      problems.add("engine threads still running: "
+          + threads.stream().map(Thread::getName).sorted().collect(Collectors.joining(", ")));
     }
     List<Path> copies = dir.shadowFiles();
     if (!copies.isEmpty()) {

@@ -225,8 +225,8 @@ public final class NativeBuild {
   }
 
   private static void compile(String compiler, Path source, Path out, String... extraFlags) {
-    List<String> command = new ArrayList<>(List.of(compiler, "-shared", "-fPIC", "-O1", "-o",
-        out.toString(), source.toString()));
+    List<String> command = new ArrayList<>(
+        List.of(compiler, "-shared", "-fPIC", "-O1", "-o", out.toString(), source.toString()));
     command.addAll(List.of(extraFlags));
     run(new ProcessBuilder(command), compiler);
   }

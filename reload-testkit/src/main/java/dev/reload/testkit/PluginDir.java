@@ -26,7 +26,9 @@ public final class PluginDir {
   private final Path libs;
   private final Path shadow;
   private final NativeBuild build;
-  /** Registries started through {@link #start}, closed by {@link #closeRegistries}. Guarded by this. */
+  /**
+   * Registries started through {@link #start}, closed by {@link #closeRegistries}. Guarded by this.
+   */
   private final List<PluginRegistry> started = new ArrayList<>();
 
   /**

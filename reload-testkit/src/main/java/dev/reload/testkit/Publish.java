@@ -57,8 +57,8 @@ public enum Publish {
   SYMLINK_SWAP {
     @Override
     void onto(Path build, Path target) throws IOException {
-      Path release = target.resolveSibling(".releases")
-          .resolve(Integer.toString(RELEASES.incrementAndGet()));
+      Path release =
+          target.resolveSibling(".releases").resolve(Integer.toString(RELEASES.incrementAndGet()));
       Files.createDirectories(release);
       Path file = release.resolve(target.getFileName());
       Files.copy(build, file);
@@ -84,14 +84,15 @@ public enum Publish {
       onto(build, target);
       return target;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot publish " + build + " as " + target + " by " + this, e);
+      throw new UncheckedIOException(
+          "cannot publish " + build + " as " + target + " by " + this, e);
     }
   }
 
   abstract void onto(Path build, Path target) throws IOException;
 
   private static Path sibling(Path target, String purpose) {
-    return target.resolveSibling("." + target.getFileName() + "." + purpose + "-"
-        + RELEASES.incrementAndGet());
+    return target.resolveSibling(
+        "." + target.getFileName() + "." + purpose + "-" + RELEASES.incrementAndGet());
   }
 }

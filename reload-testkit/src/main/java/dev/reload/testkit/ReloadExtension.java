@@ -33,8 +33,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <p>Thread-safe as JUnit uses it: its state lives in each test's extension store.
  */
-public final class ReloadExtension implements BeforeEachCallback, AfterEachCallback,
-    ParameterResolver {
+public final class ReloadExtension
+    implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
 
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(ReloadExtension.class);

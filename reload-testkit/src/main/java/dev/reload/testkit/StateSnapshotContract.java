@@ -139,23 +139,28 @@ public abstract class StateSnapshotContract {
       changedState(registry);
       captured.set(older.payload()); // as if an older server had captured it
       ReloadOutcome outcome = reloadTo(dir, registry, ++release);
-      assertInstanceOf(ReloadOutcome.Swapped.class, outcome,
-          "the reload restoring " + older.payload());
-      assertEquals(older.expectedState(), state(registry),
-          "the state restored from " + older.payload());
+      assertInstanceOf(
+          ReloadOutcome.Swapped.class, outcome, "the reload restoring " + older.payload());
+      assertEquals(
+          older.expectedState(), state(registry), "the state restored from " + older.payload());
     }
   }
 
   @Test
   void aPayloadOfAnUnknownNewerLayoutFailsTheReloadAndKeepsTheState(PluginDir dir)
       throws Exception {
-    PluginRegistry registry = start(dir, capturing(snapshot(),
-        captured -> StatePayload.of(captured.layout() + 1_000, captured.data())));
+    PluginRegistry registry = start(
+        dir,
+        capturing(
+            snapshot(), captured -> StatePayload.of(captured.layout() + 1_000, captured.data())));
     Object before = changedState(registry);
 
     ReloadOutcome outcome = reloadTo(dir, registry, 2);
 
-    assertKeptTheOldVersion(registry, outcome, before,
+    assertKeptTheOldVersion(
+        registry,
+        outcome,
+        before,
         "a payload of layout (captured + 1000), which the snapshot cannot know");
   }
 
@@ -163,8 +168,8 @@ public abstract class StateSnapshotContract {
   void aRollbackBringsTheStateBack(PluginDir dir) throws Exception {
     PluginRegistry registry = start(dir, snapshot());
     changedState(registry);
-    assertInstanceOf(ReloadOutcome.Swapped.class, reloadTo(dir, registry, 2),
-        "the reload to release 2");
+    assertInstanceOf(
+        ReloadOutcome.Swapped.class, reloadTo(dir, registry, 2), "the reload to release 2");
     Object atRelease2 = changedState(registry);
 
     ReloadOutcome outcome = registry.rollback(name()).join();
@@ -200,20 +205,22 @@ public abstract class StateSnapshotContract {
     assertEquals(THROWN_ON_PURPOSE, cause.getMessage(), "the failure's cause");
   }
 
-  private void assertKeptTheOldVersion(PluginRegistry registry, ReloadOutcome outcome,
-      Object before, String what) throws Exception {
+  private void assertKeptTheOldVersion(
+      PluginRegistry registry, ReloadOutcome outcome, Object before, String what) throws Exception {
     ReloadOutcome.Failed failed =
         assertInstanceOf(ReloadOutcome.Failed.class, outcome, "the reload given " + what);
     assertEquals(ReloadStep.RESTORE, failed.step(), "the failing step, given " + what);
-    assertEquals(1, registry.plugin(name()).current().generation(),
+    assertEquals(
+        1,
+        registry.plugin(name()).current().generation(),
         "the generation serving after the failed reload");
     assertEquals(before, state(registry), "the old version's state after the failed reload");
     changedState(registry); // and it still serves
   }
 
   /** {@code snapshot}, with each payload it captures replaced by {@code replace}'s. */
-  private static StateSnapshot capturing(StateSnapshot snapshot,
-      UnaryOperator<StatePayload> replace) {
+  private static StateSnapshot capturing(
+      StateSnapshot snapshot, UnaryOperator<StatePayload> replace) {
     return new StateSnapshot() {
       @Override
       public StatePayload capture(PluginLease outgoing) throws Exception {
@@ -233,9 +240,9 @@ public abstract class StateSnapshotContract {
 
   private PluginRegistry start(PluginDir dir, StateSnapshot snapshot) {
     dir.publish(name(), build(dir.build(), 1), Publish.RENAME);
-    return dir.start(RegistryBuilder.of(dir.settings().watchEnabled(false)
-            .plugin(settings()).build())
-        .stateSnapshot(name(), snapshot));
+    return dir.start(
+        RegistryBuilder.of(dir.settings().watchEnabled(false).plugin(settings()).build())
+            .stateSnapshot(name(), snapshot));
   }
 
   private ReloadOutcome reloadTo(PluginDir dir, PluginRegistry registry, int release) {

@@ -32,15 +32,16 @@ public final class Toolchains {
    */
   public static Path assumeCargo() {
     Optional<Path> cargo = cargo();
-    Assumptions.assumeTrue(cargo.isPresent(),
+    Assumptions.assumeTrue(
+        cargo.isPresent(),
         "cargo is neither on the PATH nor in ~/.cargo/bin: skipping a test of a Rust plugin");
     return cargo.get();
   }
 
   /** Skips the calling test unless g++ is on the PATH. */
   public static void assumeGxx() {
-    Assumptions.assumeTrue(onPath("g++").isPresent(),
-        "g++ is not on the PATH: skipping a test of a C++ plugin");
+    Assumptions.assumeTrue(
+        onPath("g++").isPresent(), "g++ is not on the PATH: skipping a test of a C++ plugin");
   }
 
   private static Optional<Path> onPath(String tool) {

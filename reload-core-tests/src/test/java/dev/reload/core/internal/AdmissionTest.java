@@ -40,7 +40,9 @@ class AdmissionTest {
 
   private PluginDir dir;
   private DefaultPluginRegistry registry;
-  /** Done to the library during the next copy, once; set by the test, taken by the reload thread. */
+  /**
+   * Done to the library during the next copy, once; set by the test, taken by the reload thread.
+   */
   private final AtomicReference<Edit> duringCopy = new AtomicReference<>();
 
   /** A change to a file. */
@@ -52,9 +54,14 @@ class AdmissionTest {
   void startCountingToTwo(PluginDir dir) {
     this.dir = dir;
     dir.publish("counter", Sources.counter(1));
-    registry = DefaultPluginRegistry.start(dir.settings().watchEnabled(false)
-            .plugin(PluginSettings.builder("counter").build()).build(),
-        Map.of("counter", new CounterSnapshot()), List.of(), Clock.systemUTC(),
+    registry = DefaultPluginRegistry.start(
+        dir.settings()
+            .watchEnabled(false)
+            .plugin(PluginSettings.builder("counter").build())
+            .build(),
+        Map.of("counter", new CounterSnapshot()),
+        List.of(),
+        Clock.systemUTC(),
         (source, copied) -> {
           Edit edit = duringCopy.getAndSet(null);
           if (edit != null) {
@@ -82,8 +89,9 @@ class AdmissionTest {
     Path copiedFrom = dir.lib("counter").toRealPath();
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
       assertThat(failed.step()).isEqualTo(ReloadStep.COPY);
-      assertThat(failed.reason()).contains("library " + copiedFrom
-          + " changed while it was being copied (still being written?)");
+      assertThat(failed.reason())
+          .contains("library " + copiedFrom
+              + " changed while it was being copied (still being written?)");
     });
     assertServingTheFirstBuildAlone();
 
@@ -106,8 +114,8 @@ class AdmissionTest {
     // Build 2 was copied whole and unchanged, but the library no longer leads to it.
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
       assertThat(failed.step()).isEqualTo(ReloadStep.COPY);
-      assertThat(failed.reason()).contains("library " + dir.lib("counter")
-          + " was replaced while it was being copied");
+      assertThat(failed.reason())
+          .contains("library " + dir.lib("counter") + " was replaced while it was being copied");
     });
     assertServingTheFirstBuildAlone();
 

@@ -12,16 +12,16 @@ import dev.reload.ReloadOutcome;
 import dev.reload.ReloadStep;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
-import dev.reload.spi.StatePayload;
-import dev.reload.fixtures.FencedPins;
 import dev.reload.fixtures.Async;
 import dev.reload.fixtures.Callers;
 import dev.reload.fixtures.CounterApi;
 import dev.reload.fixtures.CounterSnapshot;
 import dev.reload.fixtures.Counters;
+import dev.reload.fixtures.FencedPins;
 import dev.reload.fixtures.Sources;
 import dev.reload.fixtures.TypesApi;
 import dev.reload.fixtures.UnmappableApi;
+import dev.reload.spi.StatePayload;
 import dev.reload.testkit.PluginDir;
 import dev.reload.testkit.Publish;
 import dev.reload.testkit.ReloadExtension;
@@ -53,7 +53,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ExtendWith(ReloadExtension.class)
 class BindingTest {
 
-  @Parameter ReloadSettings.Binding binding;
+  @Parameter
+  ReloadSettings.Binding binding;
+
   private PluginDir dir;
   private PluginRegistry registry;
   /** Run inside each restore of the counter's state, when set. */
@@ -65,10 +67,13 @@ class BindingTest {
     dir.publish("counter", Sources.counter(1));
     dir.publish("stateless", Sources.counter(1));
     dir.publish("types", Sources.types());
-    registry = RegistryBuilder.of(dir.settings().watchEnabled(false).binding(binding)
+    registry = RegistryBuilder.of(dir.settings()
+            .watchEnabled(false)
+            .binding(binding)
             .plugin(PluginSettings.builder("counter").build())
             .plugin(PluginSettings.builder("stateless").build())
-            .plugin(PluginSettings.builder("types").build()).build())
+            .plugin(PluginSettings.builder("types").build())
+            .build())
         .stateSnapshot("counter", new CounterSnapshot() {
           @Override
           public void restore(PluginLease incoming, StatePayload payload) {
@@ -136,7 +141,8 @@ class BindingTest {
     assertThat(DirectApi.of(CounterApi.class).defined()).isLessThanOrEqualTo(definedBefore + 2);
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       System.gc();
-      assertThat(classes.stream().map(WeakReference::get).filter(Objects::nonNull).distinct())
+      assertThat(
+              classes.stream().map(WeakReference::get).filter(Objects::nonNull).distinct())
           .hasSizeLessThanOrEqualTo(2);
     });
   }
@@ -192,8 +198,9 @@ class BindingTest {
     // call the stateful drain missed would add its increment after the capture (lost, so the
     // count below would be short); one the stateless drain missed would run on an unmapped
     // library (a crash).
-    Path[] builds = {dir.build().compile(Sources.counter(2)),
-        dir.build().compile(Sources.counter(3))};
+    Path[] builds = {
+      dir.build().compile(Sources.counter(2)), dir.build().compile(Sources.counter(3))
+    };
     Callers stateful = Callers.startBound(registry, "counter", 3);
     Callers stateless = Callers.startBound(registry, "stateless", 3);
     for (int reload = 0; reload < 30; reload++) {
@@ -209,10 +216,15 @@ class BindingTest {
     assertThat(stateless.failures()).isEmpty();
     assertThat(stateless.increments()).isPositive();
     assertThat(registry.plugin("counter").bind(CounterApi.class).get())
-        .isEqualTo(stateful.increments()).isPositive();
+        .isEqualTo(stateful.increments())
+        .isPositive();
     // Every outgoing version drained and was unmapped: the three current ones are left.
-    await().until(() -> PluginDir.mappedUnder(dir.shadow()).stream()
-        .map(line -> line.substring(line.lastIndexOf(' ') + 1)).distinct().count() == 3);
+    await()
+        .until(() -> PluginDir.mappedUnder(dir.shadow()).stream()
+                .map(line -> line.substring(line.lastIndexOf(' ') + 1))
+                .distinct()
+                .count()
+            == 3);
     assertThat(((DefaultPluginRegistry) registry).inFlight("counter")).isZero();
   }
 
@@ -257,11 +269,13 @@ class BindingTest {
 
     registry.remove("stateless");
     assertThatThrownBy(() -> stateless.add(1, 2))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("'stateless'");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("'stateless'");
 
     registry.close();
     assertThatThrownBy(counter::next)
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("'counter'");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("'counter'");
   }
 
   @Test
@@ -274,7 +288,8 @@ class BindingTest {
 
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
       assertThat(failed.step()).isEqualTo(ReloadStep.LOAD);
-      assertThat(failed.reason()).contains("cannot serve " + CounterApi.class.getName())
+      assertThat(failed.reason())
+          .contains("cannot serve " + CounterApi.class.getName())
           .contains("add");
     });
     assertThat(counter.version()).isEqualTo(1);
@@ -387,7 +402,8 @@ class BindingTest {
 
   /** Waits, polling fast, until one bound call of {@code plugin} is in its native code. */
   private void awaitInFlight(String plugin) {
-    await().pollInterval(Duration.ofMillis(2))
+    await()
+        .pollInterval(Duration.ofMillis(2))
         .until(() -> ((DefaultPluginRegistry) registry).inFlight(plugin) == 1);
   }
 

@@ -2,8 +2,8 @@ package dev.reload.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.reload.fixtures.FencedPins;
 import dev.reload.fixtures.Async;
+import dev.reload.fixtures.FencedPins;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,8 +95,7 @@ class CallPinsTest {
 
   @ParameterizedTest
   @EnumSource(CallPins.Barrier.class)
-  void noLeaseRunsOnAVersionAfterItsDrainerSawItDrained(CallPins.Barrier barrier)
-      throws Exception {
+  void noLeaseRunsOnAVersionAfterItsDrainerSawItDrained(CallPins.Barrier barrier) throws Exception {
     assertNoCallOnADrainedVersion(LEASE, barrier);
   }
 

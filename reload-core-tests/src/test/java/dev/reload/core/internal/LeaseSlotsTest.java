@@ -9,10 +9,10 @@ import dev.reload.PluginSettings;
 import dev.reload.ReloadOutcome;
 import dev.reload.VersionState;
 import dev.reload.core.RegistryBuilder;
-import dev.reload.fixtures.FencedPins;
 import dev.reload.fixtures.Async;
 import dev.reload.fixtures.Calls;
 import dev.reload.fixtures.CounterSnapshot;
+import dev.reload.fixtures.FencedPins;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
 import dev.reload.testkit.ReloadExtension;
@@ -137,8 +137,9 @@ class LeaseSlotsTest {
 
   /** Waits until the stateful reload has closed the gate (the version is draining). */
   private void awaitGateClosed() {
-    await().atMost(Duration.ofSeconds(10)).until(
-        () -> registry.plugin("counter").current().state() == VersionState.DRAINING);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> registry.plugin("counter").current().state() == VersionState.DRAINING);
   }
 
   /** The reload is still held by exactly one open lease: 200 ms pass without it swapping. */

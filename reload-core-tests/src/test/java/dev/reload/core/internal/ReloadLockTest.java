@@ -13,7 +13,6 @@ import dev.reload.ReloadStep;
 import dev.reload.VersionState;
 import dev.reload.core.RegistryBuilder;
 import dev.reload.core.ReloadSettings;
-import dev.reload.spi.StateSnapshot;
 import dev.reload.fixtures.Async;
 import dev.reload.fixtures.Calls;
 import dev.reload.fixtures.CounterApi;
@@ -21,6 +20,7 @@ import dev.reload.fixtures.CounterSnapshot;
 import dev.reload.fixtures.HeldBind;
 import dev.reload.fixtures.HeldRestore;
 import dev.reload.fixtures.Sources;
+import dev.reload.spi.StateSnapshot;
 import dev.reload.testkit.PluginDir;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReloadLockTest {
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
+
   private PluginDir dir;
   private DefaultPluginRegistry registry;
 
@@ -64,7 +66,8 @@ class ReloadLockTest {
   private DefaultPluginRegistry start(ReloadSettings.Builder settings, StateSnapshot snapshot) {
     dir.publish("counter", Sources.counter(1));
     dir.publish("stateless", Sources.counter(1));
-    registry = (DefaultPluginRegistry) RegistryBuilder.of(settings.watchEnabled(false)
+    registry = (DefaultPluginRegistry) RegistryBuilder.of(settings
+            .watchEnabled(false)
             .plugin(PluginSettings.builder("counter").build())
             .plugin(PluginSettings.builder("stateless").build())
             .build())
@@ -134,8 +137,9 @@ class ReloadLockTest {
 
   @Test
   void fileChangeNeverDelaysAnExplicitReloadAlreadyQueued() {
-    start(settings().schedulerMode(ReloadSettings.SchedulerMode.POLL)
-        .debounce(Duration.ofMinutes(1)), new CounterSnapshot());
+    start(
+        settings().schedulerMode(ReloadSettings.SchedulerMode.POLL).debounce(Duration.ofMinutes(1)),
+        new CounterSnapshot());
     dir.publish("counter", Sources.counter(2));
     CompletableFuture<ReloadOutcome> explicit = registry.reload("counter");
     registry.fileChanged(dir.lib("counter"));
@@ -148,8 +152,9 @@ class ReloadLockTest {
 
   @Test
   void fileChangeStillPushesBackARunNobodyAskedFor() {
-    start(settings().schedulerMode(ReloadSettings.SchedulerMode.POLL)
-        .debounce(Duration.ofMinutes(1)), new CounterSnapshot());
+    start(
+        settings().schedulerMode(ReloadSettings.SchedulerMode.POLL).debounce(Duration.ofMinutes(1)),
+        new CounterSnapshot());
     dir.publish("counter", Sources.counter(2));
     registry.fileChanged(dir.lib("counter"));
 
@@ -165,8 +170,11 @@ class ReloadLockTest {
     // close() gave up on the plugin after the drain timeout and tore the registry down under the
     // update() still reloading it, which then swapped in a version nobody would ever unmap.
     HeldRestore held = new HeldRestore();
-    start(settings().schedulerMode(ReloadSettings.SchedulerMode.POLL)
-        .drainTimeout(Duration.ofMillis(200)), held);
+    start(
+        settings()
+            .schedulerMode(ReloadSettings.SchedulerMode.POLL)
+            .drainTimeout(Duration.ofMillis(200)),
+        held);
     Plugin counter = registry.plugin("counter");
     PluginVersion first = counter.current();
     dir.publish("counter", Sources.counter(2));
@@ -181,7 +189,8 @@ class ReloadLockTest {
     assertThat(reload.get(5, TimeUnit.SECONDS)).isInstanceOf(ReloadOutcome.Swapped.class);
     PluginVersion second = counter.current();
     assertThat(second.generation()).isEqualTo(2);
-    assertThat(List.of(first, second)).extracting(PluginVersion::state)
+    assertThat(List.of(first, second))
+        .extracting(PluginVersion::state)
         .containsOnly(VersionState.DISPOSED);
     assertThatThrownBy(counter::acquire).hasMessageContaining("plugin 'counter' is closed");
     assertThat(PluginDir.mappedUnder(dir.shadow())).isEmpty();
@@ -203,7 +212,8 @@ class ReloadLockTest {
 
     assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Failed.class, failed -> {
       assertThat(failed.step()).isEqualTo(ReloadStep.DRAIN);
-      assertThat(failed.reason()).contains("generation 1's lease count went below zero")
+      assertThat(failed.reason())
+          .contains("generation 1's lease count went below zero")
           .contains("a lease was released more often than it was taken");
     });
     assertThat(registry.inFlight("counter")).isEqualTo(-1);

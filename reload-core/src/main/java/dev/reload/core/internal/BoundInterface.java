@@ -30,7 +30,8 @@ final class BoundInterface implements InvocationHandler {
 
   static <T> T create(ManagedPlugin plugin, Class<T> api) {
     if (!api.isInterface()) {
-      throw new IllegalArgumentException("bind() needs an interface, " + api.getName() + " is not one");
+      throw new IllegalArgumentException(
+          "bind() needs an interface, " + api.getName() + " is not one");
     }
     Map<Method, String> symbols = new HashMap<>();
     for (Method method : api.getMethods()) {
@@ -38,8 +39,8 @@ final class BoundInterface implements InvocationHandler {
         symbols.put(method, symbolOf(method));
       }
     }
-    Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api},
-        new BoundInterface(plugin, api, symbols));
+    Object proxy = Proxy.newProxyInstance(
+        api.getClassLoader(), new Class<?>[] {api}, new BoundInterface(plugin, api, symbols));
     return api.cast(proxy);
   }
 

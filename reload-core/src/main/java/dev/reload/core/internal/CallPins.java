@@ -100,20 +100,24 @@ final class CallPins {
 
   /** Version ids fill the low bits of a pin: 2^36 versions per registry. */
   private static final int ID_BITS = 36;
+
   private static final long ID_MASK = (1L << ID_BITS) - 1;
   /** Lease slots per thread: 64 bytes of pins. */
   private static final int LEASE_SLOTS = 8;
+
   private static final int SLOT_BITS = 3;
   /** The rest of a pin but its sign bit: a stamp that wraps after 2^24 leases of one thread. */
   private static final int STAMP_MASK = (1 << 24) - 1;
 
   /** Ids of versions; 0 marks an empty slot. */
   private final AtomicLong lastId = new AtomicLong();
+
   private final Queue<Stack> stacks = new ConcurrentLinkedQueue<>();
   /** How many stacks {@link #stacks} holds. */
   private final AtomicInteger size = new AtomicInteger();
   /** The size at which registering a stack first drops the dead ones. */
   private final AtomicInteger pruneAt = new AtomicInteger(64);
+
   private final ThreadLocal<Stack> mine = ThreadLocal.withInitial(this::register);
 
   CallPins() {
@@ -357,8 +361,7 @@ final class CallPins {
 
     /** Whether the owner has terminated with nothing pinned (its stores are all visible then). */
     private boolean idle() {
-      return !owner.isAlive()
-          && count(0) == pinsEnd(ids) - FIRST_ID + LEASE_SLOTS;
+      return !owner.isAlive() && count(0) == pinsEnd(ids) - FIRST_ID + LEASE_SLOTS;
     }
   }
 

@@ -17,8 +17,8 @@ import dev.reload.core.internal.admission.Preflight;
 import dev.reload.core.internal.admission.ShadowStore;
 import dev.reload.core.internal.admission.TrustPolicy;
 import dev.reload.core.internal.observe.EngineMetrics;
-import dev.reload.core.internal.observe.MeteredRegistry;
 import dev.reload.core.internal.observe.Listeners;
+import dev.reload.core.internal.observe.MeteredRegistry;
 import dev.reload.core.internal.observe.Observers;
 import dev.reload.core.internal.observe.ReloadObserver;
 import dev.reload.core.internal.platform.DaemonThreads;
@@ -75,9 +75,11 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
   private final Map<Path, Integer> watchCounts = new HashMap<>();
   /** Snapshots given at build time, by plugin name, also for plugins added later. Immutable. */
   private final Map<String, StateSnapshot> snapshots;
+
   private final LibraryLocator locator;
   /** Null unless {@code reload.discover} is on. */
   private final Discovery discovery;
+
   private final Observers observers;
   private final Listeners listeners;
   private final ShadowStore store;
@@ -85,42 +87,70 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
   private final ScheduledExecutorService executor;
   /** The thread {@link #executor} runs on, joined on close. */
   private final DaemonThreads schedulerThreads = new DaemonThreads("reload-scheduler-" + id);
+
   private final Retirer retirer;
   private final ResidentVersions residents;
   /** The pins of every bound call of this registry's plugins; thread-safe. */
   private final CallPins callPins = new CallPins();
+
   private final ReloadPipeline pipeline;
   private final ReloadScheduler scheduler;
   /** Null when the preflight is off. */
   private final Preflight preflight;
   /** Set once by start(); null when watching is off. */
   private volatile FileWatcher watcher;
+
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private DefaultPluginRegistry(ReloadSettings settings, Platform platform, CallPath calls,
-      LibraryLocator locator, Map<String, StateSnapshot> snapshots,
-      List<ReloadListener> initialListeners, Clock clock, ShadowStore.CopyListener copies) {
+  private DefaultPluginRegistry(
+      ReloadSettings settings,
+      Platform platform,
+      CallPath calls,
+      LibraryLocator locator,
+      Map<String, StateSnapshot> snapshots,
+      List<ReloadListener> initialListeners,
+      Clock clock,
+      ShadowStore.CopyListener copies) {
     this.settings = settings;
     this.observers = new Observers();
     this.listeners = new Listeners(observers);
     initialListeners.forEach(listeners::add);
     this.store = ShadowStore.open(settings.shadowDir(), platform, copies);
     this.executor = settings.schedulerMode() == ReloadSettings.SchedulerMode.BACKGROUND
-        ? newExecutor(schedulerThreads) : null;
+        ? newExecutor(schedulerThreads)
+        : null;
     this.retirer = new Retirer(store, executor);
     this.residents = new ResidentVersions(platform, executor);
-    this.preflight = settings.preflight() ? new Preflight(platform, settings.preflightTimeout(),
-        store.directory(), "reload-preflight-" + id) : null;
+    this.preflight = settings.preflight()
+        ? new Preflight(
+            platform, settings.preflightTimeout(), store.directory(), "reload-preflight-" + id)
+        : null;
     TrustPolicy trust = TrustPolicy.from(settings, locator.directories(), store);
     Admission admission = new Admission(store, trust, preflight, platform);
-    this.pipeline = new ReloadPipeline(admission, store, platform, listeners, observers, retirer,
-        settings.drainTimeout(), settings.retainPrevious(), clock, residents, calls);
+    this.pipeline = new ReloadPipeline(
+        admission,
+        store,
+        platform,
+        listeners,
+        observers,
+        retirer,
+        settings.drainTimeout(),
+        settings.retainPrevious(),
+        clock,
+        residents,
+        calls);
     this.scheduler = new ReloadScheduler(executor, this::runLocked);
     this.snapshots = Map.copyOf(snapshots);
     this.locator = locator;
-    this.discovery = settings.discover() ? new Discovery(locator.directories(), platform,
-        settings.discoverRequiredSymbols(), settings.pollInterval(),
-        name -> plugins.get(name) != null, this::add) : null;
+    this.discovery = settings.discover()
+        ? new Discovery(
+            locator.directories(),
+            platform,
+            settings.discoverRequiredSymbols(),
+            settings.pollInterval(),
+            name -> plugins.get(name) != null,
+            this::add)
+        : null;
   }
 
   /**
@@ -130,8 +160,11 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
    * @throws InvalidSettingsException naming every plugin whose library cannot be found
    * @throws dev.reload.PluginException naming the plugin that cannot be loaded and why
    */
-  public static DefaultPluginRegistry start(ReloadSettings settings,
-      Map<String, StateSnapshot> snapshots, List<ReloadListener> listeners, Clock clock) {
+  public static DefaultPluginRegistry start(
+      ReloadSettings settings,
+      Map<String, StateSnapshot> snapshots,
+      List<ReloadListener> listeners,
+      Clock clock) {
     return start(settings, snapshots, listeners, clock, ShadowStore.CopyListener.NONE);
   }
 
@@ -139,13 +172,18 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
    * As {@link #start(ReloadSettings, Map, List, Clock)}, telling {@code copies} of every chunk
    * copied into the shadow store: the seam where tests change a library while it is copied.
    */
-  static DefaultPluginRegistry start(ReloadSettings settings,
-      Map<String, StateSnapshot> snapshots, List<ReloadListener> listeners, Clock clock,
+  static DefaultPluginRegistry start(
+      ReloadSettings settings,
+      Map<String, StateSnapshot> snapshots,
+      List<ReloadListener> listeners,
+      Clock clock,
       ShadowStore.CopyListener copies) {
     for (String name : snapshots.keySet()) {
       if (!settings.plugins().containsKey(name)) {
-        log.info("a StateSnapshot is given for plugin '{}', which is not configured; it applies"
-            + " when a plugin of that name is added", name);
+        log.info(
+            "a StateSnapshot is given for plugin '{}', which is not configured; it applies"
+                + " when a plugin of that name is added",
+            name);
       }
     }
     CallPath calls = CallPath.of(settings.binding());
@@ -163,16 +201,15 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
     if (!missing.isEmpty()) {
       throw new InvalidSettingsException(missing);
     }
-    DefaultPluginRegistry registry =
-        new DefaultPluginRegistry(settings, platform, calls, locator, snapshots, listeners, clock,
-            copies);
+    DefaultPluginRegistry registry = new DefaultPluginRegistry(
+        settings, platform, calls, locator, snapshots, listeners, clock, copies);
     try {
       // Taken before loading, so a change made while loading is still seen once watching starts.
       Map<Path, FileFingerprint> baseline = new LinkedHashMap<>();
       sources.values().forEach(source -> baseline.put(source, FileFingerprint.of(source)));
       for (PluginSettings plugin : settings.plugins().values()) {
-        ManagedPlugin managed = registry.newPlugin(plugin, sources.get(plugin.name()),
-            snapshots.get(plugin.name()));
+        ManagedPlugin managed =
+            registry.newPlugin(plugin, sources.get(plugin.name()), snapshots.get(plugin.name()));
         registry.pipeline.loadInitial(managed);
         registry.plugins.beginAdd(plugin.name());
         registry.plugins.publish(managed);
@@ -180,18 +217,24 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
         registry.watchCounts.merge(managed.sourcePath(), 1, Integer::sum);
       }
       if (settings.watchEnabled()) {
-        registry.watcher = FileWatcher.start(settings, platform, baseline,
-            registry::fileChanged, "reload-watcher-" + registry.id);
+        registry.watcher = FileWatcher.start(
+            settings, platform, baseline, registry::fileChanged, "reload-watcher-" + registry.id);
       }
       registry.startDiscovery();
     } catch (RuntimeException | Error e) {
       registry.close();
       throw e;
     }
-    log.info("plugin registry {} started: {} plugin(s) {}, scheduler {}, watch {}, bound calls"
-        + " through {}, shadow copies in {}", registry.id, registry.plugins.all().size(),
-        settings.plugins().keySet(), settings.schedulerMode(),
-        settings.watchEnabled() ? settings.watchMode() : "off", calls, registry.store.directory());
+    log.info(
+        "plugin registry {} started: {} plugin(s) {}, scheduler {}, watch {}, bound calls"
+            + " through {}, shadow copies in {}",
+        registry.id,
+        registry.plugins.all().size(),
+        settings.plugins().keySet(),
+        settings.schedulerMode(),
+        settings.watchEnabled() ? settings.watchMode() : "off",
+        calls,
+        registry.store.directory());
     return registry;
   }
 
@@ -292,8 +335,8 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
       });
       listeners.fire(new ReloadEvent.Removed(name, last));
       observers.removed(name);
-      log.info("plugin '{}' removed (generation {} unmapped, copies deleted)", name,
-          last.generation());
+      log.info(
+          "plugin '{}' removed (generation {} unmapped, copies deleted)", name, last.generation());
     } finally {
       plugins.end(name, false);
     }
@@ -313,7 +356,8 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
   private void unwatch(Path file) {
     synchronized (watchCounts) {
       FileWatcher watching = watcher;
-      Integer left = watchCounts.computeIfPresent(file, (any, count) -> count > 1 ? count - 1 : null);
+      Integer left =
+          watchCounts.computeIfPresent(file, (any, count) -> count > 1 ? count - 1 : null);
       if (left == null && watching != null) {
         watching.unwatch(file);
       }
@@ -328,8 +372,13 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
   private void unload(ManagedPlugin plugin, Duration drain) {
     LoadedVersion current = plugin.closeForGood("was removed from the registry");
     if (!current.awaitDrained(drain) && drain.compareTo(Duration.ZERO) > 0) {
-      log.warn("plugin '{}' generation {} still has {} lease(s) open after {}; it is unmapped when"
-          + " the last one closes", plugin.name(), current.generation(), current.inFlight(), drain);
+      log.warn(
+          "plugin '{}' generation {} still has {} lease(s) open after {}; it is unmapped when"
+              + " the last one closes",
+          plugin.name(),
+          current.generation(),
+          current.inFlight(),
+          drain);
     }
     retirer.retire(current, false);
     LoadedVersion previous = plugin.previousVersion();
@@ -398,7 +447,9 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
 
   /** Runs a request; the caller holds the plugin's reload lock. */
   private ReloadOutcome runLocked(ManagedPlugin plugin, ReloadScheduler.Kind kind) {
-    return kind == ReloadScheduler.Kind.RELOAD ? pipeline.reload(plugin) : pipeline.rollback(plugin);
+    return kind == ReloadScheduler.Kind.RELOAD
+        ? pipeline.reload(plugin)
+        : pipeline.rollback(plugin);
   }
 
   private ManagedPlugin managed(String name) {
@@ -415,8 +466,10 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
         plugins.closeAll(settings.drainTimeout().plus(settings.preflightTimeout()));
     Set<String> unfinished = plugins.inTransition();
     if (!unfinished.isEmpty()) {
-      log.warn("plugin registry {}: plugins {} were still being added or removed when it closed",
-          id, unfinished);
+      log.warn(
+          "plugin registry {}: plugins {} were still being added or removed when it closed",
+          id,
+          unfinished);
     }
     FileWatcher watching = watcher;
     if (watching != null) {
@@ -435,10 +488,15 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
     for (ManagedPlugin plugin : closing) {
       // A reload may still run on an update() caller's thread, or be the one closing: the plugin
       // closes when it ends.
-      if (!plugin.reloads().close(() -> closePlugin(plugin, left(deadline)),
-          settings.drainTimeout()) && !plugin.reloads().isHeldByCurrentThread()) {
-        log.warn("plugin '{}': a reload on another thread did not finish within {}; the plugin"
-            + " closes when it does", plugin.name(), settings.drainTimeout());
+      if (!plugin
+              .reloads()
+              .close(() -> closePlugin(plugin, left(deadline)), settings.drainTimeout())
+          && !plugin.reloads().isHeldByCurrentThread()) {
+        log.warn(
+            "plugin '{}': a reload on another thread did not finish within {}; the plugin"
+                + " closes when it does",
+            plugin.name(),
+            settings.drainTimeout());
       }
     }
     retirer.drainAll(left(deadline));
@@ -467,14 +525,15 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
     try {
       current.dispose();
     } catch (RuntimeException | Error e) {
-      log.warn("plugin '{}' generation {}: unmapping failed", plugin.name(), current.generation(), e);
+      log.warn(
+          "plugin '{}' generation {}: unmapping failed", plugin.name(), current.generation(), e);
     }
   }
 
   private void awaitTermination() {
     try {
-      if (!schedulerThreads.awaitTermination(executor,
-          settings.drainTimeout().plus(Duration.ofSeconds(5)))) {
+      if (!schedulerThreads.awaitTermination(
+          executor, settings.drainTimeout().plus(Duration.ofSeconds(5)))) {
         log.warn("plugin registry {}: a reload did not finish in time; stopping it", id);
         executor.shutdownNow();
       }

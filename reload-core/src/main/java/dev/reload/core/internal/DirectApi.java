@@ -49,6 +49,7 @@ final class DirectApi {
   private final List<Method> methods;
   /** Filled by the constructor, read-only after. */
   private final List<String> symbols;
+
   private final GeneratedLoader loader;
   private final Constructor<?> boundConstructor;
   /** Direct classes not registered to any version; thread-safe. */
@@ -76,14 +77,18 @@ final class DirectApi {
     this.loader = new GeneratedLoader(api.getClassLoader());
     String name = DirectClasses.boundName(api);
     try {
-      this.boundConstructor = loader.define(name, DirectClasses.bound(name, api, methods))
+      this.boundConstructor = loader
+          .define(name, DirectClasses.bound(name, api, methods))
           .getConstructor(Object.class, int.class);
     } catch (NoSuchMethodException e) {
       throw new IllegalStateException("generated " + name + " has no constructor", e);
     }
   }
 
-  /** Whether {@code api} can be bound with direct mapping: a public interface reachable from outside its package. */
+  /**
+   * Whether {@code api} can be bound with direct mapping: a public interface reachable from outside
+   * its package.
+   */
   static boolean supports(Class<?> api) {
     for (Class<?> type = api; type != null; type = type.getEnclosingClass()) {
       if (!Modifier.isPublic(type.getModifiers())) {
@@ -106,7 +111,10 @@ final class DirectApi {
     return defined.get();
   }
 
-  /** A new implementation of the interface calling the plugin's current version through {@code slot}. */
+  /**
+   * A new implementation of the interface calling the plugin's current version through {@code
+   * slot}.
+   */
   Object newBound(ManagedPlugin plugin, int slot) {
     try {
       return boundConstructor.newInstance(plugin, slot);
@@ -117,8 +125,8 @@ final class DirectApi {
 
   /**
    * An implementation of this interface calling {@code library}'s exports, made the way {@code
-   * path} says: an instance holding the addresses, for {@code java.lang.foreign}, or a JNA direct class
-   * (a pooled one, or a new one if none is free).
+   * path} says: an instance holding the addresses, for {@code java.lang.foreign}, or a JNA direct
+   * class (a pooled one, or a new one if none is free).
    *
    * @throws PluginException if the library lacks a symbol of the interface, or the path cannot
    *     pass one of its types
@@ -141,8 +149,10 @@ final class DirectApi {
       }
       if (!toldJnaFallback) {
         toldJnaFallback = true;
-        log.info("{} is called through JNA direct mapping, not java.lang.foreign: {}",
-            api.getName(), unsupported);
+        log.info(
+            "{} is called through JNA direct mapping, not java.lang.foreign: {}",
+            api.getName(),
+            unsupported);
       }
     }
     return registerDirect(library, plugin, generation);
@@ -168,8 +178,10 @@ final class DirectApi {
   }
 
   private PluginException cannotServe(String plugin, long generation, Throwable e) {
-    return new PluginException("plugin '" + plugin + "' generation " + generation
-        + " cannot serve " + api.getName() + ": " + e.getMessage(), e);
+    return new PluginException(
+        "plugin '" + plugin + "' generation " + generation + " cannot serve " + api.getName() + ": "
+            + e.getMessage(),
+        e);
   }
 
   /** Unregisters {@code direct} (a stale call now throws instead of crashing) and pools it. */
@@ -197,8 +209,8 @@ final class DirectApi {
     if (host == null) {
       String name = DirectClasses.hostName(api);
       try {
-        host = (MethodHandles.Lookup) loader.define(name, DirectClasses.host(name))
-            .getMethod("lookup").invoke(null);
+        host = (MethodHandles.Lookup)
+            loader.define(name, DirectClasses.host(name)).getMethod("lookup").invoke(null);
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("cannot use the generated " + name, e);
       }

@@ -44,9 +44,12 @@ final class DirectClasses {
   private static final String LOOKUP_DESC = "Ljava/lang/invoke/MethodHandles$Lookup;";
   private static final String METHOD_HANDLE_DESC = "Ljava/lang/invoke/MethodHandle;";
   /** {@code MethodHandles.classDataAt(Lookup, String, Class, int)}, the bootstrap of a constant. */
-  private static final Handle CLASS_DATA_AT = new Handle(Opcodes.H_INVOKESTATIC,
-      "java/lang/invoke/MethodHandles", "classDataAt",
-      "(" + LOOKUP_DESC + "Ljava/lang/String;Ljava/lang/Class;I)Ljava/lang/Object;", false);
+  private static final Handle CLASS_DATA_AT = new Handle(
+      Opcodes.H_INVOKESTATIC,
+      "java/lang/invoke/MethodHandles",
+      "classDataAt",
+      "(" + LOOKUP_DESC + "Ljava/lang/String;Ljava/lang/Class;I)Ljava/lang/Object;",
+      false);
 
   private static final String DIRECT_MARK = "$$ReloadDirect";
 
@@ -83,13 +86,22 @@ final class DirectClasses {
    */
   static byte[] host(String className) {
     ClassWriter writer = writer();
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
-        className.replace('.', '/'), null, OBJECT, null);
-    MethodVisitor lookup = writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "lookup",
-        "()" + LOOKUP_DESC, null, null);
+    writer.visit(
+        Opcodes.V17,
+        Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
+        className.replace('.', '/'),
+        null,
+        OBJECT,
+        null);
+    MethodVisitor lookup = writer.visitMethod(
+        Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "lookup", "()" + LOOKUP_DESC, null, null);
     lookup.visitCode();
-    lookup.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/invoke/MethodHandles", "lookup",
-        "()" + LOOKUP_DESC, false);
+    lookup.visitMethodInsn(
+        Opcodes.INVOKESTATIC,
+        "java/lang/invoke/MethodHandles",
+        "lookup",
+        "()" + LOOKUP_DESC,
+        false);
     lookup.visitInsn(Opcodes.ARETURN);
     lookup.visitMaxs(0, 0);
     lookup.visitEnd();
@@ -111,44 +123,65 @@ final class DirectClasses {
    */
   static byte[] addressedCalls(String className, Class<?> api, List<Method> methods) {
     String self = className.replace('.', '/');
-    return implementation(className, api, methods, writer -> {
-      MethodVisitor init = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "([J)V", null, null);
-      init.visitCode();
-      init.visitVarInsn(Opcodes.ALOAD, 0);
-      init.visitMethodInsn(Opcodes.INVOKESPECIAL, OBJECT, "<init>", "()V", false);
-      for (int i = 0; i < methods.size(); i++) {
-        writer.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_FINAL, "address" + i, "J", null, null)
-            .visitEnd();
-        init.visitVarInsn(Opcodes.ALOAD, 0);
-        init.visitVarInsn(Opcodes.ALOAD, 1);
-        init.visitLdcInsn(i);
-        init.visitInsn(Opcodes.LALOAD);
-        init.visitFieldInsn(Opcodes.PUTFIELD, self, "address" + i, "J");
-      }
-      init.visitInsn(Opcodes.RETURN);
-      init.visitMaxs(0, 0);
-      init.visitEnd();
-    }, (writer, code, i, method) -> {
-      code.visitLdcInsn(new ConstantDynamic("_", METHOD_HANDLE_DESC, CLASS_DATA_AT, i));
-      code.visitVarInsn(Opcodes.ALOAD, 0);
-      code.visitFieldInsn(Opcodes.GETFIELD, self, "address" + i, "J");
-      loadArguments(code, method, 1);
-      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandle", "invokeExact",
-          "(J" + Type.getMethodDescriptor(method).substring(1), false);
-    });
+    return implementation(
+        className,
+        api,
+        methods,
+        writer -> {
+          MethodVisitor init =
+              writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "([J)V", null, null);
+          init.visitCode();
+          init.visitVarInsn(Opcodes.ALOAD, 0);
+          init.visitMethodInsn(Opcodes.INVOKESPECIAL, OBJECT, "<init>", "()V", false);
+          for (int i = 0; i < methods.size(); i++) {
+            writer
+                .visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_FINAL, "address" + i, "J", null, null)
+                .visitEnd();
+            init.visitVarInsn(Opcodes.ALOAD, 0);
+            init.visitVarInsn(Opcodes.ALOAD, 1);
+            init.visitLdcInsn(i);
+            init.visitInsn(Opcodes.LALOAD);
+            init.visitFieldInsn(Opcodes.PUTFIELD, self, "address" + i, "J");
+          }
+          init.visitInsn(Opcodes.RETURN);
+          init.visitMaxs(0, 0);
+          init.visitEnd();
+        },
+        (writer, code, i, method) -> {
+          code.visitLdcInsn(new ConstantDynamic("_", METHOD_HANDLE_DESC, CLASS_DATA_AT, i));
+          code.visitVarInsn(Opcodes.ALOAD, 0);
+          code.visitFieldInsn(Opcodes.GETFIELD, self, "address" + i, "J");
+          loadArguments(code, method, 1);
+          code.visitMethodInsn(
+              Opcodes.INVOKEVIRTUAL,
+              "java/lang/invoke/MethodHandle",
+              "invokeExact",
+              "(J" + Type.getMethodDescriptor(method).substring(1),
+              false);
+        });
   }
 
   static byte[] direct(String className, Class<?> api, List<Method> methods, List<String> symbols) {
     String self = className.replace('.', '/');
-    return implementation(className, api, methods,
-        writer -> constructor(writer, OBJECT, "()V", 0), (writer, code, i, method) -> {
-      String descriptor = Type.getMethodDescriptor(method);
-      String nativeName = "m" + i + "$" + symbols.get(i);
-      writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC | Opcodes.ACC_NATIVE, nativeName,
-          descriptor, null, null).visitEnd();
-      loadArguments(code, method, 1);
-      code.visitMethodInsn(Opcodes.INVOKESTATIC, self, nativeName, descriptor, false);
-    });
+    return implementation(
+        className,
+        api,
+        methods,
+        writer -> constructor(writer, OBJECT, "()V", 0),
+        (writer, code, i, method) -> {
+          String descriptor = Type.getMethodDescriptor(method);
+          String nativeName = "m" + i + "$" + symbols.get(i);
+          writer
+              .visitMethod(
+                  Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC | Opcodes.ACC_NATIVE,
+                  nativeName,
+                  descriptor,
+                  null,
+                  null)
+              .visitEnd();
+          loadArguments(code, method, 1);
+          code.visitMethodInsn(Opcodes.INVOKESTATIC, self, nativeName, descriptor, false);
+        });
   }
 
   /** Writes what one method of an implementation does before it returns the value on the stack. */
@@ -160,16 +193,25 @@ final class DirectClasses {
    * A final class implementing {@code api}, with the fields and constructor {@code members}
    * writes: each method does its {@code call} and returns.
    */
-  private static byte[] implementation(String className, Class<?> api, List<Method> methods,
-      java.util.function.Consumer<ClassWriter> members, Call call) {
+  private static byte[] implementation(
+      String className,
+      Class<?> api,
+      List<Method> methods,
+      java.util.function.Consumer<ClassWriter> members,
+      Call call) {
     ClassWriter writer = writer();
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
-        className.replace('.', '/'), null, OBJECT, new String[] {Type.getInternalName(api)});
+    writer.visit(
+        Opcodes.V17,
+        Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
+        className.replace('.', '/'),
+        null,
+        OBJECT,
+        new String[] {Type.getInternalName(api)});
     members.accept(writer);
     for (int i = 0; i < methods.size(); i++) {
       Method method = methods.get(i);
-      MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(),
-          Type.getMethodDescriptor(method), null, null);
+      MethodVisitor code = writer.visitMethod(
+          Opcodes.ACC_PUBLIC, method.getName(), Type.getMethodDescriptor(method), null, null);
       code.visitCode();
       call.write(writer, code, i, method);
       code.visitInsn(Type.getReturnType(method).getOpcode(Opcodes.IRETURN));
@@ -184,14 +226,19 @@ final class DirectClasses {
     String self = className.replace('.', '/');
     String apiName = Type.getInternalName(api);
     ClassWriter writer = writer();
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, self, null,
-        BASE, new String[] {apiName});
+    writer.visit(
+        Opcodes.V17,
+        Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
+        self,
+        null,
+        BASE,
+        new String[] {apiName});
     constructor(writer, BASE, "(" + OBJECT_DESC + "I)V", 2);
     for (Method method : methods) {
       String descriptor = Type.getMethodDescriptor(method);
       Type returns = Type.getReturnType(method);
-      MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor,
-          null, null);
+      MethodVisitor code =
+          writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor, null, null);
       code.visitCode();
       int pins = 1 + argumentSlots(method);
       int version = pins + 1;
@@ -207,15 +254,15 @@ final class DirectClasses {
       code.visitVarInsn(Opcodes.ASTORE, pins);
       code.visitVarInsn(Opcodes.ALOAD, 0);
       code.visitVarInsn(Opcodes.ALOAD, pins);
-      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "pin", "(" + OBJECT_DESC + ")" + OBJECT_DESC,
-          false);
+      code.visitMethodInsn(
+          Opcodes.INVOKEVIRTUAL, BASE, "pin", "(" + OBJECT_DESC + ")" + OBJECT_DESC, false);
       code.visitVarInsn(Opcodes.ASTORE, version);
       // try { r = ((Api) target(v)).method(args); }
       code.visitLabel(start);
       code.visitVarInsn(Opcodes.ALOAD, 0);
       code.visitVarInsn(Opcodes.ALOAD, version);
-      code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "target", "(" + OBJECT_DESC + ")" + OBJECT_DESC,
-          false);
+      code.visitMethodInsn(
+          Opcodes.INVOKEVIRTUAL, BASE, "target", "(" + OBJECT_DESC + ")" + OBJECT_DESC, false);
       code.visitTypeInsn(Opcodes.CHECKCAST, apiName);
       loadArguments(code, method, 1);
       code.visitMethodInsn(Opcodes.INVOKEINTERFACE, apiName, method.getName(), descriptor, true);
@@ -245,13 +292,13 @@ final class DirectClasses {
     code.visitVarInsn(Opcodes.ALOAD, 0);
     code.visitVarInsn(Opcodes.ALOAD, pins);
     code.visitVarInsn(Opcodes.ALOAD, version);
-    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "unpin",
-        "(" + OBJECT_DESC + OBJECT_DESC + ")V", false);
+    code.visitMethodInsn(
+        Opcodes.INVOKEVIRTUAL, BASE, "unpin", "(" + OBJECT_DESC + OBJECT_DESC + ")V", false);
   }
 
   /** A public constructor passing its first {@code arguments} (an Object and an int) to super. */
-  private static void constructor(ClassWriter writer, String superName, String descriptor,
-      int arguments) {
+  private static void constructor(
+      ClassWriter writer, String superName, String descriptor, int arguments) {
     MethodVisitor init = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", descriptor, null, null);
     init.visitCode();
     init.visitVarInsn(Opcodes.ALOAD, 0);

@@ -37,8 +37,8 @@ final class ForeignCalls {
    * An implementation of the interface calling {@code library}'s exports, in a hidden class
    * defined by {@code host}.
    */
-  Object implement(MethodHandles.Lookup host, NativeLibrary library, String plugin,
-      long generation) {
+  Object implement(
+      MethodHandles.Lookup host, NativeLibrary library, String plugin, long generation) {
     throw new UnsupportedOperationException(unavailable());
   }
 }

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * pin, each with its own proof of that "either ... or":
  *
  * <ul>
- *   <li>a bound call, which pins and unpins on one thread, pins with {@link #tryPin(CallPins.Stack)}
+ *   <li>a bound call, which pins and unpins on one thread, pins with {@link
+ * #tryPin(CallPins.Stack)}
  *       on its thread's stack, and a {@link dev.reload.PluginLease} with {@link #tryPinLease} in a
  *       slot of its thread's stack, both with no atomic instruction; the drain pays for the
  *       ordering with a process-wide barrier ({@link CallPins} gives the protocol and its proof);
@@ -54,7 +55,6 @@ import org.slf4j.LoggerFactory;
 final class LoadedVersion implements PluginVersion {
 
   private static final Logger log = LoggerFactory.getLogger(LoadedVersion.class);
-
 
   private final String pluginName;
   private final long generation;
@@ -106,9 +106,16 @@ final class LoadedVersion implements PluginVersion {
   /** Whether the shadow copy outlives the mapping (it is the rollback target). */
   private volatile boolean keepFile;
 
-  private LoadedVersion(String pluginName, long generation, Admission.Admitted copy,
-      NativeLibrary library, CallPath calls, CallPins callPins, CallPins.Barrier barrier,
-      Instant loadedAt, ResidentVersions residents) {
+  private LoadedVersion(
+      String pluginName,
+      long generation,
+      Admission.Admitted copy,
+      NativeLibrary library,
+      CallPath calls,
+      CallPins callPins,
+      CallPins.Barrier barrier,
+      Instant loadedAt,
+      ResidentVersions residents) {
     this.pluginName = pluginName;
     this.generation = generation;
     this.sourcePath = copy.source();
@@ -125,33 +132,49 @@ final class LoadedVersion implements PluginVersion {
   }
 
   /**
-   * Maps {@code copy}, which {@link Admission} has checked, with {@code RTLD_NOW | RTLD_LOCAL}, resolves the required symbols and runs the
-   * optional {@value LifecycleExports#INIT} export. On failure nothing stays mapped, or what the OS keeps
-   * is counted by {@code residents}.
+   * Maps {@code copy}, which {@link Admission} has checked, with {@code RTLD_NOW | RTLD_LOCAL},
+   * resolves the required symbols and runs the
+   * optional {@value LifecycleExports#INIT} export. On failure nothing stays mapped, or what the OS
+   * keeps is counted by {@code residents}.
    *
    * @throws StepFailure at {@link ReloadStep#LOAD}, saying what is missing or failed
    */
-  static LoadedVersion load(String pluginName, long generation, Admission.Admitted copy,
-      Platform platform, List<String> requiredSymbols, DirectApi[] bound, CallPath calls,
-      CallPins callPins, CallPins.Barrier barrier, Instant now, ResidentVersions residents)
+  static LoadedVersion load(
+      String pluginName,
+      long generation,
+      Admission.Admitted copy,
+      Platform platform,
+      List<String> requiredSymbols,
+      DirectApi[] bound,
+      CallPath calls,
+      CallPins callPins,
+      CallPins.Barrier barrier,
+      Instant now,
+      ResidentVersions residents)
       throws StepFailure {
     NativeLibrary library;
     try {
-      library = NativeLibrary.getInstance(copy.path().toString(), Map.of(
-          Library.OPTION_OPEN_FLAGS, platform.openFlags(),
-          Library.OPTION_FUNCTION_MAPPER, DirectClasses.SYMBOLS));
+      library = NativeLibrary.getInstance(
+          copy.path().toString(),
+          Map.of(
+              Library.OPTION_OPEN_FLAGS,
+              platform.openFlags(),
+              Library.OPTION_FUNCTION_MAPPER,
+              DirectClasses.SYMBOLS));
     } catch (UnsatisfiedLinkError e) {
-      throw new StepFailure(ReloadStep.LOAD, "cannot load library " + copy.source()
-          + ": " + firstLine(e.getMessage()), e);
+      throw new StepFailure(
+          ReloadStep.LOAD,
+          "cannot load library " + copy.source() + ": " + firstLine(e.getMessage()),
+          e);
     }
-    LoadedVersion version =
-        new LoadedVersion(pluginName, generation, copy, library, calls, callPins, barrier, now,
-            residents);
+    LoadedVersion version = new LoadedVersion(
+        pluginName, generation, copy, library, calls, callPins, barrier, now, residents);
     try {
       for (String symbol : requiredSymbols) {
         if (!version.hasSymbol(symbol)) {
-          throw new StepFailure(ReloadStep.LOAD, "library " + copy.source()
-              + " does not export required symbol '" + symbol + "'");
+          throw new StepFailure(
+              ReloadStep.LOAD,
+              "library " + copy.source() + " does not export required symbol '" + symbol + "'");
         }
       }
       for (int slot = 0; slot < bound.length; slot++) {
@@ -164,8 +187,10 @@ final class LoadedVersion implements PluginVersion {
       if (version.hasSymbol(LifecycleExports.INIT)) {
         int status = version.function(LifecycleExports.INIT).invokeInt(new Object[0]);
         if (status != 0) {
-          throw new StepFailure(ReloadStep.LOAD, "library " + copy.source() + ": " + LifecycleExports.INIT
-              + "() returned " + status + " (non-zero means the library refused to start)");
+          throw new StepFailure(
+              ReloadStep.LOAD,
+              "library " + copy.source() + ": " + LifecycleExports.INIT + "() returned " + status
+                  + " (non-zero means the library refused to start)");
         }
       }
       return version;
@@ -361,8 +386,8 @@ final class LoadedVersion implements PluginVersion {
           + " PluginLease closed from two threads at once?), so it cannot tell when its calls"
           + " end and stays mapped";
     }
-    return inFlight() + " call(s) on generation " + generation + " still in flight after "
-        + timeout + "; raise reload.drain-timeout or shorten those calls";
+    return inFlight() + " call(s) on generation " + generation + " still in flight after " + timeout
+        + "; raise reload.drain-timeout or shorten those calls";
   }
 
   /**
@@ -373,17 +398,24 @@ final class LoadedVersion implements PluginVersion {
     if (leases.unbalanced()) {
       log.warn("plugin '{}' {}", pluginName, undrained(timeout));
     } else {
-      log.warn("plugin '{}' generation {} still has {} lease(s) open after {}; leaving it mapped"
-          + " (close every lease before closing the registry)", pluginName, generation, inFlight(),
+      log.warn(
+          "plugin '{}' generation {} still has {} lease(s) open after {}; leaving it mapped"
+              + " (close every lease before closing the registry)",
+          pluginName,
+          generation,
+          inFlight(),
           timeout);
     }
   }
 
   private void reportUnbalanced() {
-    log.error("plugin '{}' generation {}: a lease was released more often than it was taken; a"
-        + " PluginLease must be closed by one thread (closing it from two threads at once releases"
-        + " it twice). This version can no longer tell when its last call ends, so it is never"
-        + " unmapped: its stateful reloads fail at drain and close leaves it mapped", pluginName,
+    log.error(
+        "plugin '{}' generation {}: a lease was released more often than it was taken; a"
+            + " PluginLease must be closed by one thread (closing it from two threads at once"
+            + " releases it twice). This version can no longer tell when its last call ends,"
+            + " so it is never unmapped: its stateful reloads fail at drain and close leaves it"
+            + " mapped",
+        pluginName,
         generation);
   }
 
@@ -442,11 +474,13 @@ final class LoadedVersion implements PluginVersion {
 
   private Resolved resolve(String symbol) {
     try {
-      return functions.computeIfAbsent(symbol,
-          name -> new Resolved(name, library.getFunction(name)));
+      return functions.computeIfAbsent(
+          symbol, name -> new Resolved(name, library.getFunction(name)));
     } catch (UnsatisfiedLinkError e) {
-      throw new PluginException("plugin '" + pluginName + "' generation " + generation
-          + " does not export '" + symbol + "' (library " + sourcePath + ")", e);
+      throw new PluginException(
+          "plugin '" + pluginName + "' generation " + generation + " does not export '" + symbol
+              + "' (library " + sourcePath + ")",
+          e);
     }
   }
 
@@ -464,7 +498,8 @@ final class LoadedVersion implements PluginVersion {
   }
 
   /**
-   * Runs the optional {@value LifecycleExports#SHUTDOWN} export and unmaps the library, then has the
+   * Runs the optional {@value LifecycleExports#SHUTDOWN} export and unmaps the library, then has
+   * the
    * registry check that the OS really let it go ({@link ResidentVersions#unmapped}). Call only once
    * no lease is open and none can be taken.
    */

@@ -38,6 +38,7 @@ final class ManagedPlugin implements Plugin {
   private final Path sourcePath;
   /** The application's, not necessarily thread-safe: used under the reload lock only. */
   private final StateSnapshot snapshot;
+
   private final ReloadObserver observer;
   /** The registry's count of unloaded versions still mapped; thread-safe. */
   private final ResidentVersions residents;
@@ -53,7 +54,10 @@ final class ManagedPlugin implements Plugin {
    * the plugin is published, needs neither); read lock-free.
    */
   private volatile LoadedVersion current;
-  /** The last good version before {@link #current}, unmapped, kept on disk for rollback. Written under the reload lock. */
+  /**
+   * The last good version before {@link #current}, unmapped, kept on disk for rollback. Written
+   * under the reload lock.
+   */
   private volatile LoadedVersion previous;
   /** Interfaces bound with direct mapping, by slot. Copy on write under the reload lock. */
   private volatile DirectApi[] boundApis = new DirectApi[0];
@@ -65,8 +69,13 @@ final class ManagedPlugin implements Plugin {
    */
   private volatile String closedBecause;
 
-  ManagedPlugin(PluginSettings settings, Path sourcePath, StateSnapshot snapshot,
-      ReloadObserver observer, ResidentVersions residents, CallPins callPins) {
+  ManagedPlugin(
+      PluginSettings settings,
+      Path sourcePath,
+      StateSnapshot snapshot,
+      ReloadObserver observer,
+      ResidentVersions residents,
+      CallPins callPins) {
     this.settings = settings;
     this.sourcePath = sourcePath;
     this.snapshot = snapshot;
@@ -240,8 +249,8 @@ final class ManagedPlugin implements Plugin {
             gate.wait();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while plugin '" + name()
-                + "' was swapping versions", e);
+            throw new IllegalStateException(
+                "interrupted while plugin '" + name() + "' was swapping versions", e);
           }
         }
       }

@@ -79,7 +79,8 @@ final class Membarrier {
   /** Null once the process is registered for, and has run, a private expedited barrier. */
   private static String register(Function syscall) {
     long supported = membarrier(syscall, CMD_QUERY);
-    if (supported < 0 || (supported & CMD_PRIVATE_EXPEDITED) == 0
+    if (supported < 0
+        || (supported & CMD_PRIVATE_EXPEDITED) == 0
         || (supported & CMD_REGISTER_PRIVATE_EXPEDITED) == 0) {
       return "membarrier(MEMBARRIER_CMD_QUERY) returned " + supported;
     }

@@ -44,12 +44,12 @@ final class PluginSet {
   synchronized void beginAdd(String name) {
     requireOpen();
     if (inTransition.contains(name)) {
-      throw new PluginException("plugin '" + name + "' is being added or removed; try again"
-          + " once that is done");
+      throw new PluginException(
+          "plugin '" + name + "' is being added or removed; try again" + " once that is done");
     }
     if (members.containsKey(name)) {
-      throw new PluginException("a plugin named '" + name + "' is already in the registry;"
-          + " remove it first");
+      throw new PluginException(
+          "a plugin named '" + name + "' is already in the registry;" + " remove it first");
     }
     inTransition.add(name);
   }
@@ -77,8 +77,8 @@ final class PluginSet {
   synchronized ManagedPlugin beginRemove(String name) {
     requireOpen();
     if (inTransition.contains(name)) {
-      throw new PluginException("plugin '" + name + "' is being added or removed; try again"
-          + " once that is done");
+      throw new PluginException(
+          "plugin '" + name + "' is being added or removed; try again" + " once that is done");
     }
     ManagedPlugin plugin = members.remove(name);
     if (plugin == null) {
@@ -109,7 +109,8 @@ final class PluginSet {
     closed = true;
     long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      for (long left = timeout.toNanos(); !inTransition.isEmpty() && left > 0;
+      for (long left = timeout.toNanos();
+          !inTransition.isEmpty() && left > 0;
           left = deadline - System.nanoTime()) {
         java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
       }
@@ -148,7 +149,8 @@ final class PluginSet {
   }
 
   private UnknownPluginException unknown(String name) {
-    return new UnknownPluginException(name, ordered.stream().map(ManagedPlugin::name).toList());
+    return new UnknownPluginException(
+        name, ordered.stream().map(ManagedPlugin::name).toList());
   }
 
   private void requireOpen() {

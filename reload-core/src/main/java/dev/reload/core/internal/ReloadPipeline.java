@@ -45,9 +45,16 @@ final class ReloadPipeline {
     // need the CPU: the outcome and event classes (about 1 ms) and the Formatter and locale data
     // behind the log line's figures (about 5 ms on JDK 17, measured with JFR's class-load events).
     try {
-      for (Class<?> type : new Class<?>[] {StatePayload.class, ReloadOutcome.Swapped.class,
-          ReloadOutcome.RolledBack.class, ReloadOutcome.Failed.class, ReloadEvent.After.class,
-          ReloadEvent.RolledBack.class, ReloadEvent.Failed.class, OutcomeNames.class}) {
+      for (Class<?> type : new Class<?>[] {
+        StatePayload.class,
+        ReloadOutcome.Swapped.class,
+        ReloadOutcome.RolledBack.class,
+        ReloadOutcome.Failed.class,
+        ReloadEvent.After.class,
+        ReloadEvent.RolledBack.class,
+        ReloadEvent.Failed.class,
+        OutcomeNames.class
+      }) {
         MethodHandles.lookup().ensureInitialized(type);
       }
     } catch (IllegalAccessException e) {
@@ -68,9 +75,18 @@ final class ReloadPipeline {
   private final ResidentVersions residents;
   private final CallPath calls;
 
-  ReloadPipeline(Admission admission, ShadowStore store, Platform platform, Listeners listeners,
-      ReloadObserver observer, Retirer retirer, Duration drainTimeout, boolean retainPrevious,
-      Clock clock, ResidentVersions residents, CallPath calls) {
+  ReloadPipeline(
+      Admission admission,
+      ShadowStore store,
+      Platform platform,
+      Listeners listeners,
+      ReloadObserver observer,
+      Retirer retirer,
+      Duration drainTimeout,
+      boolean retainPrevious,
+      Clock clock,
+      ResidentVersions residents,
+      CallPath calls) {
     this.admission = admission;
     this.store = store;
     this.platform = platform;
@@ -93,18 +109,23 @@ final class ReloadPipeline {
     Admission.Admitted copy = null;
     try {
       // Nothing serves yet, so the file cannot be unchanged: admitted or refused.
-      copy = (Admission.Admitted) admission.admit(plugin.settings(),
-          new Admission.NewFile(plugin.sourcePath(), null));
+      copy = (Admission.Admitted)
+          admission.admit(plugin.settings(), new Admission.NewFile(plugin.sourcePath(), null));
       LoadedVersion version = load(plugin, copy, 1);
       plugin.swap(version);
-      log.info("plugin '{}' loaded generation 1 from {} (sha256 {})", plugin.name(),
-          copy.source(), copy.sha256());
+      log.info(
+          "plugin '{}' loaded generation 1 from {} (sha256 {})",
+          plugin.name(),
+          copy.source(),
+          copy.sha256());
     } catch (StepFailure e) {
       if (copy != null) {
         store.delete(copy.path());
       }
-      throw new PluginException("plugin '" + plugin.name() + "' cannot be loaded at "
-          + e.step().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage(), e);
+      throw new PluginException(
+          "plugin '" + plugin.name() + "' cannot be loaded at "
+              + e.step().name().toLowerCase(Locale.ROOT) + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -118,16 +139,21 @@ final class ReloadPipeline {
     LoadedVersion previous = plugin.previousVersion();
     if (previous == null) {
       long start = System.nanoTime();
-      return fail(new Attempt(plugin, ReloadKind.ROLLBACK, start),
-          new StepFailure(ReloadStep.COPY, "no previous version to roll back to"
-              + (retainPrevious ? " (nothing was reloaded yet)" : " (reload.retain-previous is off)")));
+      return fail(
+          new Attempt(plugin, ReloadKind.ROLLBACK, start),
+          new StepFailure(
+              ReloadStep.COPY,
+              "no previous version to roll back to"
+                  + (retainPrevious
+                      ? " (nothing was reloaded yet)"
+                      : " (reload.retain-previous is off)")));
     }
     return run(plugin, new Admission.RetainedCopy(previous));
   }
 
   private ReloadOutcome run(ManagedPlugin plugin, Admission.Source source) {
-    ReloadKind kind = source instanceof Admission.RetainedCopy
-        ? ReloadKind.ROLLBACK : ReloadKind.RELOAD;
+    ReloadKind kind =
+        source instanceof Admission.RetainedCopy ? ReloadKind.ROLLBACK : ReloadKind.RELOAD;
     Attempt attempt = new Attempt(plugin, kind, System.nanoTime());
     LoadedVersion from = plugin.currentVersion();
     try {
@@ -159,9 +185,18 @@ final class ReloadPipeline {
   /** Step 2: maps the admitted copy in this process and runs its init export. */
   private LoadedVersion load(ManagedPlugin plugin, Admission.Admitted copy, long generation)
       throws StepFailure {
-    return LoadedVersion.load(plugin.name(), generation, copy, platform,
-        plugin.settings().requiredSymbols(), plugin.boundApis(), calls, plugin.callPins(),
-        plugin.pinBarrier(), clock.instant(), residents);
+    return LoadedVersion.load(
+        plugin.name(),
+        generation,
+        copy,
+        platform,
+        plugin.settings().requiredSymbols(),
+        plugin.boundApis(),
+        calls,
+        plugin.callPins(),
+        plugin.pinBarrier(),
+        clock.instant(),
+        residents);
   }
 
   /**
@@ -190,19 +225,19 @@ final class ReloadPipeline {
     try (outgoing) {
       payload = snapshot.capture(outgoing);
     } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-      throw new StepFailure(ReloadStep.SNAPSHOT, snapshot.getClass().getName()
-          + ".capture threw " + e, e);
+      throw new StepFailure(
+          ReloadStep.SNAPSHOT, snapshot.getClass().getName() + ".capture threw " + e, e);
     }
     if (payload == null) {
-      throw new StepFailure(ReloadStep.SNAPSHOT, snapshot.getClass().getName()
-          + ".capture returned null");
+      throw new StepFailure(
+          ReloadStep.SNAPSHOT, snapshot.getClass().getName() + ".capture returned null");
     }
     attempt.step = ReloadStep.RESTORE;
     try (incoming) {
       snapshot.restore(incoming, payload);
     } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-      throw new StepFailure(ReloadStep.RESTORE, snapshot.getClass().getName()
-          + ".restore threw " + e, e);
+      throw new StepFailure(
+          ReloadStep.RESTORE, snapshot.getClass().getName() + ".restore threw " + e, e);
     }
     attempt.restored = System.nanoTime();
   }
@@ -236,13 +271,20 @@ final class ReloadPipeline {
       listeners.fire(new ReloadEvent.After(plugin.name(), from, to, duration, gated));
     }
     observer.reloaded(outcome);
-    log.info("plugin '{}' {} generation {} -> {} in {} (admit {}, load {}, drain {}, state {}; {})",
-        plugin.name(), rollback ? "rolled back" : "reloaded", from.generation(), to.generation(),
-        millis(end - attempt.start), millis(attempt.stageNanos(end)),
+    log.info(
+        "plugin '{}' {} generation {} -> {} in {} (admit {}, load {}, drain {}, state {}; {})",
+        plugin.name(),
+        rollback ? "rolled back" : "reloaded",
+        from.generation(),
+        to.generation(),
+        millis(end - attempt.start),
+        millis(attempt.stageNanos(end)),
         millis(attempt.loadNanos(end)),
         attempt.gated() ? millis(attempt.drainNanos(end)) : "none",
         attempt.gated() ? millis(attempt.stateNanos(end)) : "none",
-        attempt.gated() ? "callers gated " + millis(attempt.gatedNanos(end)) : "stateless, not gated");
+        attempt.gated()
+            ? "callers gated " + millis(attempt.gatedNanos(end))
+            : "stateless, not gated");
     retirer.retire(from, retainPrevious);
     attempt.record(outcome, end);
     return outcome;
@@ -250,11 +292,14 @@ final class ReloadPipeline {
 
   private ReloadOutcome unchanged(ManagedPlugin plugin, LoadedVersion current, Attempt attempt) {
     long end = System.nanoTime();
-    ReloadOutcome.Unchanged outcome = new ReloadOutcome.Unchanged(plugin.name(), current,
-        Duration.ofNanos(end - attempt.start));
+    ReloadOutcome.Unchanged outcome =
+        new ReloadOutcome.Unchanged(plugin.name(), current, Duration.ofNanos(end - attempt.start));
     observer.reloaded(outcome);
-    log.debug("plugin '{}': {} has the same bytes as generation {}; nothing to reload",
-        plugin.name(), plugin.sourcePath(), current.generation());
+    log.debug(
+        "plugin '{}': {} has the same bytes as generation {}; nothing to reload",
+        plugin.name(),
+        plugin.sourcePath(),
+        current.generation());
     attempt.record(outcome, end);
     return outcome;
   }
@@ -284,15 +329,20 @@ final class ReloadPipeline {
     for (Throwable suppressed : failure.getSuppressed()) {
       cause.addSuppressed(suppressed);
     }
-    ReloadOutcome.Failed outcome = new ReloadOutcome.Failed(plugin.name(), attempt.kind, current,
-        plugin.sourcePath(), failure.step(), cause, duration);
+    ReloadOutcome.Failed outcome = new ReloadOutcome.Failed(
+        plugin.name(), attempt.kind, current, plugin.sourcePath(), failure.step(), cause, duration);
     plugin.lastFailure(outcome);
     listeners.fire(new ReloadEvent.Failed(outcome, Duration.ofNanos(attempt.gatedNanos(failed))));
     observer.reloaded(outcome);
-    log.warn("plugin '{}' {} failed at {} after {} (generation {} keeps serving): {}",
-        plugin.name(), attempt.kind == ReloadKind.ROLLBACK ? "rollback" : "reload",
-        OutcomeNames.failingStep(outcome), millis(duration.toNanos()),
-        current.generation(), failure.getMessage(), failure.getCause());
+    log.warn(
+        "plugin '{}' {} failed at {} after {} (generation {} keeps serving): {}",
+        plugin.name(),
+        attempt.kind == ReloadKind.ROLLBACK ? "rollback" : "reload",
+        OutcomeNames.failingStep(outcome),
+        millis(duration.toNanos()),
+        current.generation(),
+        failure.getMessage(),
+        failure.getCause());
     attempt.record(outcome, failed);
     return outcome;
   }
@@ -315,6 +365,7 @@ final class ReloadPipeline {
     final long fromGeneration;
     /** Begun with the run, so that it spans the run; null while JFR has never been initialized. */
     final ReloadFlightEvent flight = FlightEvents.beginReload();
+
     long admitted = NOT_YET;
     long loaded = NOT_YET;
     long gateClosed = NOT_YET;
@@ -323,6 +374,7 @@ final class ReloadPipeline {
     long gateOpened = NOT_YET;
     /** Admission names its own steps; this one is where the pipeline is after it. */
     ReloadStep step = ReloadStep.LOAD;
+
     Admission.Admitted copy;
     LoadedVersion candidate;
 
@@ -382,7 +434,10 @@ final class ReloadPipeline {
       return span(gateClosed, gateOpened, stepsEnded);
     }
 
-    /** From {@code began} to {@code ended}, or to {@code otherwise} if it never ended; 0 if never begun. */
+    /**
+     * From {@code began} to {@code ended}, or to {@code otherwise} if it never ended; 0 if never
+     * begun.
+     */
     private static long span(long began, long ended, long otherwise) {
       if (began == NOT_YET) {
         return 0;

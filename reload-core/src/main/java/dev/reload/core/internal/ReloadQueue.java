@@ -44,6 +44,7 @@ final class ReloadQueue {
     final List<CompletableFuture<ReloadOutcome>> waiters = new ArrayList<>();
     /** Has the request run when it is due; the same for every request of one scheduler. */
     final Runnable wake;
+
     long dueNanos;
     /** Whether {@code reload()} or {@code rollback()} asked for it: no file change delays it. */
     boolean explicit;
@@ -57,6 +58,7 @@ final class ReloadQueue {
   private final String plugin;
   /** Held by whoever reloads, rolls back, binds or closes the plugin. */
   private final ReentrantLock lock = new ReentrantLock();
+
   private final Object guard = new Object();
   /** Queued runs by kind, in arrival order. Guarded by {@link #guard}. */
   private final Map<ReloadScheduler.Kind, Request> pending = new LinkedHashMap<>();
@@ -79,8 +81,8 @@ final class ReloadQueue {
    *
    * @return the outcome of the run that serves this request; failed at once once stopped
    */
-  CompletableFuture<ReloadOutcome> request(ReloadScheduler.Kind kind, Duration delay,
-      boolean fileChange, Runnable wake) {
+  CompletableFuture<ReloadOutcome> request(
+      ReloadScheduler.Kind kind, Duration delay, boolean fileChange, Runnable wake) {
     CompletableFuture<ReloadOutcome> outcome = new CompletableFuture<>();
     long due = System.nanoTime() + delay.toNanos();
     synchronized (guard) {
@@ -112,7 +114,8 @@ final class ReloadQueue {
     int runs = 0;
     while (!lock.isHeldByCurrentThread() && hasDue() && lock.tryLock()) {
       try {
-        for (Map.Entry<ReloadScheduler.Kind, Request> next = takeDue(); next != null;
+        for (Map.Entry<ReloadScheduler.Kind, Request> next = takeDue();
+            next != null;
             next = takeDue()) {
           run(next.getKey(), next.getValue(), runner);
           runs++;
@@ -252,7 +255,8 @@ final class ReloadQueue {
   private Map.Entry<ReloadScheduler.Kind, Request> takeDue() {
     long now = System.nanoTime();
     synchronized (guard) {
-      for (Iterator<Map.Entry<ReloadScheduler.Kind, Request>> it = pending.entrySet().iterator();
+      for (Iterator<Map.Entry<ReloadScheduler.Kind, Request>> it =
+              pending.entrySet().iterator();
           it.hasNext(); ) {
         Map.Entry<ReloadScheduler.Kind, Request> entry = it.next();
         if (entry.getValue().dueNanos - now <= 0) {
@@ -264,7 +268,9 @@ final class ReloadQueue {
     }
   }
 
-  private void run(ReloadScheduler.Kind kind, Request request,
+  private void run(
+      ReloadScheduler.Kind kind,
+      Request request,
       Function<ReloadScheduler.Kind, ReloadOutcome> runner) {
     try {
       complete(request, runner.apply(kind), null);

@@ -23,16 +23,20 @@ import java.util.function.BiFunction;
  */
 final class ReloadScheduler {
 
-  enum Kind { RELOAD, ROLLBACK }
+  enum Kind {
+    RELOAD,
+    ROLLBACK
+  }
 
   /** Null in poll mode. */
   private final ScheduledExecutorService executor;
+
   private final BiFunction<ManagedPlugin, Kind, ReloadOutcome> runner;
   /** Set once by {@link #close}; requests made after it fail at once. */
   private volatile boolean closed;
 
-  ReloadScheduler(ScheduledExecutorService executor,
-      BiFunction<ManagedPlugin, Kind, ReloadOutcome> runner) {
+  ReloadScheduler(
+      ScheduledExecutorService executor, BiFunction<ManagedPlugin, Kind, ReloadOutcome> runner) {
     this.executor = executor;
     this.runner = runner;
   }
@@ -43,14 +47,14 @@ final class ReloadScheduler {
    *
    * @return the outcome of the run that will serve this request
    */
-  CompletableFuture<ReloadOutcome> request(ManagedPlugin plugin, Kind kind, Duration delay,
-      boolean fileChange) {
+  CompletableFuture<ReloadOutcome> request(
+      ManagedPlugin plugin, Kind kind, Duration delay, boolean fileChange) {
     if (closed) {
       return CompletableFuture.failedFuture(
           new IllegalStateException("the plugin registry is closed"));
     }
-    CompletableFuture<ReloadOutcome> outcome = plugin.reloads().request(kind, delay, fileChange,
-        () -> wakeAfter(plugin, Duration.ZERO));
+    CompletableFuture<ReloadOutcome> outcome =
+        plugin.reloads().request(kind, delay, fileChange, () -> wakeAfter(plugin, Duration.ZERO));
     wakeAfter(plugin, delay);
     return outcome;
   }

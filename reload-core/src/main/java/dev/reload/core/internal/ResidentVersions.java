@@ -60,6 +60,7 @@ final class ResidentVersions {
   private static final Path MAPS = Path.of("/proc/self/maps");
   /** This process's maps, read 16 KiB at a time. */
   private static final ProcMaps MAPPED = new ProcMaps(MAPS, 16 * 1024);
+
   private static final long FIRST_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long MAX_CHECK_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final int RTLD_LAZY = 0x1;
@@ -78,7 +79,10 @@ final class ResidentVersions {
   private long delayNanos = FIRST_CHECK_NANOS;
   /** When the next pass of {@link #recheckIfDue()} is due (poll mode). Guarded by {@code this}. */
   private long dueNanos;
-  /** Bumped whenever a new chain of scheduled passes starts; older chains stop. Guarded by {@code this}. */
+  /**
+   * Bumped whenever a new chain of scheduled passes starts; older chains stop. Guarded by {@code
+   * this}.
+   */
   private long chain;
   /** Set once by {@link #close()}. */
   private volatile boolean closed;
@@ -154,8 +158,10 @@ final class ResidentVersions {
     }
     recheck();
     if (!residents.isEmpty()) {
-      log.warn("closing with {} unloaded version(s) still mapped, which this process keeps in"
-          + " memory (see the WARN logged for each when it was unloaded): {}", residents.size(),
+      log.warn(
+          "closing with {} unloaded version(s) still mapped, which this process keeps in"
+              + " memory (see the WARN logged for each when it was unloaded): {}",
+          residents.size(),
           residents.stream().map(ResidentVersions::describe).collect(Collectors.joining(", ")));
     }
   }
@@ -190,10 +196,12 @@ final class ResidentVersions {
       String name = resident.mappedName();
       if (searched.contains(name) && !mapped.contains(name) && residents.remove(resident)) {
         LoadedVersion version = resident.version();
-        log.info("plugin '{}' generation {} is unmapped at last, {} s after it was unloaded; no"
-            + " longer counted in reload.versions.resident", version.pluginName(),
-            version.generation(), String.format(Locale.ROOT, "%.1f",
-                (System.nanoTime() - resident.sinceNanos()) / 1e9));
+        log.info(
+            "plugin '{}' generation {} is unmapped at last, {} s after it was unloaded; no"
+                + " longer counted in reload.versions.resident",
+            version.pluginName(),
+            version.generation(),
+            String.format(Locale.ROOT, "%.1f", (System.nanoTime() - resident.sinceNanos()) / 1e9));
       }
     }
   }
@@ -252,8 +260,11 @@ final class ResidentVersions {
         Dl.CLOSE.invokeInt(new Object[] {handle});
       }
     } catch (RuntimeException | LinkageError e) {
-      log.debug("plugin '{}' generation {}: cannot re-check with dlopen(RTLD_NOLOAD): {}",
-          version.pluginName(), version.generation(), e.toString());
+      log.debug(
+          "plugin '{}' generation {}: cannot re-check with dlopen(RTLD_NOLOAD): {}",
+          version.pluginName(),
+          version.generation(),
+          e.toString());
     }
   }
 
@@ -263,8 +274,12 @@ final class ResidentVersions {
     try {
       return copy.getParent().toRealPath().resolve(copy.getFileName()).toString();
     } catch (IOException e) {
-      log.debug("plugin '{}' generation {}: cannot resolve {} to check that it is unmapped: {}",
-          version.pluginName(), version.generation(), copy, e.toString());
+      log.debug(
+          "plugin '{}' generation {}: cannot resolve {} to check that it is unmapped: {}",
+          version.pluginName(),
+          version.generation(),
+          copy,
+          e.toString());
       return null;
     }
   }
@@ -274,18 +289,22 @@ final class ResidentVersions {
     try {
       return MAPPED.find(names);
     } catch (IOException | RuntimeException e) {
-      log.debug("cannot read {} to check that unloaded libraries are unmapped: {}", MAPS,
-          e.toString());
+      log.debug(
+          "cannot read {} to check that unloaded libraries are unmapped: {}", MAPS, e.toString());
       return null;
     }
   }
 
   private static void warn(LoadedVersion version, String mappedName) {
-    log.warn("plugin '{}' generation {} is still mapped after it was unloaded (dlclose): {} stays"
-        + " in memory. The reload succeeded, but every reload of a build like this one leaks a"
-        + " whole copy of the library. Likely cause, read from its ELF file: {}. Counted in"
-        + " reload.versions.resident until it is unmapped; checked again after every unload and"
-        + " from time to time", version.pluginName(), version.generation(), mappedName,
+    log.warn(
+        "plugin '{}' generation {} is still mapped after it was unloaded (dlclose): {} stays"
+            + " in memory. The reload succeeded, but every reload of a build like this one leaks a"
+            + " whole copy of the library. Likely cause, read from its ELF file: {}. Counted in"
+            + " reload.versions.resident until it is unmapped; checked again after every unload and"
+            + " from time to time",
+        version.pluginName(),
+        version.generation(),
+        mappedName,
         causes(version.unloadHazards()));
   }
 
@@ -307,8 +326,11 @@ final class ResidentVersions {
     LoadedVersion version = resident.version();
     Set<UnloadHazard> hazards = version.unloadHazards();
     return "plugin '" + version.pluginName() + "' generation " + version.generation() + " ("
-        + (hazards.isEmpty() ? "no cause found in its ELF file" : hazards.stream()
-            .map(hazard -> hazard.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")))
+        + (hazards.isEmpty()
+            ? "no cause found in its ELF file"
+            : hazards.stream()
+                .map(hazard -> hazard.name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(", ")))
         + ")";
   }
 

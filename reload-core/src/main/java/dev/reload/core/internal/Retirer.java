@@ -73,7 +73,8 @@ final class Retirer {
 
   /**
    * The copy of a version that is no longer the rollback target may go once it is unmapped. Either
-   * this call or the disposal sees the other's write, so the file is deleted exactly when both hold.
+   * this call or the disposal sees the other's write, so the file is deleted exactly when both
+   * hold.
    */
   void releaseFile(LoadedVersion version) {
     version.keepFile(false);
@@ -86,8 +87,12 @@ final class Retirer {
     try {
       version.dispose();
     } catch (RuntimeException | Error e) {
-      log.warn("plugin '{}' generation {}: {} failed while unmapping", version.pluginName(),
-          version.generation(), LifecycleExports.SHUTDOWN, e);
+      log.warn(
+          "plugin '{}' generation {}: {} failed while unmapping",
+          version.pluginName(),
+          version.generation(),
+          LifecycleExports.SHUTDOWN,
+          e);
     }
     if (!version.keepFile()) {
       store.delete(version.shadowPath());
@@ -99,11 +104,14 @@ final class Retirer {
       return;
     }
     try {
-      executor.schedule(() -> {
-        if (disposeDrained() > 0) {
-          scheduleCheck(Math.min(delayNanos * 2, MAX_CHECK_NANOS));
-        }
-      }, delayNanos, TimeUnit.NANOSECONDS);
+      executor.schedule(
+          () -> {
+            if (disposeDrained() > 0) {
+              scheduleCheck(Math.min(delayNanos * 2, MAX_CHECK_NANOS));
+            }
+          },
+          delayNanos,
+          TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       // Shutting down: close() drains what is left.
     }

@@ -30,11 +30,21 @@ final class CallArena {
       "void, byte, short, int, long, float, double, boolean (a C int) and String (a const char *)";
 
   private static final Map<Class<?>, ValueLayout> PRIMITIVES = Map.of(
-      byte.class, ValueLayout.JAVA_BYTE, short.class, ValueLayout.JAVA_SHORT,
-      int.class, ValueLayout.JAVA_INT, long.class, ValueLayout.JAVA_LONG,
-      float.class, ValueLayout.JAVA_FLOAT, double.class, ValueLayout.JAVA_DOUBLE,
+      byte.class,
+      ValueLayout.JAVA_BYTE,
+      short.class,
+      ValueLayout.JAVA_SHORT,
+      int.class,
+      ValueLayout.JAVA_INT,
+      long.class,
+      ValueLayout.JAVA_LONG,
+      float.class,
+      ValueLayout.JAVA_FLOAT,
+      double.class,
+      ValueLayout.JAVA_DOUBLE,
       // As JNA: a Java boolean is a C int, 0 or 1.
-      boolean.class, ValueLayout.JAVA_INT);
+      boolean.class,
+      ValueLayout.JAVA_INT);
   /** The charset JNA converts strings with, so both paths pass the same bytes. */
   private static final Charset CHARSET = Charset.forName(Native.getDefaultStringEncoding());
 
@@ -50,17 +60,16 @@ final class CallArena {
     MethodHandles.Lookup lookup = MethodHandles.lookup();
     try {
       NEW = lookup.findConstructor(CallArena.class, methodType(void.class));
-      STRING = lookup.findVirtual(CallArena.class, "string",
-          methodType(MemorySegment.class, String.class));
-      ARRAY = lookup.findVirtual(CallArena.class, "array",
-          methodType(MemorySegment.class, Object.class));
-      CLOSE = lookup.findVirtual(CallArena.class, "close",
-          methodType(void.class, Throwable.class));
+      STRING = lookup.findVirtual(
+          CallArena.class, "string", methodType(MemorySegment.class, String.class));
+      ARRAY = lookup.findVirtual(
+          CallArena.class, "array", methodType(MemorySegment.class, Object.class));
+      CLOSE = lookup.findVirtual(CallArena.class, "close", methodType(void.class, Throwable.class));
       TO_INT = lookup.findStatic(CallArena.class, "toInt", methodType(int.class, boolean.class));
-      TO_BOOLEAN = lookup.findStatic(CallArena.class, "toBoolean",
-          methodType(boolean.class, int.class));
-      C_STRING = lookup.findStatic(CallArena.class, "cString",
-          methodType(String.class, MemorySegment.class));
+      TO_BOOLEAN =
+          lookup.findStatic(CallArena.class, "toBoolean", methodType(boolean.class, int.class));
+      C_STRING = lookup.findStatic(
+          CallArena.class, "cString", methodType(String.class, MemorySegment.class));
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -119,7 +128,9 @@ final class CallArena {
         handle = MethodHandles.collectArguments(handle, position, STRING);
         copied = true;
       } else if (parameters[i].isArray()) {
-        handle = MethodHandles.collectArguments(handle, position,
+        handle = MethodHandles.collectArguments(
+            handle,
+            position,
             ARRAY.asType(methodType(MemorySegment.class, CallArena.class, parameters[i])));
         copied = true;
       }
@@ -148,11 +159,11 @@ final class CallArena {
     Class<?> returns = collected.returnType();
     MethodHandle cleanup = returns == void.class
         ? CLOSE.asType(methodType(void.class, CallArena.class, Throwable.class))
-        : MethodHandles.dropArguments(MethodHandles.identity(returns), 0, CallArena.class,
-            Throwable.class);
+        : MethodHandles.dropArguments(
+            MethodHandles.identity(returns), 0, CallArena.class, Throwable.class);
     if (returns != void.class) {
-      cleanup = MethodHandles.foldArguments(cleanup, MethodHandles.dropArguments(CLOSE, 2,
-          returns));
+      cleanup =
+          MethodHandles.foldArguments(cleanup, MethodHandles.dropArguments(CLOSE, 2, returns));
     }
     // tryFinally wants (Throwable, [R,] CallArena...): ours take (CallArena, Throwable[, R]).
     MethodType wanted = returns == void.class
@@ -206,7 +217,8 @@ final class CallArena {
     } else if (array instanceof double[] doubles) {
       return MemorySegment.ofArray(doubles);
     }
-    throw new IllegalArgumentException("not a supported array: " + array.getClass().getTypeName());
+    throw new IllegalArgumentException(
+        "not a supported array: " + array.getClass().getTypeName());
   }
 
   private static int toInt(boolean value) {
@@ -219,6 +231,7 @@ final class CallArena {
 
   private static String cString(MemorySegment pointer) {
     return pointer.equals(MemorySegment.NULL)
-        ? null : pointer.reinterpret(Long.MAX_VALUE).getString(0, CHARSET);
+        ? null
+        : pointer.reinterpret(Long.MAX_VALUE).getString(0, CHARSET);
   }
 }

@@ -2,7 +2,6 @@ package dev.reload.core.internal;
 
 import static java.lang.invoke.MethodType.methodType;
 
-import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import dev.reload.PluginException;
@@ -87,8 +86,8 @@ final class ForeignCalls {
    *
    * @throws PluginException if the library lacks one of the interface's symbols
    */
-  Object implement(MethodHandles.Lookup host, NativeLibrary library, String plugin,
-      long generation) {
+  Object implement(
+      MethodHandles.Lookup host, NativeLibrary library, String plugin, long generation) {
     long[] addresses = new long[methods.size()];
     for (int i = 0; i < addresses.length; i++) {
       addresses[i] = address(library, symbols.get(i), plugin, generation);
@@ -96,8 +95,8 @@ final class ForeignCalls {
     try {
       return constructor(host).invoke(addresses);
     } catch (Throwable e) {
-      throw new IllegalStateException("cannot make the java.lang.foreign implementation "
-          + className, e);
+      throw new IllegalStateException(
+          "cannot make the java.lang.foreign implementation " + className, e);
     }
   }
 
@@ -106,19 +105,20 @@ final class ForeignCalls {
     if (constructor == null) {
       MethodHandles.Lookup hidden = host.defineHiddenClassWithClassData(
           DirectClasses.addressedCalls(className, api, methods), unbound, true);
-      constructor = hidden.findConstructor(hidden.lookupClass(),
-          methodType(void.class, long[].class));
+      constructor =
+          hidden.findConstructor(hidden.lookupClass(), methodType(void.class, long[].class));
     }
     return constructor;
   }
 
-  private static long address(NativeLibrary library, String symbol, String plugin,
-      long generation) {
+  private static long address(
+      NativeLibrary library, String symbol, String plugin, long generation) {
     try {
       return Pointer.nativeValue(library.getFunction(symbol));
     } catch (UnsatisfiedLinkError e) {
-      throw new PluginException("plugin '" + plugin + "' generation " + generation
-          + " does not export '" + symbol + "'", e);
+      throw new PluginException(
+          "plugin '" + plugin + "' generation " + generation + " does not export '" + symbol + "'",
+          e);
     }
   }
 
@@ -166,15 +166,16 @@ final class ForeignCalls {
         ? FunctionDescriptor.ofVoid(layouts)
         : FunctionDescriptor.of(CallArena.layoutOf(returns), layouts);
     MethodHandle handle = CallArena.adaptReturn(LINKER.downcallHandle(descriptor), returns);
-    return MethodHandles.filterArguments(CallArena.adaptArguments(handle, parameters), 0,
-            OF_ADDRESS)
+    return MethodHandles.filterArguments(
+            CallArena.adaptArguments(handle, parameters), 0, OF_ADDRESS)
         .asType(methodType(returns, long.class).appendParameterTypes(parameters));
   }
 
   private static MethodHandle ofAddress() {
     try {
-      return MethodHandles.publicLookup().findStatic(MemorySegment.class, "ofAddress",
-          methodType(MemorySegment.class, long.class));
+      return MethodHandles.publicLookup()
+          .findStatic(
+              MemorySegment.class, "ofAddress", methodType(MemorySegment.class, long.class));
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -183,7 +184,8 @@ final class ForeignCalls {
   /** Null if a downcall handle can be made here; else why not (native access denied). */
   private static String probe() {
     try {
-      LINKER.downcallHandle(LINKER.defaultLookup().find("getpid").orElseThrow(),
+      LINKER.downcallHandle(
+          LINKER.defaultLookup().find("getpid").orElseThrow(),
           FunctionDescriptor.of(ValueLayout.JAVA_INT));
       return null;
     } catch (IllegalCallerException e) {

@@ -36,8 +36,11 @@ public final class ForwarderClasses {
 
   private static final String BASE = Type.getInternalName(PluginForwarder.class);
   private static final String OBJECT = "java/lang/Object";
-  private static final String CONSTRUCTOR = Type.getMethodDescriptor(Type.VOID_TYPE,
-      Type.getType(Class.class), Type.getType(String.class), Type.getType(Supplier.class));
+  private static final String CONSTRUCTOR = Type.getMethodDescriptor(
+      Type.VOID_TYPE,
+      Type.getType(Class.class),
+      Type.getType(String.class),
+      Type.getType(Supplier.class));
   private static final String REFUSED = Type.getInternalName(IllegalStateException.class);
 
   private static final ClassValue<Constructor<?>> CLASSES = new ClassValue<>() {
@@ -61,8 +64,8 @@ public final class ForwarderClasses {
    */
   public static <T> T forwarder(Class<T> api, String plugin, Supplier<PluginRegistry> running) {
     if (!generates(api)) {
-      return api.cast(Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api},
-          new ProxyForwarder(api, plugin, running)));
+      return api.cast(Proxy.newProxyInstance(
+          api.getClassLoader(), new Class<?>[] {api}, new ProxyForwarder(api, plugin, running)));
     }
     try {
       return api.cast(CLASSES.get(api).newInstance(api, plugin, running));
@@ -88,7 +91,9 @@ public final class ForwarderClasses {
     return "dev.reload.guice.generated." + api.getName().replace('.', '_') + "$$ReloadInjected";
   }
 
-  /** The class file of {@code className}: extends {@link PluginForwarder}, implements {@code api}. */
+  /**
+   * The class file of {@code className}: extends {@link PluginForwarder}, implements {@code api}.
+   */
   static byte[] write(String className, Class<?> api) {
     String self = className.replace('.', '/');
     String apiName = Type.getInternalName(api);
@@ -98,8 +103,13 @@ public final class ForwarderClasses {
         return OBJECT; // frames here only merge locals that are Object or unused
       }
     };
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, self, null,
-        BASE, new String[] {apiName});
+    writer.visit(
+        Opcodes.V17,
+        Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER,
+        self,
+        null,
+        BASE,
+        new String[] {apiName});
     constructor(writer);
     for (Method method : forwarded(api).values()) {
       forward(writer, apiName, method);
@@ -122,7 +132,9 @@ public final class ForwarderClasses {
     return methods;
   }
 
-  /** An interface may redeclare {@code equals}, {@code hashCode} or {@code toString}: not forwarded. */
+  /**
+   * An interface may redeclare {@code equals}, {@code hashCode} or {@code toString}: not forwarded.
+   */
   private static boolean isObjectMethod(Method method) {
     try {
       Object.class.getMethod(method.getName(), method.getParameterTypes());
@@ -147,8 +159,8 @@ public final class ForwarderClasses {
   /** One method: the loop of {@link PluginForwarder}'s javadoc. */
   private static void forward(ClassWriter writer, String apiName, Method method) {
     String descriptor = Type.getMethodDescriptor(method);
-    MethodVisitor code = writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor, null,
-        null);
+    MethodVisitor code =
+        writer.visitMethod(Opcodes.ACC_PUBLIC, method.getName(), descriptor, null, null);
     code.visitCode();
     int target = 1;
     for (Type argument : Type.getArgumentTypes(method)) {
@@ -180,8 +192,12 @@ public final class ForwarderClasses {
     code.visitVarInsn(Opcodes.ALOAD, 0);
     code.visitVarInsn(Opcodes.ALOAD, target);
     code.visitVarInsn(Opcodes.ALOAD, target + 1);
-    code.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BASE, "retry",
-        "(L" + OBJECT + ";L" + REFUSED + ";)L" + OBJECT + ";", false);
+    code.visitMethodInsn(
+        Opcodes.INVOKEVIRTUAL,
+        BASE,
+        "retry",
+        "(L" + OBJECT + ";L" + REFUSED + ";)L" + OBJECT + ";",
+        false);
     code.visitVarInsn(Opcodes.ASTORE, target);
     code.visitJumpInsn(Opcodes.GOTO, call);
     code.visitMaxs(0, 0);

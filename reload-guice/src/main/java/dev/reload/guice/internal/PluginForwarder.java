@@ -94,7 +94,8 @@ public abstract class PluginForwarder {
       return current.target;
     }
     PluginRegistry registry = running.get();
-    if (current != null && registry == current.registry
+    if (current != null
+        && registry == current.registry
         && registry.find(plugin).orElse(null) == current.plugin) {
       throw refused;
     }

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Test;
  */
 public class ForwarderClassesTest {
 
-  /** Every kind of JVM value, in and out; wide ({@code long}, {@code double}) slots before others. */
+  /**
+   * Every kind of JVM value, in and out; wide ({@code long}, {@code double}) slots before others.
+   */
   public interface Kinds {
     double mix(long a, double b, int c, String d, byte[] e);
 
@@ -161,7 +163,8 @@ public class ForwarderClassesTest {
   void checkedExceptionsOfTheTargetPassThroughUnwrapped() {
     Kinds kinds = forwarder(Kinds.class, new Implementation());
 
-    assertThatThrownBy(() -> kinds.echo(-3)).isExactlyInstanceOf(IOException.class)
+    assertThatThrownBy(() -> kinds.echo(-3))
+        .isExactlyInstanceOf(IOException.class)
         .hasMessage("negative: -3");
   }
 
@@ -237,7 +240,8 @@ public class ForwarderClassesTest {
     Adder adder = ForwarderClasses.forwarder(Adder.class, "adder", () -> registry);
 
     for (int call = 0; call < 2; call++) {
-      assertThatThrownBy(() -> adder.add(1, 2)).isInstanceOf(UnknownPluginException.class)
+      assertThatThrownBy(() -> adder.add(1, 2))
+          .isInstanceOf(UnknownPluginException.class)
           .hasMessageContaining("no plugin named 'adder'");
     }
     assertThat(binds).hasValue(1); // the removed plugin is not bound again
@@ -264,14 +268,18 @@ public class ForwarderClassesTest {
   void aCallRefusedByAClosedRegistryWithNoneRunningFailsAsTheSupplierDoes() {
     AtomicBoolean closed = new AtomicBoolean();
     AtomicReference<PluginRegistry> running = new AtomicReference<>(closable(closed));
-    Adder adder = ForwarderClasses.forwarder(Adder.class, "adder", () -> Optional.ofNullable(
-        running.get()).orElseThrow(() -> new IllegalStateException("no registry is running")));
+    Adder adder = ForwarderClasses.forwarder(
+        Adder.class,
+        "adder",
+        () -> Optional.ofNullable(running.get())
+            .orElseThrow(() -> new IllegalStateException("no registry is running")));
     assertThat(adder.add(2, 3)).isEqualTo(5);
 
     closed.set(true);
     running.set(null);
 
-    assertThatThrownBy(() -> adder.add(2, 3)).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(() -> adder.add(2, 3))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessage("no registry is running");
   }
 
@@ -300,7 +308,8 @@ public class ForwarderClassesTest {
     assertThat(Proxy.isProxyClass(hidden.getClass())).isTrue();
     assertThat(hidden.add(5, 3)).isEqualTo(2);
     assertThat(hidden.toString()).isEqualTo("Hidden bound to plugin 'hidden'");
-    assertThat(hidden).isEqualTo(hidden)
+    assertThat(hidden)
+        .isEqualTo(hidden)
         .isNotEqualTo(ForwarderClasses.forwarder(Hidden.class, "hidden", () -> registry));
     assertThat(hidden.hashCode()).isEqualTo(System.identityHashCode(hidden));
   }
@@ -326,8 +335,9 @@ public class ForwarderClassesTest {
   private static PluginRegistry registry(AtomicReference<Plugin> holder) {
     return fake(PluginRegistry.class, (method, args) -> switch (method.getName()) {
       case "find" -> Optional.ofNullable(holder.get());
-      case "plugin" -> Optional.ofNullable(holder.get())
-          .orElseThrow(() -> new UnknownPluginException((String) args[0], List.of()));
+      case "plugin" ->
+        Optional.ofNullable(holder.get())
+            .orElseThrow(() -> new UnknownPluginException((String) args[0], List.of()));
       default -> throw new UnsupportedOperationException(method.getName());
     });
   }
@@ -345,7 +355,9 @@ public class ForwarderClassesTest {
 
   /** {@code type} answering with {@code answers}, its {@code Object} methods by identity. */
   private static <T> T fake(Class<T> type, BiFunction<Method, Object[], Object> answers) {
-    return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+    return type.cast(Proxy.newProxyInstance(
+        type.getClassLoader(),
+        new Class<?>[] {type},
         (proxy, method, args) -> switch (method.getName()) {
           case "equals" -> proxy == args[0];
           case "hashCode" -> System.identityHashCode(proxy);

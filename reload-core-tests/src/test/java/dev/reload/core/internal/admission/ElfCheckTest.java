@@ -25,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 @EnabledOnOs(OS.LINUX)
 class ElfCheckTest {
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
+
   private byte[] good;
 
   @BeforeEach
@@ -57,8 +59,8 @@ class ElfCheckTest {
   void refusesA32BitLibrary() throws Exception {
     Path file = edited(buffer -> buffer.put(4, (byte) 1));
     assertThatThrownBy(() -> ElfCheck.check(file, Path.of("/plugins/libx.so")))
-        .isInstanceOfSatisfying(StepFailure.class,
-            e -> assertThat(e.step()).isEqualTo(ReloadStep.VERIFY))
+        .isInstanceOfSatisfying(
+            StepFailure.class, e -> assertThat(e.step()).isEqualTo(ReloadStep.VERIFY))
         .hasMessage("library /plugins/libx.so is a 32-bit library, this JVM is 64-bit");
   }
 
@@ -103,8 +105,9 @@ class ElfCheckTest {
   @Test
   void findsTheExportsOfARealBuild() throws Exception {
     Path file = write(good);
-    assertThatCode(() -> ElfCheck.requireExports(file, file,
-        java.util.List.of("add", "counter_next", "version"))).doesNotThrowAnyException();
+    assertThatCode(() -> ElfCheck.requireExports(
+            file, file, java.util.List.of("add", "counter_next", "version")))
+        .doesNotThrowAnyException();
     assertThatThrownBy(() -> ElfCheck.requireExports(file, file, java.util.List.of("missing")))
         .hasMessageContaining("does not export required symbol 'missing'");
   }
@@ -168,8 +171,8 @@ class ElfCheckTest {
     assertThatCode(() -> ElfCheck.unloadHazards(file, file)).doesNotThrowAnyException();
     // ... so only the bounds of the loadable segments tell that this one is cut short.
     assertThatThrownBy(() -> ElfCheck.check(file, Path.of("/plugins/libx.so")))
-        .isInstanceOfSatisfying(StepFailure.class,
-            e -> assertThat(e.step()).isEqualTo(ReloadStep.VERIFY))
+        .isInstanceOfSatisfying(
+            StepFailure.class, e -> assertThat(e.step()).isEqualTo(ReloadStep.VERIFY))
         .hasMessageStartingWith("library /plugins/libx.so is truncated: its loadable segment "
             + segment + " ends at byte ")
         .hasMessageContaining("but the file has " + bytes.length + " bytes");

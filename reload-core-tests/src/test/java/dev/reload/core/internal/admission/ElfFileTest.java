@@ -31,7 +31,9 @@ class ElfFileTest {
   private static final long DT_FLAGS_1 = 0x6ffffffbL;
   private static final long DF_1_NODELETE = 0x8;
 
-  @TempDir Path root;
+  @TempDir
+  Path root;
+
   private byte[] good;
 
   @BeforeEach
@@ -71,11 +73,11 @@ class ElfFileTest {
     try (ElfFile elf = open(good)) {
       List<Segment> segments = elf.segments();
       assertThat(segments).hasSize(elf.header().phnum());
-      assertThat(segments).extracting(Segment::type)
-          .contains(ElfFile.PT_LOAD, ElfFile.PT_DYNAMIC);
-      assertThat(segments).filteredOn(segment -> segment.type() == ElfFile.PT_LOAD)
-          .allSatisfy(load -> assertThat(load.offset() + load.fileSize())
-              .isLessThanOrEqualTo(good.length));
+      assertThat(segments).extracting(Segment::type).contains(ElfFile.PT_LOAD, ElfFile.PT_DYNAMIC);
+      assertThat(segments)
+          .filteredOn(segment -> segment.type() == ElfFile.PT_LOAD)
+          .allSatisfy(
+              load -> assertThat(load.offset() + load.fileSize()).isLessThanOrEqualTo(good.length));
     }
   }
 
@@ -84,13 +86,14 @@ class ElfFileTest {
     try (ElfFile elf = open(good)) {
       List<DynamicSymbol> symbols = elf.dynamicSymbols().orElseThrow();
       assertThat(symbols).contains(new DynamicSymbol("add", 1, 0, true)); // STB_GLOBAL, default
-      assertThat(symbols).filteredOn(symbol -> symbol.name().equals("usleep"))
+      assertThat(symbols)
+          .filteredOn(symbol -> symbol.name().equals("usleep"))
           .singleElement()
           .satisfies(usleep -> assertThat(usleep.defined()).isFalse());
       ByteBuffer bytes = ElfBytes.buffer(good);
       int dynsym = ElfBytes.sectionHeaders(bytes, ElfBytes.SHT_DYNSYM).get(0).offset();
-      long entries = bytes.getLong(dynsym + ElfBytes.SH_SIZE)
-          / bytes.getLong(dynsym + ElfBytes.SH_ENTSIZE);
+      long entries =
+          bytes.getLong(dynsym + ElfBytes.SH_SIZE) / bytes.getLong(dynsym + ElfBytes.SH_ENTSIZE);
       assertThat(symbols).hasSize((int) entries - 1); // all but the null symbol at index 0
     }
   }
@@ -98,12 +101,14 @@ class ElfFileTest {
   @Test
   void readsTheDynamicSectionUpToItsEnd() throws Exception {
     Path nodelete = new NativeBuild(root).compile(Sources.counter(1), "-Wl,-z,nodelete");
-    try (ElfFile plain = open(good); ElfFile flagged = ElfFile.open(nodelete)) {
-      assertThat(plain.dynamicSection()).isNotEmpty()
+    try (ElfFile plain = open(good);
+        ElfFile flagged = ElfFile.open(nodelete)) {
+      assertThat(plain.dynamicSection())
+          .isNotEmpty()
           .noneMatch(entry -> entry.tag() == 0) // DT_NULL ends it and is not reported
-          .noneMatch(entry -> entry.tag() == DT_FLAGS_1
-              && (entry.value() & DF_1_NODELETE) != 0);
-      assertThat(flagged.dynamicSection()).filteredOn(entry -> entry.tag() == DT_FLAGS_1)
+          .noneMatch(entry -> entry.tag() == DT_FLAGS_1 && (entry.value() & DF_1_NODELETE) != 0);
+      assertThat(flagged.dynamicSection())
+          .filteredOn(entry -> entry.tag() == DT_FLAGS_1)
           .extracting(DynamicEntry::value)
           .anySatisfy(flags -> assertThat(flags & DF_1_NODELETE).isEqualTo(DF_1_NODELETE));
     }
@@ -112,7 +117,8 @@ class ElfFileTest {
   @Test
   void anEmptyFileIsTooShortForAnIdentification() throws Exception {
     try (ElfFile elf = open(new byte[0])) {
-      assertThatThrownBy(elf::identity).isInstanceOf(MalformedElfException.class)
+      assertThatThrownBy(elf::identity)
+          .isInstanceOf(MalformedElfException.class)
           .hasMessage("is 0 bytes long, too short for an ELF header (empty or truncated file?)");
     }
   }
@@ -120,7 +126,8 @@ class ElfFileTest {
   @Test
   void aFileWithoutTheMagicIsNotElf() throws Exception {
     try (ElfFile elf = edited(buffer -> buffer.put(1, (byte) 'X'))) {
-      assertThatThrownBy(elf::identity).isInstanceOf(MalformedElfException.class)
+      assertThatThrownBy(elf::identity)
+          .isInstanceOf(MalformedElfException.class)
           .hasMessage("is not an ELF file (its first bytes are not \\x7fELF)");
       assertThatThrownBy(elf::header).hasMessageContaining("is not an ELF file");
     }
@@ -130,7 +137,8 @@ class ElfFileTest {
   void aFileCutInsideItsHeaderHasAnIdentificationButNoHeader() throws Exception {
     try (ElfFile elf = open(Arrays.copyOf(good, 40))) {
       assertThat(elf.identity().elfClass()).isEqualTo(ElfFile.ELFCLASS64);
-      assertThatThrownBy(elf::header).isInstanceOf(MalformedElfException.class)
+      assertThatThrownBy(elf::header)
+          .isInstanceOf(MalformedElfException.class)
           .hasMessage("is 40 bytes long, shorter than its ELF header (truncated)");
     }
   }
@@ -150,7 +158,8 @@ class ElfFileTest {
   void aProgramHeaderTableRunningPastTheEndSaysWhereItEnds() throws Exception {
     try (ElfFile elf = edited(buffer -> buffer.putShort(56, (short) 0xffff))) { // e_phnum
       long end = elf.header().phoff() + 0xffffL * elf.header().phentsize();
-      assertThatThrownBy(elf::segments).isInstanceOf(MalformedElfException.class)
+      assertThatThrownBy(elf::segments)
+          .isInstanceOf(MalformedElfException.class)
           .hasMessage("is truncated: its program header table ends at byte " + end
               + " but the file has " + good.length + " bytes (was it copied while still being"
               + " written?)");
@@ -182,7 +191,8 @@ class ElfFileTest {
       }
     })) {
       assertThat(elf.segments()).isNotEmpty();
-      assertThatThrownBy(elf::dynamicSection).isInstanceOf(MalformedElfException.class)
+      assertThatThrownBy(elf::dynamicSection)
+          .isInstanceOf(MalformedElfException.class)
           .hasMessageContaining("is truncated: its dynamic section ends at byte ");
     }
   }
@@ -197,7 +207,8 @@ class ElfFileTest {
   @Test
   void sectionHeadersTooSmallForTheirClassAreRefusedNotRead() throws Exception {
     try (ElfFile elf = edited(buffer -> buffer.putShort(58, (short) 16))) { // e_shentsize
-      assertThatThrownBy(elf::dynamicSymbols).isInstanceOf(MalformedElfException.class)
+      assertThatThrownBy(elf::dynamicSymbols)
+          .isInstanceOf(MalformedElfException.class)
           .hasMessage("has section headers of 16 bytes, too small");
     }
   }
@@ -225,8 +236,9 @@ class ElfFileTest {
   void aSymbolTableOfZeroSizedEntriesIsMalformedNotLoopedOver() throws Exception {
     try (ElfFile elf = editedDynamicSymbolTable(
         (buffer, header) -> buffer.putLong(header + ElfBytes.SH_ENTSIZE, 0))) {
-      assertThatThrownBy(elf::dynamicSymbols).hasMessageStartingWith(
-          "has a malformed dynamic symbol table (entry size 0, string table ");
+      assertThatThrownBy(elf::dynamicSymbols)
+          .hasMessageStartingWith(
+              "has a malformed dynamic symbol table (entry size 0, string table ");
     }
   }
 

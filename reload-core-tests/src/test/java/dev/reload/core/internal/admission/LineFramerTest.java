@@ -48,8 +48,8 @@ class LineFramerTest {
     String answer = "5eed\tOK";
     String glued = "x".repeat(10 * MAX + 3) + answer;
 
-    assertThat(lines(glued + "\nnext\n")).containsExactly(
-        glued.substring(glued.length() - MAX), "next");
+    assertThat(lines(glued + "\nnext\n"))
+        .containsExactly(glued.substring(glued.length() - MAX), "next");
     assertThat(lines(glued)).containsExactly(glued.substring(glued.length() - MAX));
     assertThat(lines(glued.substring(glued.length() - MAX) + "\n"))
         .containsExactly(glued.substring(glued.length() - MAX));
@@ -112,7 +112,8 @@ class LineFramerTest {
 
   @Test
   void theBoundMustBePositive() {
-    assertThatIllegalArgumentException().isThrownBy(() -> new LineFramer(0))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> new LineFramer(0))
         .withMessage("maxLineBytes must be positive, was 0");
     assertThat(new LineFramer(8000).maxLineBytes()).isEqualTo(8000);
   }

@@ -98,7 +98,7 @@ class MountTableTest {
   void thisProcessHasARootMount() {
     MountTable self = MountTable.readSelf().orElseThrow();
 
-    assertThat(self.mountOf(Path.of("/"))).hasValueSatisfying(
-        mount -> assertThat(mount.mountPoint()).isEqualTo(Path.of("/")));
+    assertThat(self.mountOf(Path.of("/")))
+        .hasValueSatisfying(mount -> assertThat(mount.mountPoint()).isEqualTo(Path.of("/")));
   }
 }

@@ -20,25 +20,30 @@ class ProbeProtocolTest {
   void requestReadsBackAsSent() {
     String request = ProbeProtocol.request("5eed", 2, "/shadow/libx-1.so", List.of("a", "b"));
 
-    assertThat(ProbeProtocol.parseRequest(line(request))).isEqualTo(
-        new ProbeProtocol.Request("5eed", 2, "/shadow/libx-1.so", List.of("a", "b")));
-    assertThat(ProbeProtocol.parseRequest(
-        line(ProbeProtocol.request("5eed", 2, "/x.so", List.of()))).symbols()).isEmpty();
+    assertThat(ProbeProtocol.parseRequest(line(request)))
+        .isEqualTo(new ProbeProtocol.Request("5eed", 2, "/shadow/libx-1.so", List.of("a", "b")));
+    assertThat(
+            ProbeProtocol.parseRequest(line(ProbeProtocol.request("5eed", 2, "/x.so", List.of())))
+                .symbols())
+        .isEmpty();
   }
 
   @Test
   void fieldThatWouldBreakTheLineIsRefusedByName() {
     assertThatIllegalArgumentException()
         .isThrownBy(() -> ProbeProtocol.request("1", 2, "/odd\ndir/libx.so", List.of()))
-        .withMessageContaining("library path '/odd\ndir/libx.so'").withMessageContaining("a line break");
+        .withMessageContaining("library path '/odd\ndir/libx.so'")
+        .withMessageContaining("a line break");
     assertThatIllegalArgumentException()
         .isThrownBy(() -> ProbeProtocol.request("1", 2, "/x.so", List.of("a,b")))
-        .withMessageContaining("symbol name 'a,b'").withMessageContaining("a comma");
+        .withMessageContaining("symbol name 'a,b'")
+        .withMessageContaining("a comma");
   }
 
   @Test
   void malformedRequestIsRefusedToItsId() {
-    assertThatIllegalArgumentException().isThrownBy(() -> ProbeProtocol.parseRequest("7\tx\t/x.so\t"))
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> ProbeProtocol.parseRequest("7\tx\t/x.so\t"))
         .withMessageContaining("open flags 'x'");
     assertThat(ProbeProtocol.idOf("7\tonly two")).isEqualTo("7");
   }
@@ -50,7 +55,8 @@ class ProbeProtocolTest {
 
     assertThat(ProbeProtocol.parseAnswer("5eed", answer).verdict())
         .isEqualTo(ProbeProtocol.Verdict.PASSED);
-    assertThat(ProbeProtocol.parseAnswer("5eed", line(ProbeProtocol.ready("5eed"))).verdict())
+    assertThat(
+            ProbeProtocol.parseAnswer("5eed", line(ProbeProtocol.ready("5eed"))).verdict())
         .isEqualTo(ProbeProtocol.Verdict.READY);
     assertThat(ProbeProtocol.parseAnswer("5eed", line(ProbeProtocol.refused("5eed", "no\tgood"))))
         .isEqualTo(new ProbeProtocol.Answer(ProbeProtocol.Verdict.REFUSED, "no good"));
@@ -66,7 +72,9 @@ class ProbeProtocolTest {
 
     assertThat(answer.getBytes(StandardCharsets.UTF_8).length)
         .isLessThanOrEqualTo(ProbeProtocol.MAX_ANSWER_BYTES);
-    assertThat(line(answer)).doesNotContain("\n").startsWith("5eed\tFAIL\t\uD83D\uDCA5 line break tab");
+    assertThat(line(answer))
+        .doesNotContain("\n")
+        .startsWith("5eed\tFAIL\t\uD83D\uDCA5 line break tab");
     assertThat(line(answer).split("\t")).hasSize(3);
   }
 }

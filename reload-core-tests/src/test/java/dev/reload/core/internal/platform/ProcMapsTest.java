@@ -21,39 +21,46 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ProcMapsTest {
 
-  private static final String MAPS = String.join("\n",
+  private static final String MAPS = String.join(
+      "\n",
       "55d0c0a00000-55d0c0a01000 r--p 00000000 fd:01 1234   /usr/lib/jvm/bin/java",
       "55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0      [heap]",
       "7f0000000000-7f0000001000 rw-p 00000000 00:00 0 ",
-      "7f0000001000-7f0000002000 r-xp 00000000 fd:01 5678   /srv/plugins/.shadow/counter-7-libcounter.so"
+      "7f0000001000-7f0000002000 r-xp 00000000 fd:01 5678  "
+          + " /srv/plugins/.shadow/counter-7-libcounter.so"
           + " (deleted)",
-      "7f0000002000-7f0000003000 r-xp 00000000 fd:01 5679   /srv/plugins/.shadow/counter-8-libcounter.so.1",
+      "7f0000002000-7f0000003000 r-xp 00000000 fd:01 5679  "
+          + " /srv/plugins/.shadow/counter-8-libcounter.so.1",
       "7f0000003000-7f0000004000 r-xp 00000000 fd:01 5680   /srv/with space/libgreeter.so",
       "7ffc00000000-7ffc00021000 rw-p 00000000 00:00 0      [stack]",
       "");
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @ParameterizedTest
   @ValueSource(ints = {8, 40, 16 * 1024})
   void findsExactlyThePathsTheMapsNameUnlinkedOrNot(int bufferBytes) throws IOException {
     Path maps = Files.writeString(dir.resolve("maps"), MAPS);
 
-    assertThat(new ProcMaps(maps, bufferBytes).find(List.of(
-        "/srv/plugins/.shadow/counter-7-libcounter.so", // unlinked
-        "/srv/plugins/.shadow/counter-8-libcounter.so", // only a longer name is mapped
-        "/srv/with space/libgreeter.so",
-        "/usr/lib/jvm/bin/java",
-        "[heap]", // not a path
-        "/srv/plugins/.shadow/counter-9-libcounter.so")))
-        .containsExactlyInAnyOrder("/srv/plugins/.shadow/counter-7-libcounter.so",
-            "/srv/with space/libgreeter.so", "/usr/lib/jvm/bin/java");
+    assertThat(new ProcMaps(maps, bufferBytes)
+            .find(List.of(
+                "/srv/plugins/.shadow/counter-7-libcounter.so", // unlinked
+                "/srv/plugins/.shadow/counter-8-libcounter.so", // only a longer name is mapped
+                "/srv/with space/libgreeter.so",
+                "/usr/lib/jvm/bin/java",
+                "[heap]", // not a path
+                "/srv/plugins/.shadow/counter-9-libcounter.so")))
+        .containsExactlyInAnyOrder(
+            "/srv/plugins/.shadow/counter-7-libcounter.so",
+            "/srv/with space/libgreeter.so",
+            "/usr/lib/jvm/bin/java");
   }
 
   @Test
   void aLastLineWithoutNewlineIsNotReadAndNoNamesReadNothing() throws IOException {
-    Path maps = Files.writeString(dir.resolve("maps"),
-        "7f0000003000-7f0000004000 r-xp 00000000 fd:01 5680   /srv/libcut.so");
+    Path maps = Files.writeString(
+        dir.resolve("maps"), "7f0000003000-7f0000004000 r-xp 00000000 fd:01 5680   /srv/libcut.so");
 
     assertThat(new ProcMaps(maps, 16).find(List.of("/srv/libcut.so"))).isEmpty();
     assertThat(new ProcMaps(dir.resolve("missing"), 16).find(List.of())).isEmpty();

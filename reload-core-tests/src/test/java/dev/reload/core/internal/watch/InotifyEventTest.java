@@ -37,10 +37,11 @@ class InotifyEventTest {
 
   @ParameterizedTest(name = "{0} in {1} bytes")
   @CsvSource({
-      "libgreeter.so, 16", // NUL-padded to a multiple of 16, as the kernel pads
-      "libgrüße.so, 16", // UTF-8, more bytes than characters
-      "exactly16bytes.x, 16", // filling its length: no NUL at all
-      "lib.so, 64"})
+    "libgreeter.so, 16", // NUL-padded to a multiple of 16, as the kernel pads
+    "libgrüße.so, 16", // UTF-8, more bytes than characters
+    "exactly16bytes.x, 16", // filling its length: no NUL at all
+    "lib.so, 64"
+  })
   void decodesTheHeaderAndTheName(String name, int paddedLength) {
     ByteBuffer read = concat(raw(3, IN_CLOSE_WRITE, 0, name, paddedLength));
 
@@ -50,16 +51,18 @@ class InotifyEventTest {
 
   @Test
   void decodesEveryEventOfOneRead() {
-    ByteBuffer read = concat(raw(2, IN_CREATE | IN_ISDIR, 0, "plugins", 16),
+    ByteBuffer read = concat(
+        raw(2, IN_CREATE | IN_ISDIR, 0, "plugins", 16),
         raw(3, IN_IGNORED, 0, "", 0),
         raw(-1, IN_Q_OVERFLOW, 0, "", 0),
         raw(3, IN_CLOSE_WRITE, 0, "libcounter.so", 32));
 
-    assertThat(InotifyEvent.decode(read, StandardCharsets.UTF_8)).containsExactly(
-        new InotifyEvent(2, IN_CREATE | IN_ISDIR, "plugins"),
-        new InotifyEvent(3, IN_IGNORED, ""),
-        new InotifyEvent(-1, IN_Q_OVERFLOW, ""),
-        new InotifyEvent(3, IN_CLOSE_WRITE, "libcounter.so"));
+    assertThat(InotifyEvent.decode(read, StandardCharsets.UTF_8))
+        .containsExactly(
+            new InotifyEvent(2, IN_CREATE | IN_ISDIR, "plugins"),
+            new InotifyEvent(3, IN_IGNORED, ""),
+            new InotifyEvent(-1, IN_Q_OVERFLOW, ""),
+            new InotifyEvent(3, IN_CLOSE_WRITE, "libcounter.so"));
   }
 
   @Test
@@ -74,7 +77,8 @@ class InotifyEventTest {
 
   @Test
   void emptyReadHasNoEvents() {
-    assertThat(InotifyEvent.decode(ByteBuffer.allocate(0), StandardCharsets.UTF_8)).isEmpty();
+    assertThat(InotifyEvent.decode(ByteBuffer.allocate(0), StandardCharsets.UTF_8))
+        .isEmpty();
   }
 
   @Test

@@ -52,18 +52,21 @@ class InotifyEventsTest {
   private final Map<Path, CreatedEntry> created = new HashMap<>();
   /** The entries the lookup was asked about, in order. */
   private final List<Path> lookedUp = new ArrayList<>();
+
   private final InotifyEvents events = new InotifyEvents(List.of(GREETER), entry -> {
     lookedUp.add(entry);
     return created.getOrDefault(entry, CreatedEntry.OTHER);
   });
 
   InotifyEventsTest() {
-    events.armed(Map.of(GREETER, walk(GREETER)),
-        Map.of(ROOT, ROOT_WD, SRV, SRV_WD, PLUGINS, PLUGINS_WD));
+    events.armed(
+        Map.of(GREETER, walk(GREETER)), Map.of(ROOT, ROOT_WD, SRV, SRV_WD, PLUGINS, PLUGINS_WD));
   }
 
   private static PathChain walk(Path file) {
-    return new PathChain(List.of(new Link(ROOT, "srv"), new Link(SRV, "plugins"),
+    return new PathChain(List.of(
+        new Link(ROOT, "srv"),
+        new Link(SRV, "plugins"),
         new Link(PLUGINS, file.getFileName().toString())));
   }
 
@@ -80,8 +83,7 @@ class InotifyEventsTest {
     for (InotifyEvent event : read) {
       events.handle(event, batch);
     }
-    return new Asked(List.copyOf(batch.complete()), List.copyOf(batch.arriving()),
-        batch.rearm());
+    return new Asked(List.copyOf(batch.complete()), List.copyOf(batch.arriving()), batch.rearm());
   }
 
   private static InotifyEvent event(int wd, int mask, String name) {
@@ -136,25 +138,29 @@ class InotifyEventsTest {
   @Test
   void deleteThenRecreateOfTheFileMayBeArriving() {
     // gcc -o: the old file unlinked, a new one created and written.
-    assertThat(handle(event(PLUGINS_WD, IN_DELETE, "libgreeter.so"),
-        event(PLUGINS_WD, IN_CREATE, "libgreeter.so")))
+    assertThat(handle(
+            event(PLUGINS_WD, IN_DELETE, "libgreeter.so"),
+            event(PLUGINS_WD, IN_CREATE, "libgreeter.so")))
         .isEqualTo(asks(List.of(), List.of(GREETER), SAME_WALK));
   }
 
   @Test
   void completeFileIsNotAlsoArriving() {
-    assertThat(handle(event(PLUGINS_WD, IN_CREATE, "libgreeter.so"),
-        event(PLUGINS_WD, IN_CLOSE_WRITE, "libgreeter.so")))
+    assertThat(handle(
+            event(PLUGINS_WD, IN_CREATE, "libgreeter.so"),
+            event(PLUGINS_WD, IN_CLOSE_WRITE, "libgreeter.so")))
         .isEqualTo(asks(List.of(GREETER), List.of(), SAME_WALK));
   }
 
   @Test
   void eventsForUnrelatedNamesAreIgnored() {
-    assertThat(handle(event(PLUGINS_WD, IN_CLOSE_WRITE, "libother.so"),
-        event(PLUGINS_WD, IN_MOVED_TO, "libgreeter.so.tmp"),
-        event(PLUGINS_WD, IN_CREATE, "libgreeter.so.sig"),
-        event(SRV_WD, IN_CREATE | IN_ISDIR, "cache"),
-        event(ROOT_WD, IN_DELETE, "tmp"))).isEqualTo(NOTHING);
+    assertThat(handle(
+            event(PLUGINS_WD, IN_CLOSE_WRITE, "libother.so"),
+            event(PLUGINS_WD, IN_MOVED_TO, "libgreeter.so.tmp"),
+            event(PLUGINS_WD, IN_CREATE, "libgreeter.so.sig"),
+            event(SRV_WD, IN_CREATE | IN_ISDIR, "cache"),
+            event(ROOT_WD, IN_DELETE, "tmp")))
+        .isEqualTo(NOTHING);
     assertThat(lookedUp).isEmpty();
   }
 
@@ -203,7 +209,8 @@ class InotifyEventsTest {
   void watchedDirectoryGoneRearmsAndRescansTheFilesWhoseWalkPassedIt(int gone) {
     // Removed or unmounted (IN_IGNORED, also after IN_DELETE_SELF), or renamed away.
     for (int wd : new int[] {SRV_WD, PLUGINS_WD}) {
-      assertThat(handle(event(wd, gone, ""))).as("wd %d", wd)
+      assertThat(handle(event(wd, gone, "")))
+          .as("wd %d", wd)
           .isEqualTo(asks(List.of(), List.of(GREETER), REARM));
     }
   }
@@ -226,8 +233,8 @@ class InotifyEventsTest {
 
   @Test
   void fileHeldOpenIsOpenUntilEveryOpenIsClosed() {
-    handle(event(PLUGINS_WD, IN_OPEN, "libgreeter.so"),
-        event(PLUGINS_WD, IN_OPEN, "libgreeter.so"));
+    handle(
+        event(PLUGINS_WD, IN_OPEN, "libgreeter.so"), event(PLUGINS_WD, IN_OPEN, "libgreeter.so"));
     assertThat(events.isOpen(GREETER)).isTrue();
 
     handle(event(PLUGINS_WD, IN_CLOSE_NOWRITE, "libgreeter.so"));
@@ -285,7 +292,8 @@ class InotifyEventsTest {
 
   @Test
   void onlyCreatedEntriesAreLookedUp() {
-    handle(event(PLUGINS_WD, IN_OPEN, "libgreeter.so"),
+    handle(
+        event(PLUGINS_WD, IN_OPEN, "libgreeter.so"),
         event(PLUGINS_WD, IN_CLOSE_WRITE, "libgreeter.so"),
         event(PLUGINS_WD, IN_MOVED_TO, "libgreeter.so"),
         event(PLUGINS_WD, IN_DELETE, "libgreeter.so"),
@@ -305,16 +313,24 @@ class InotifyEventsTest {
     Path counter = current.resolve("libcounter.so");
     Map<Path, PathChain> walks = new LinkedHashMap<>();
     for (Path file : List.of(greeter, counter)) {
-      walks.put(file, new PathChain(List.of(new Link(ROOT, "srv"), new Link(SRV, "current"),
-          new Link(SRV, "releases"), new Link(SRV.resolve("releases"), "v2"),
-          new Link(v2, file.getFileName().toString()))));
+      walks.put(
+          file,
+          new PathChain(List.of(
+              new Link(ROOT, "srv"),
+              new Link(SRV, "current"),
+              new Link(SRV, "releases"),
+              new Link(SRV.resolve("releases"), "v2"),
+              new Link(v2, file.getFileName().toString()))));
     }
     InotifyEvents swapped = new InotifyEvents(walks.keySet(), entry -> CreatedEntry.SYMLINK);
     swapped.armed(walks, Map.of(ROOT, 1, SRV, 2, SRV.resolve("releases"), 4, v2, 5));
 
     // ln -s releases/v3 current.new && mv -T current.new current
-    assertThat(handle(swapped, event(2, IN_CREATE, "current.new"),
-        event(2, IN_MOVED_FROM, "current.new"), event(2, IN_MOVED_TO, "current")))
+    assertThat(handle(
+            swapped,
+            event(2, IN_CREATE, "current.new"),
+            event(2, IN_MOVED_FROM, "current.new"),
+            event(2, IN_MOVED_TO, "current")))
         .isEqualTo(asks(List.of(greeter, counter), List.of(), REARM));
   }
 
@@ -323,8 +339,10 @@ class InotifyEventsTest {
     InotifyEvents partly = new InotifyEvents(List.of(GREETER), entry -> CreatedEntry.OTHER);
     partly.armed(Map.of(GREETER, walk(GREETER)), Map.of(ROOT, ROOT_WD, SRV, SRV_WD));
 
-    assertThat(handle(partly, event(PLUGINS_WD, IN_CLOSE_WRITE, "libgreeter.so"),
-        event(SRV_WD, IN_CREATE | IN_ISDIR, "plugins")))
+    assertThat(handle(
+            partly,
+            event(PLUGINS_WD, IN_CLOSE_WRITE, "libgreeter.so"),
+            event(SRV_WD, IN_CREATE | IN_ISDIR, "plugins")))
         .isEqualTo(asks(List.of(), List.of(GREETER), REARM));
   }
 
@@ -333,16 +351,19 @@ class InotifyEventsTest {
     Path counter = SRV.resolve("libcounter.so");
     Map<Path, PathChain> walks = new LinkedHashMap<>();
     walks.put(GREETER, walk(GREETER));
-    walks.put(counter, new PathChain(List.of(new Link(ROOT, "srv"),
-        new Link(SRV, "libcounter.so"))));
+    walks.put(
+        counter, new PathChain(List.of(new Link(ROOT, "srv"), new Link(SRV, "libcounter.so"))));
 
     Map<Path, Integer> masks = InotifyEvents.masks(walks);
 
-    assertThat(masks).containsExactly(Map.entry(ROOT, InotifyEvents.STRUCTURE),
-        Map.entry(SRV, InotifyEvents.CONTENT), Map.entry(PLUGINS, InotifyEvents.CONTENT));
+    assertThat(masks)
+        .containsExactly(
+            Map.entry(ROOT, InotifyEvents.STRUCTURE),
+            Map.entry(SRV, InotifyEvents.CONTENT),
+            Map.entry(PLUGINS, InotifyEvents.CONTENT));
     int opensAndCloses = IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE;
-    int entryChanges = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF
-        | IN_MOVE_SELF;
+    int entryChanges =
+        IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF;
     assertThat(InotifyEvents.CONTENT & opensAndCloses).isEqualTo(opensAndCloses);
     assertThat(InotifyEvents.STRUCTURE & opensAndCloses).isZero();
     assertThat(InotifyEvents.STRUCTURE & entryChanges).isEqualTo(entryChanges);

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 @EnabledOnOs({OS.LINUX, OS.MAC})
 class PathChainTest {
 
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
 
   private Path root() throws Exception {
     return tmp.toRealPath();
@@ -28,8 +29,8 @@ class PathChainTest {
     PathChain chain = PathChain.of(file);
 
     assertThat(chain.links()).hasSize(file.getNameCount());
-    assertThat(chain.links()).endsWith(new Link(root().resolve("a"), "b"),
-        new Link(root().resolve("a/b"), "lib.so"));
+    assertThat(chain.links())
+        .endsWith(new Link(root().resolve("a"), "b"), new Link(root().resolve("a/b"), "lib.so"));
     assertThat(chain.endsAt(new Link(root().resolve("a/b"), "lib.so"))).isTrue();
   }
 
@@ -44,12 +45,13 @@ class PathChainTest {
 
     PathChain chain = PathChain.of(root().resolve("current/lib.so"));
 
-    assertThat(chain.links()).contains(
-        new Link(root(), "current"),
-        new Link(root(), "releases"),
-        new Link(root().resolve("releases"), "v1"),
-        new Link(v1, "lib.so"),
-        new Link(out, "lib.so"));
+    assertThat(chain.links())
+        .contains(
+            new Link(root(), "current"),
+            new Link(root(), "releases"),
+            new Link(root().resolve("releases"), "v1"),
+            new Link(v1, "lib.so"),
+            new Link(out, "lib.so"));
     assertThat(chain.endsAt(new Link(out, "lib.so"))).isTrue();
   }
 

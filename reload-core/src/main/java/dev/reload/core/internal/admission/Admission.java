@@ -55,6 +55,7 @@ public final class Admission {
   private final TrustPolicy trust;
   /** Null when the preflight is off. */
   private final Preflight preflight;
+
   private final boolean checkElf;
 
   public Admission(ShadowStore store, TrustPolicy trust, Preflight preflight, Platform platform) {
@@ -63,8 +64,9 @@ public final class Admission {
     this.preflight = preflight;
     this.checkElf = platform.usesElf();
     if (!checkElf) {
-      log.info("libraries on {} are not ELF files: the header, segment and symbol checks are"
-          + " skipped; the preflight probe and the load step still check each candidate",
+      log.info(
+          "libraries on {} are not ELF files: the header, segment and symbol checks are"
+              + " skipped; the preflight probe and the load step still check each candidate",
           platform);
     }
   }
@@ -193,10 +195,12 @@ public final class Admission {
   private static void requireAdmittedBytes(ShadowStore.Copy copy, PluginVersion version)
       throws StepFailure {
     if (!copy.sha256().equals(version.sha256())) {
-      throw new StepFailure(ReloadStep.VERIFY, "the copy " + version.shadowPath() + " kept of"
-          + " generation " + version.generation() + " for rollback has SHA-256 " + copy.sha256()
-          + ", not the " + version.sha256() + " it was admitted with: something changed the"
-          + " shadow directory (reload.shadow-dir); refused");
+      throw new StepFailure(
+          ReloadStep.VERIFY,
+          "the copy " + version.shadowPath() + " kept of"
+              + " generation " + version.generation() + " for rollback has SHA-256 " + copy.sha256()
+              + ", not the " + version.sha256() + " it was admitted with: something changed the"
+              + " shadow directory (reload.shadow-dir); refused");
     }
   }
 

@@ -99,7 +99,10 @@ final class ElfCheck {
    *     section or symbol table is malformed
    */
   static Set<UnloadHazard> unloadHazards(Path file, Path source) throws StepFailure {
-    return read(file, source, e -> "cannot read the dynamic section of " + source + ": " + e,
+    return read(
+        file,
+        source,
+        e -> "cannot read the dynamic section of " + source + ": " + e,
         elf -> hazards(nodelete(elf), elf.dynamicSymbols()));
   }
 
@@ -113,8 +116,9 @@ final class ElfCheck {
    * ReloadStep#VERIFY} that names {@code source}: refusals and malformed structures prefixed with
    * the library, I/O errors as {@code ioMessage} says, anything else as malformed headers.
    */
-  private static <T> T read(Path file, Path source, Function<IOException, String> ioMessage,
-      Reading<T> reading) throws StepFailure {
+  private static <T> T read(
+      Path file, Path source, Function<IOException, String> ioMessage, Reading<T> reading)
+      throws StepFailure {
     try (ElfFile elf = ElfFile.open(file)) {
       return reading.from(elf);
     } catch (IOException e) {
@@ -122,8 +126,10 @@ final class ElfCheck {
     } catch (StepFailure | MalformedElfException e) {
       throw new StepFailure(ReloadStep.VERIFY, "library " + source + " " + e.getMessage());
     } catch (RuntimeException e) {
-      throw new StepFailure(ReloadStep.VERIFY, "library " + source
-          + " has malformed ELF headers (" + e + "); refused", e);
+      throw new StepFailure(
+          ReloadStep.VERIFY,
+          "library " + source + " has malformed ELF headers (" + e + "); refused",
+          e);
     }
   }
 
@@ -132,12 +138,13 @@ final class ElfCheck {
    * and (if known) {@code wantMachine}; the policy questions come before the table bounds they
    * make sense of, so that an object file hears it is not a shared library.
    */
-  private static void requireLoadable(ElfFile elf, int wantClass, int wantData,
-      OptionalInt wantMachine) throws IOException, MalformedElfException, StepFailure {
+  private static void requireLoadable(
+      ElfFile elf, int wantClass, int wantData, OptionalInt wantMachine)
+      throws IOException, MalformedElfException, StepFailure {
     Identity identity = elf.identity();
     if (identity.elfClass() != wantClass) {
-      throw refused("is a " + bits(identity.elfClass()) + " library, this JVM is "
-          + bits(wantClass));
+      throw refused(
+          "is a " + bits(identity.elfClass()) + " library, this JVM is " + bits(wantClass));
     }
     if (identity.data() != wantData) {
       throw refused("is " + endian(identity.data()) + ", this JVM is " + endian(wantData));
@@ -168,8 +175,8 @@ final class ElfCheck {
   }
 
   /** Refuses if {@code symbols} (empty: no section headers, nothing to check) lacks one. */
-  private static void requireExported(Optional<List<DynamicSymbol>> symbols,
-      List<String> required) throws StepFailure {
+  private static void requireExported(Optional<List<DynamicSymbol>> symbols, List<String> required)
+      throws StepFailure {
     if (symbols.isEmpty()) {
       return;
     }
@@ -186,10 +193,10 @@ final class ElfCheck {
   private static Set<String> exportedNames(List<DynamicSymbol> symbols) {
     Set<String> exported = new HashSet<>();
     for (DynamicSymbol symbol : symbols) {
-      boolean global = symbol.binding() == STB_GLOBAL || symbol.binding() == STB_WEAK
+      boolean global = symbol.binding() == STB_GLOBAL
+          || symbol.binding() == STB_WEAK
           || symbol.binding() == STB_GNU_UNIQUE;
-      boolean visible =
-          symbol.visibility() == STV_DEFAULT || symbol.visibility() == STV_PROTECTED;
+      boolean visible = symbol.visibility() == STV_DEFAULT || symbol.visibility() == STV_PROTECTED;
       if (global && symbol.defined() && visible) {
         exported.add(symbol.name());
       }
@@ -208,8 +215,8 @@ final class ElfCheck {
   }
 
   /** The hazards of a library with that flag and those dynamic symbols (empty: none readable). */
-  private static Set<UnloadHazard> hazards(boolean nodelete,
-      Optional<List<DynamicSymbol>> symbols) {
+  private static Set<UnloadHazard> hazards(
+      boolean nodelete, Optional<List<DynamicSymbol>> symbols) {
     Set<UnloadHazard> hazards = EnumSet.noneOf(UnloadHazard.class);
     if (nodelete) {
       hazards.add(UnloadHazard.NODELETE);
@@ -230,13 +237,14 @@ final class ElfCheck {
   }
 
   private static String bits(int elfClass) {
-    return elfClass == ElfFile.ELFCLASS64 ? "64-bit"
+    return elfClass == ElfFile.ELFCLASS64
+        ? "64-bit"
         : elfClass == ElfFile.ELFCLASS32 ? "32-bit" : "unknown-class (" + elfClass + ")";
   }
 
   private static String endian(int data) {
-    return data == ElfFile.ELFDATA2LSB ? "little-endian"
-        : data == ElfFile.ELFDATA2MSB ? "big-endian"
-        : "of unknown byte order (" + data + ")";
+    return data == ElfFile.ELFDATA2LSB
+        ? "little-endian"
+        : data == ElfFile.ELFDATA2MSB ? "big-endian" : "of unknown byte order (" + data + ")";
   }
 }

@@ -49,8 +49,8 @@ final class ElfFile implements Closeable {
   private ElfFile(FileChannel channel) throws IOException {
     this.channel = channel;
     this.size = channel.size();
-    this.head = Arrays.copyOf(read(0, (int) Math.min(LARGEST_HEADER, size)).array(),
-        LARGEST_HEADER);
+    this.head =
+        Arrays.copyOf(read(0, (int) Math.min(LARGEST_HEADER, size)).array(), LARGEST_HEADER);
   }
 
   /** Opens {@code file} for reading and reads its first bytes. */
@@ -89,8 +89,17 @@ final class ElfFile implements Closeable {
   }
 
   /** The fields of the ELF file header that the checks use. */
-  record Header(boolean wide, ByteOrder order, int type, int machine, long phoff, int phentsize,
-      int phnum, long shoff, int shentsize, int shnum) {
+  record Header(
+      boolean wide,
+      ByteOrder order,
+      int type,
+      int machine,
+      long phoff,
+      int phentsize,
+      int phnum,
+      long shoff,
+      int shentsize,
+      int shnum) {
 
     /** Bytes of the program header table, {@code phentsize * phnum}. */
     long programHeaderTableSize() {
@@ -129,13 +138,15 @@ final class ElfFile implements Closeable {
     }
     boolean wide = identity.elfClass() == ELFCLASS64;
     if (size < (wide ? 64 : 52)) {
-      throw new MalformedElfException("is " + size + " bytes long, shorter than its ELF header"
-          + " (truncated)");
+      throw new MalformedElfException(
+          "is " + size + " bytes long, shorter than its ELF header" + " (truncated)");
     }
     ByteOrder order =
         identity.data() == ELFDATA2LSB ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
     ByteBuffer header = ByteBuffer.wrap(head).order(order);
-    return new Header(wide, order,
+    return new Header(
+        wide,
+        order,
         Short.toUnsignedInt(header.getShort(16)),
         Short.toUnsignedInt(header.getShort(18)),
         wide ? header.getLong(32) : Integer.toUnsignedLong(header.getInt(28)),
@@ -159,8 +170,7 @@ final class ElfFile implements Closeable {
     Header elf = header();
     int phentsize = elf.phentsize();
     if (elf.phnum() > 0 && phentsize < elf.minProgramHeaderSize()) {
-      throw new MalformedElfException("has program headers of " + phentsize
-          + " bytes, too small");
+      throw new MalformedElfException("has program headers of " + phentsize + " bytes, too small");
     }
     ByteBuffer table =
         table(elf.phoff(), elf.programHeaderTableSize(), "program header table", elf.order());
@@ -168,7 +178,8 @@ final class ElfFile implements Closeable {
     List<Segment> segments = new ArrayList<>(elf.phnum());
     for (int i = 0; i < elf.phnum(); i++) {
       int base = i * phentsize;
-      segments.add(new Segment(table.getInt(base),
+      segments.add(new Segment(
+          table.getInt(base),
           wide ? table.getLong(base + 8) : Integer.toUnsignedLong(table.getInt(base + 4)),
           wide ? table.getLong(base + 32) : Integer.toUnsignedLong(table.getInt(base + 16))));
     }
@@ -201,8 +212,8 @@ final class ElfFile implements Closeable {
         if (tag == DT_NULL) {
           break;
         }
-        entries.add(new DynamicEntry(tag,
-            wide ? dynamic.getLong(at + 8) : Integer.toUnsignedLong(dynamic.getInt(at + 4))));
+        entries.add(new DynamicEntry(
+            tag, wide ? dynamic.getLong(at + 8) : Integer.toUnsignedLong(dynamic.getInt(at + 4))));
       }
       return entries;
     }
@@ -248,7 +259,8 @@ final class ElfFile implements Closeable {
     List<Section> sections = new ArrayList<>(elf.shnum());
     for (int i = 0; i < elf.shnum(); i++) {
       int base = i * shentsize;
-      sections.add(new Section(table.getInt(base + 4),
+      sections.add(new Section(
+          table.getInt(base + 4),
           wide ? table.getLong(base + 24) : Integer.toUnsignedLong(table.getInt(base + 16)),
           wide ? table.getLong(base + 32) : Integer.toUnsignedLong(table.getInt(base + 20)),
           table.getInt(base + (wide ? 40 : 24)),
@@ -279,8 +291,8 @@ final class ElfFile implements Closeable {
       int info = Byte.toUnsignedInt(symbols.get(symbol + (wide ? 4 : 12)));
       int other = Byte.toUnsignedInt(symbols.get(symbol + (wide ? 5 : 13)));
       int section = Short.toUnsignedInt(symbols.getShort(symbol + (wide ? 6 : 14)));
-      entries.add(new DynamicSymbol(cString(names, name), info >> 4, other & 0x3,
-          section != SHN_UNDEF));
+      entries.add(
+          new DynamicSymbol(cString(names, name), info >> 4, other & 0x3, section != SHN_UNDEF));
     }
     return entries;
   }
@@ -302,8 +314,8 @@ final class ElfFile implements Closeable {
       throws MalformedElfException, IOException {
     requireInside(offset, length, what);
     if (length > Integer.MAX_VALUE) {
-      throw new MalformedElfException("has a " + what + " of " + length + " bytes, too large to"
-          + " read");
+      throw new MalformedElfException(
+          "has a " + what + " of " + length + " bytes, too large to" + " read");
     }
     return read(offset, (int) length).order(order);
   }

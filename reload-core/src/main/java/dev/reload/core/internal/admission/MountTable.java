@@ -35,8 +35,8 @@ final class MountTable {
   static final Path SELF = Path.of("/proc/self/mountinfo");
 
   /** One mount: where it is, its per-mount options, and what is mounted. */
-  record Mount(int id, int parentId, Path mountPoint, Set<String> options, String type,
-      String source) {
+  record Mount(
+      int id, int parentId, Path mountPoint, Set<String> options, String type, String source) {
 
     /** Whether the kernel refuses to map files of this mount as code ({@code MS_NOEXEC}). */
     boolean noexec() {
@@ -86,8 +86,12 @@ final class MountTable {
       if (!mountPoint.isAbsolute()) {
         return null;
       }
-      return new Mount(Integer.parseInt(fields[0]), Integer.parseInt(fields[1]), mountPoint,
-          Set.copyOf(Arrays.asList(fields[5].split(","))), unescape(fields[separator + 1]),
+      return new Mount(
+          Integer.parseInt(fields[0]),
+          Integer.parseInt(fields[1]),
+          mountPoint,
+          Set.copyOf(Arrays.asList(fields[5].split(","))),
+          unescape(fields[separator + 1]),
           unescape(fields[separator + 2]));
     } catch (IllegalArgumentException e) { // NumberFormatException, InvalidPathException
       return null;
@@ -106,7 +110,8 @@ final class MountTable {
         continue;
       }
       int depth = mount.mountPoint().getNameCount();
-      if (best == null || depth > best.mountPoint().getNameCount()
+      if (best == null
+          || depth > best.mountPoint().getNameCount()
           || (depth == best.mountPoint().getNameCount() && mount.parentId() == best.id())) {
         best = mount;
       }
@@ -130,8 +135,12 @@ final class MountTable {
     byte[] bytes = field.getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length);
     for (int i = 0; i < bytes.length; i++) {
-      if (bytes[i] == '\\' && i + 3 < bytes.length && bytes[i + 1] >= '0' && bytes[i + 1] <= '3'
-          && isOctal(bytes[i + 2]) && isOctal(bytes[i + 3])) {
+      if (bytes[i] == '\\'
+          && i + 3 < bytes.length
+          && bytes[i + 1] >= '0'
+          && bytes[i + 1] <= '3'
+          && isOctal(bytes[i + 2])
+          && isOctal(bytes[i + 3])) {
         out.write((bytes[i + 1] - '0') * 64 + (bytes[i + 2] - '0') * 8 + (bytes[i + 3] - '0'));
         i += 3;
       } else {

@@ -46,8 +46,10 @@ public final class Preflight implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Preflight.class);
   /** A probe is replaced after this many candidates, bounding what libraries may leave behind. */
   private static final int RECYCLE_AFTER = 200;
-  private static final Map<Integer, String> SIGNALS = Map.of(4, "SIGILL", 6, "SIGABRT", 7, "SIGBUS",
-      8, "SIGFPE", 9, "SIGKILL", 11, "SIGSEGV", 15, "SIGTERM");
+
+  private static final Map<Integer, String> SIGNALS = Map.of(
+      4, "SIGILL", 6, "SIGABRT", 7, "SIGBUS", 8, "SIGFPE", 9, "SIGKILL", 11, "SIGSEGV", 15,
+      "SIGTERM");
 
   private final int openFlags;
   private final Duration timeout;
@@ -76,8 +78,7 @@ public final class Preflight implements AutoCloseable {
    *
    * @throws StepFailure at {@link ReloadStep#PREFLIGHT} saying how the probe refused or died
    */
-  synchronized void check(Path copy, Path source, List<String> requiredSymbols)
-      throws StepFailure {
+  synchronized void check(Path copy, Path source, List<String> requiredSymbols) throws StepFailure {
     if (closed) {
       throw new StepFailure(ReloadStep.PREFLIGHT, "the registry is closing");
     }
@@ -99,13 +100,15 @@ public final class Preflight implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       stop();
-      throw new StepFailure(ReloadStep.PREFLIGHT, "interrupted while the probe loaded library "
-          + source, e);
+      throw new StepFailure(
+          ReloadStep.PREFLIGHT, "interrupted while the probe loaded library " + source, e);
     }
     if (line == null || line.equals(ProbeOutput.END)) {
-      throw new StepFailure(ReloadStep.PREFLIGHT, "the probe process loading library "
-          + source + " " + death(line == null) + "; the library was not loaded into the"
-          + " server");
+      throw new StepFailure(
+          ReloadStep.PREFLIGHT,
+          "the probe process loading library "
+              + source + " " + death(line == null) + "; the library was not loaded into the"
+              + " server");
     }
     ProbeProtocol.Answer answer = ProbeProtocol.parseAnswer(id, line);
     if (answer.verdict() == ProbeProtocol.Verdict.PASSED) {
@@ -115,9 +118,12 @@ public final class Preflight implements AutoCloseable {
       }
       return;
     }
-    throw new StepFailure(ReloadStep.PREFLIGHT, "library " + source + " "
-        + (answer.verdict() == ProbeProtocol.Verdict.REFUSED ? answer.reason()
-            : "got an unexpected answer from the probe: '" + line + "'"));
+    throw new StepFailure(
+        ReloadStep.PREFLIGHT,
+        "library " + source + " "
+            + (answer.verdict() == ProbeProtocol.Verdict.REFUSED
+                ? answer.reason()
+                : "got an unexpected answer from the probe: '" + line + "'"));
   }
 
   private String newId() {
@@ -180,8 +186,10 @@ public final class Preflight implements AutoCloseable {
     try {
       probe = ProbeProcess.start(workDir, threadName, newId());
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.PREFLIGHT, "cannot start the probe process "
-          + ProbeProcess.launcher() + ": " + e.getMessage(), e);
+      throw new StepFailure(
+          ReloadStep.PREFLIGHT,
+          "cannot start the probe process " + ProbeProcess.launcher() + ": " + e.getMessage(),
+          e);
     }
     served = 0;
   }
@@ -198,12 +206,19 @@ public final class Preflight implements AutoCloseable {
     if (readiness != ProbeProcess.Readiness.READY) {
       List<String> printed = probe.printed();
       stop();
-      throw new StepFailure(ReloadStep.PREFLIGHT, "the probe process "
-          + (readiness == ProbeProcess.Readiness.TIMED_OUT
-              ? "was not ready within " + ProbeProcess.START_TIMEOUT : "ended before it was ready")
-          + (printed.isEmpty() ? "" : " (its last output: " + String.join(" | ",
-              printed.subList(Math.max(0, printed.size() - 5), printed.size())) + ")")
-          + "; set reload.preflight.enabled = false to load without it");
+      throw new StepFailure(
+          ReloadStep.PREFLIGHT,
+          "the probe process "
+              + (readiness == ProbeProcess.Readiness.TIMED_OUT
+                  ? "was not ready within " + ProbeProcess.START_TIMEOUT
+                  : "ended before it was ready")
+              + (printed.isEmpty()
+                  ? ""
+                  : " (its last output: "
+                      + String.join(
+                          " | ", printed.subList(Math.max(0, printed.size() - 5), printed.size()))
+                      + ")")
+              + "; set reload.preflight.enabled = false to load without it");
     }
   }
 

@@ -45,13 +45,15 @@ public final class ProbeMain {
     Answers answers = Answers.open(platform);
     warmUp(platform);
     answers.send(ProbeProtocol.ready(args.length == 1 ? args[0] : ""));
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line; (line = in.readLine()) != null; ) {
       String answer;
       try {
         ProbeProtocol.Request request = ProbeProtocol.parseRequest(line);
         String refusal = probe(request.openFlags(), request.path(), request.symbols());
-        answer = refusal == null ? ProbeProtocol.passed(request.id())
+        answer = refusal == null
+            ? ProbeProtocol.passed(request.id())
             : ProbeProtocol.refused(request.id(), refusal);
       } catch (IllegalArgumentException e) {
         answer = ProbeProtocol.refused(ProbeProtocol.idOf(line), e.getMessage());
@@ -107,7 +109,8 @@ public final class ProbeMain {
    */
   private static void warmUp(Platform platform) {
     try {
-      NativeLibrary libc = NativeLibrary.getInstance(platform == Platform.WINDOWS ? "msvcrt" : "c",
+      NativeLibrary libc = NativeLibrary.getInstance(
+          platform == Platform.WINDOWS ? "msvcrt" : "c",
           Map.of(Library.OPTION_OPEN_FLAGS, platform.openFlags()));
       exports(libc, LifecycleExports.SELF_TEST);
       if (exports(libc, "abs")) {
@@ -132,6 +135,7 @@ public final class ProbeMain {
 
     /** The same on Linux, macOS and the BSDs. */
     private static final int F_DUPFD = 0;
+
     private static final int F_SETFD = 2;
     private static final int FD_CLOEXEC = 1;
     private static final int EINTR = 4;
@@ -142,6 +146,7 @@ public final class ProbeMain {
 
     /** Null when answering on stdout. */
     private final LibC libc;
+
     private final int fd;
     private final OutputStream stdout = new FileOutputStream(FileDescriptor.out);
 

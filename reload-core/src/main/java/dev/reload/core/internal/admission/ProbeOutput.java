@@ -23,6 +23,7 @@ final class ProbeOutput {
 
   /** What {@link #await} returns once the answer pipe has ended and every line before it. */
   static final String END = "\u0000end of probe output";
+
   private static final int KEPT_OUTPUT_LINES = 40;
   /** HotSpot's crash summary line naming the signal: {@code #  SIGSEGV (0xb) at pc=...}. */
   private static final Pattern CRASH_SUMMARY = Pattern.compile("#  (SIG[A-Z0-9]+) \\(");

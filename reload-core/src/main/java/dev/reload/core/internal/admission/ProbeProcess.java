@@ -46,11 +46,16 @@ final class ProbeProcess {
   private static final List<String> BELOW_THE_SERVER = niceCommand();
   /** Twice the longest answer: a longer line keeps its last this many bytes. */
   private static final int MAX_LINE_BYTES = 2 * ProbeProtocol.MAX_ANSWER_BYTES;
+
   private static final LineFramer FRAMER = new LineFramer(MAX_LINE_BYTES);
   private static final String CRASH_LOGS = "probe-crash-*.log";
 
   /** What a wait for the probe's ready line found. */
-  enum Readiness { READY, TIMED_OUT, ENDED }
+  enum Readiness {
+    READY,
+    TIMED_OUT,
+    ENDED
+  }
 
   private final Process process;
   private final Path workDir;
@@ -60,6 +65,7 @@ final class ProbeProcess {
   private final long started;
   /** Written by the owning thread; closed by {@link #stop}, after the last request. */
   private final Writer requests;
+
   private final ProbeOutput output;
   private final Thread answerReader;
   private final Thread outputReader;
@@ -81,8 +87,8 @@ final class ProbeProcess {
       FRAMER.drain(process.getInputStream(), output::offer);
       output.end();
     });
-    this.outputReader = daemon(threadName + "-output",
-        () -> FRAMER.drain(process.getErrorStream(), output::keep));
+    this.outputReader =
+        daemon(threadName + "-output", () -> FRAMER.drain(process.getErrorStream(), output::keep));
   }
 
   /**
@@ -94,13 +100,16 @@ final class ProbeProcess {
   static ProbeProcess start(Path workDir, String threadName, String readyId) throws IOException {
     List<String> command = launcherCommand();
     command.addAll(List.of(
-        "-Xmx32m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+        "-Xmx32m",
+        "-Xss512k",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        "-XX:-UsePerfData",
         "-XX:-CreateCoredumpOnCrash",
         "-XX:ErrorFile=" + workDir.resolve("probe-crash-%p.log"),
         "-Djava.awt.headless=true"));
     if (Runtime.version().feature() >= 22) {
-      // JNA's System.load is a restricted method: without this, JDK 24+ warns on the probe's
-      // stderr.
+      // JNA's System.load is restricted: without this, JDK 24+ warns on the probe's stderr.
       command.add("--enable-native-access=ALL-UNNAMED");
     }
     command.addAll(List.of("-cp", classPath(), ProbeMain.class.getName(), readyId));
@@ -151,8 +160,10 @@ final class ProbeProcess {
       return Readiness.ENDED;
     }
     ready = true;
-    log.debug("preflight probe ready {} ms after its start, pid {}",
-        (System.nanoTime() - started) / 1_000_000, process.pid());
+    log.debug(
+        "preflight probe ready {} ms after its start, pid {}",
+        (System.nanoTime() - started) / 1_000_000,
+        process.pid());
     return Readiness.READY;
   }
 

@@ -26,6 +26,7 @@ final class ProbeProtocol {
 
   /** The longest answer line, newline included: under the 4096-byte {@code PIPE_BUF} of Linux. */
   static final int MAX_ANSWER_BYTES = 4000;
+
   private static final char SEPARATOR = '\t';
   private static final String SYMBOL_SEPARATOR = ",";
   private static final String READY = "READY";
@@ -42,7 +43,11 @@ final class ProbeProtocol {
   record Request(String id, int openFlags, String path, List<String> symbols) {}
 
   /** What an answer says. */
-  enum Verdict { READY, PASSED, REFUSED }
+  enum Verdict {
+    READY,
+    PASSED,
+    REFUSED
+  }
 
   /** What the probe answered; {@code reason} is null unless {@link Verdict#REFUSED}. */
   record Answer(Verdict verdict, String reason) {}
@@ -67,17 +72,20 @@ final class ProbeProtocol {
   static Request parseRequest(String line) {
     String[] fields = line.split(String.valueOf(SEPARATOR), -1);
     if (fields.length != 4) {
-      throw new IllegalArgumentException("malformed probe request: " + fields.length
-          + " fields instead of 4");
+      throw new IllegalArgumentException(
+          "malformed probe request: " + fields.length + " fields instead of 4");
     }
     int openFlags;
     try {
       openFlags = Integer.parseInt(fields[1]);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("malformed probe request: open flags '" + fields[1]
-          + "' are not a number");
+      throw new IllegalArgumentException(
+          "malformed probe request: open flags '" + fields[1] + "' are not a number");
     }
-    return new Request(fields[0], openFlags, fields[2],
+    return new Request(
+        fields[0],
+        openFlags,
+        fields[2],
         fields[3].isEmpty() ? List.of() : List.of(fields[3].split(SYMBOL_SEPARATOR)));
   }
 
@@ -102,7 +110,8 @@ final class ProbeProtocol {
    * cut short enough to keep the line within {@link #MAX_ANSWER_BYTES}.
    */
   static String refused(String id, String reason) {
-    String oneLine = reason == null ? "no reason given"
+    String oneLine = reason == null
+        ? "no reason given"
         : reason.replace('\n', ' ').replace('\r', ' ').replace(SEPARATOR, ' ');
     if (oneLine.length() > MAX_REASON_CHARS) {
       int cut = MAX_REASON_CHARS;

@@ -36,8 +36,8 @@ public final class PublicKeys {
       return KeyFactory.getInstance("Ed25519")
           .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(body)));
     } catch (IllegalArgumentException | GeneralSecurityException e) {
-      throw new IllegalArgumentException(what + " is not a Base64 X.509 Ed25519 public key: "
-          + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          what + " is not a Base64 X.509 Ed25519 public key: " + e.getMessage(), e);
     }
   }
 }

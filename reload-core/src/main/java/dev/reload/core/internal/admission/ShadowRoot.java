@@ -78,7 +78,8 @@ final class ShadowRoot {
 
   private static final Logger log = LoggerFactory.getLogger(ShadowRoot.class);
   private static final Pattern OWN_DIR = Pattern.compile("reload-(\\d+)-[0-9a-f]+");
-  private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> PRIVATE =
+      PosixFilePermissions.fromString("rwx------");
   /** Names of store directories: unguessable, so no other user can create one first. */
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -106,8 +107,10 @@ final class ShadowRoot {
     Path absolute = root.toAbsolutePath().normalize();
     boolean posix = platform != Platform.WINDOWS;
     try {
-      Files.createDirectories(absolute,
-          posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PRIVATE)}
+      Files.createDirectories(
+          absolute,
+          posix
+              ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PRIVATE)}
               : new FileAttribute<?>[0]);
       Path real = absolute.toRealPath();
       int self = posix ? effectiveUid() : -1;
@@ -120,8 +123,8 @@ final class ShadowRoot {
       deleteDeadProcessDirs(real, rootKey, dir);
       return dir;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the shadow directory under " + absolute
-          + " (reload.shadow-dir): " + e, e);
+      throw new UncheckedIOException(
+          "cannot create the shadow directory under " + absolute + " (reload.shadow-dir): " + e, e);
     }
   }
 
@@ -152,31 +155,35 @@ final class ShadowRoot {
       int uid = access.uid();
       int mode = access.mode();
       boolean isRoot = directory.equals(real);
-      String what = isRoot ? setting(configured, real)
+      String what = isRoot
+          ? setting(configured, real)
           : "directory " + directory + " above " + setting(configured, real);
       if (!access.ownedBySelfOrRoot(self)) {
         throw refusal(what + " is owned by "
             + Files.getOwner(directory, LinkOption.NOFOLLOW_LINKS).getName() + " (uid " + uid
             + "), neither this process's user (uid " + self + ") nor root, so that user could "
-            + (isRoot ? "replace a library copy between its checks and its load"
+            + (isRoot
+                ? "replace a library copy between its checks and its load"
                 : "swap the shadow directory for another")
             + "; nothing in it was touched. "
-            + (isRoot ? "Set reload.shadow-dir to a directory owned by this user and writable by"
-                + " no one else (or remove " + directory + " and let the registry create it with"
-                + " mode 700)"
+            + (isRoot
+                ? "Set reload.shadow-dir to a directory owned by this user and writable by"
+                    + " no one else (or remove " + directory
+                    + " and let the registry create it with"
+                    + " mode 700)"
                 : "Set reload.shadow-dir to a directory whose parents all belong to this user or"
-                + " root")
+                    + " root")
             + ", or leave it unset to use a private directory in java.io.tmpdir");
       }
       if (access.othersMayRename()) {
         throw refusal(what + " is writable by other users (mode " + permissions(mode)
             + ") and not sticky, so they could rename or replace "
-            + (isRoot ? "the library copies in it before they are loaded"
-                : "the shadow directory")
+            + (isRoot ? "the library copies in it before they are loaded" : "the shadow directory")
             + "; nothing in it was touched. "
-            + (isRoot ? "Make it private (chmod 700 " + directory + ")"
+            + (isRoot
+                ? "Make it private (chmod 700 " + directory + ")"
                 : "Make it sticky or not writable by others (chmod +t or chmod go-w " + directory
-                + ")")
+                    + ")")
             + ", or set reload.shadow-dir to a directory only this user can write");
       }
     }
@@ -233,16 +240,23 @@ final class ShadowRoot {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
       UserPrincipal self = Files.getOwner(ownDir, LinkOption.NOFOLLOW_LINKS);
       if (!(entries instanceof SecureDirectoryStream<Path> secure)) {
-        log.info("not deleting shadow directories of dead processes in {}: this platform cannot"
-            + " delete relative to an open directory (no SecureDirectoryStream), and deleting by"
-            + " path could follow a symlink", root);
+        log.info(
+            "not deleting shadow directories of dead processes in {}: this platform cannot"
+                + " delete relative to an open directory (no SecureDirectoryStream), and"
+                + " deleting by"
+                + " path could follow a symlink",
+            root);
         return;
       }
-      Object key = secure.getFileAttributeView(BasicFileAttributeView.class)
-          .readAttributes().fileKey();
+      Object key = secure
+          .getFileAttributeView(BasicFileAttributeView.class)
+          .readAttributes()
+          .fileKey();
       if (!Objects.equals(key, rootKey)) {
-        log.warn("not deleting shadow directories of dead processes in {}: it was replaced"
-            + " after its owner and mode were checked", root);
+        log.warn(
+            "not deleting shadow directories of dead processes in {}: it was replaced"
+                + " after its owner and mode were checked",
+            root);
         return;
       }
       for (Path entry : secure) {
@@ -257,26 +271,34 @@ final class ShadowRoot {
     }
   }
 
-  private static void deleteDeadProcessDir(SecureDirectoryStream<Path> root, Path name,
-      Path shown, String pid, UserPrincipal self) {
+  private static void deleteDeadProcessDir(
+      SecureDirectoryStream<Path> root, Path name, Path shown, String pid, UserPrincipal self) {
     try {
-      PosixFileAttributes attributes = root.getFileAttributeView(name,
-          PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+      PosixFileAttributes attributes = root.getFileAttributeView(
+              name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .readAttributes();
       if (!attributes.isDirectory()) {
-        log.info("leaving {}: named like a shadow directory of dead process {}, but it is not a"
-            + " directory{}", shown, pid, attributes.isSymbolicLink() ? " (a symlink)" : "");
+        log.info(
+            "leaving {}: named like a shadow directory of dead process {}, but it is not a"
+                + " directory{}",
+            shown,
+            pid,
+            attributes.isSymbolicLink() ? " (a symlink)" : "");
         return;
       }
       if (!attributes.owner().equals(self)) {
-        log.debug("leaving {}: the shadow directory of dead process {} belongs to {}", shown, pid,
+        log.debug(
+            "leaving {}: the shadow directory of dead process {} belongs to {}",
+            shown,
+            pid,
             attributes.owner().getName());
         return;
       }
       log.info("deleting shadow copies left by dead process {}: {}", pid, shown);
       deleteTree(root, name, self);
     } catch (IOException e) {
-      log.warn("cannot delete shadow directory {} of dead process {}: {}", shown, pid,
-          e.toString());
+      log.warn(
+          "cannot delete shadow directory {} of dead process {}: {}", shown, pid, e.toString());
     }
   }
 
@@ -290,18 +312,23 @@ final class ShadowRoot {
    * swapped for a symlink meanwhile fails to open ({@code O_NOFOLLOW}) instead of being entered.
    * With an {@code owner}, the directory is left unless it, as opened, belongs to that user.
    */
-  private static void deleteTree(SecureDirectoryStream<Path> parent, Path name,
-      UserPrincipal owner) throws IOException {
+  private static void deleteTree(SecureDirectoryStream<Path> parent, Path name, UserPrincipal owner)
+      throws IOException {
     try (SecureDirectoryStream<Path> directory =
         parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
-      if (owner != null && !directory.getFileAttributeView(PosixFileAttributeView.class)
-          .readAttributes().owner().equals(owner)) {
+      if (owner != null
+          && !directory
+              .getFileAttributeView(PosixFileAttributeView.class)
+              .readAttributes()
+              .owner()
+              .equals(owner)) {
         throw new IOException("it changed owner while being deleted");
       }
       for (Path entry : directory) {
         Path child = entry.getFileName();
-        BasicFileAttributes attributes = directory.getFileAttributeView(child,
-            BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+        BasicFileAttributes attributes = directory
+            .getFileAttributeView(child, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            .readAttributes();
         if (attributes.isDirectory()) {
           deleteTree(directory, child, null);
         } else {
@@ -314,7 +341,9 @@ final class ShadowRoot {
     parent.deleteDirectory(name);
   }
 
-  /** Deletes a tree by path where no {@link SecureDirectoryStream} exists; links are not followed. */
+  /**
+   * Deletes a tree by path where no {@link SecureDirectoryStream} exists; links are not followed.
+   */
   private static void deleteTree(Path root) {
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
       return;

@@ -99,7 +99,8 @@ public final class ShadowStore implements AutoCloseable {
    *     changed while it was being copied, or cannot be copied into this store's directory
    */
   Copy copy(String plugin, Path source, Path origin) throws StepFailure {
-    Path target = dir.resolve(plugin + "-" + sequence.incrementAndGet() + "-" + origin.getFileName());
+    Path target =
+        dir.resolve(plugin + "-" + sequence.incrementAndGet() + "-" + origin.getFileName());
     try {
       BasicFileAttributes before = Files.readAttributes(source, BasicFileAttributes.class);
       if (!before.isRegularFile()) {
@@ -119,22 +120,30 @@ public final class ShadowStore implements AutoCloseable {
       }
       // A writer still at work (cp writes in place) would leave a copy of no finished build.
       BasicFileAttributes after = Files.readAttributes(source, BasicFileAttributes.class);
-      if (copied != before.size() || after.size() != before.size()
+      if (copied != before.size()
+          || after.size() != before.size()
           || !after.lastModifiedTime().equals(before.lastModifiedTime())
           || !Objects.equals(after.fileKey(), before.fileKey())) {
-        throw new StepFailure(ReloadStep.COPY, "library " + source
-            + " changed while it was being copied (still being written?); the next finished write"
-            + " will be picked up");
+        throw new StepFailure(
+            ReloadStep.COPY,
+            "library " + source
+                + " changed while it was being copied (still being written?); the next finished"
+                + " write"
+                + " will be picked up");
       }
       return new Copy(target, HexFormat.of().formatHex(sha256.digest()));
     } catch (NoSuchFileException e) {
       delete(target);
-      throw new StepFailure(ReloadStep.COPY, "library " + source + " does not exist (deleted or"
-          + " being replaced?)", e);
+      throw new StepFailure(
+          ReloadStep.COPY,
+          "library " + source + " does not exist (deleted or" + " being replaced?)",
+          e);
     } catch (IOException e) {
       delete(target);
-      throw new StepFailure(ReloadStep.COPY, "cannot copy library " + source + " into the shadow"
-          + " directory " + dir + ": " + e, e);
+      throw new StepFailure(
+          ReloadStep.COPY,
+          "cannot copy library " + source + " into the shadow" + " directory " + dir + ": " + e,
+          e);
     } catch (StepFailure e) {
       delete(target);
       throw e;

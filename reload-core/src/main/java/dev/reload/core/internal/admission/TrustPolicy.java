@@ -46,11 +46,17 @@ public final class TrustPolicy {
   private final UserPrincipal self;
   /** {@link #self}'s user id, for {@link DirectoryAccess}; -1 where there are no user ids. */
   private final int selfUid;
+
   private final List<PublicKey> publicKeys;
   private final boolean requireSignature;
 
-  private TrustPolicy(List<Path> allowedDirs, boolean strictPermissions, UserPrincipal self,
-      int selfUid, List<PublicKey> publicKeys, boolean requireSignature) {
+  private TrustPolicy(
+      List<Path> allowedDirs,
+      boolean strictPermissions,
+      UserPrincipal self,
+      int selfUid,
+      List<PublicKey> publicKeys,
+      boolean requireSignature) {
     this.allowedDirs = List.copyOf(allowedDirs);
     this.strictPermissions = strictPermissions;
     this.self = self;
@@ -66,8 +72,8 @@ public final class TrustPolicy {
    *
    * @throws IllegalArgumentException naming a configured public key that is not one
    */
-  public static TrustPolicy from(ReloadSettings settings, List<Path> searchDirs,
-      ShadowStore store) {
+  public static TrustPolicy from(
+      ReloadSettings settings, List<Path> searchDirs, ShadowStore store) {
     Set<Path> allowed = new LinkedHashSet<>();
     if (!settings.allowedDirs().isEmpty()) {
       settings.allowedDirs().forEach(dir -> allowed.add(absolute(dir)));
@@ -80,8 +86,12 @@ public final class TrustPolicy {
         }
       }
     }
-    return new TrustPolicy(List.copyOf(allowed), settings.strictPermissions(), store.owner(),
-        store.ownerUid(), PublicKeys.parseAll(settings.publicKeys()),
+    return new TrustPolicy(
+        List.copyOf(allowed),
+        settings.strictPermissions(),
+        store.owner(),
+        store.ownerUid(),
+        PublicKeys.parseAll(settings.publicKeys()),
         settings.requireSignature());
   }
 
@@ -104,16 +114,20 @@ public final class TrustPolicy {
     try {
       real = source.toRealPath();
     } catch (NoSuchFileException e) {
-      throw new StepFailure(ReloadStep.COPY, "library " + source + " does not exist (deleted or"
-          + " being replaced?)", e);
+      throw new StepFailure(
+          ReloadStep.COPY,
+          "library " + source + " does not exist (deleted or" + " being replaced?)",
+          e);
     } catch (IOException e) {
       throw new StepFailure(ReloadStep.COPY, "cannot resolve library " + source + ": " + e, e);
     }
     List<Path> allowedNow = allowedDirs.stream().map(TrustPolicy::resolveNow).toList();
     if (allowedNow.stream().noneMatch(real::startsWith)) {
-      throw new StepFailure(ReloadStep.TRUST, "library " + source + " resolves to " + real
-          + ", outside the allowed directories " + describe(allowedNow) + " (a symlink or '..'"
-          + " escaping them?); refused");
+      throw new StepFailure(
+          ReloadStep.TRUST,
+          "library " + source + " resolves to " + real
+              + ", outside the allowed directories " + describe(allowedNow) + " (a symlink or '..'"
+              + " escaping them?); refused");
     }
     if (strictPermissions) {
       requireSafe(real, "library " + source);
@@ -137,8 +151,10 @@ public final class TrustPolicy {
     List<String> shown = new ArrayList<>();
     for (int i = 0; i < allowedDirs.size(); i++) {
       Path configured = allowedDirs.get(i);
-      shown.add(configured.equals(allowedNow.get(i)) ? configured.toString()
-          : configured + " (now " + allowedNow.get(i) + ")");
+      shown.add(
+          configured.equals(allowedNow.get(i))
+              ? configured.toString()
+              : configured + " (now " + allowedNow.get(i) + ")");
     }
     return shown.toString();
   }
@@ -153,12 +169,14 @@ public final class TrustPolicy {
     try {
       if (!source.toRealPath().equals(checked.realPath())
           || !Objects.equals(fileKey(checked.realPath(), source), checked.fileKey())) {
-        throw new StepFailure(ReloadStep.COPY, "library " + source + " was replaced while it was"
-            + " being copied; the next finished change will be picked up");
+        throw new StepFailure(
+            ReloadStep.COPY,
+            "library " + source + " was replaced while it was"
+                + " being copied; the next finished change will be picked up");
       }
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.COPY, "library " + source + " disappeared while it was"
-          + " being copied", e);
+      throw new StepFailure(
+          ReloadStep.COPY, "library " + source + " disappeared while it was" + " being copied", e);
     }
   }
 
@@ -182,19 +200,26 @@ public final class TrustPolicy {
       } catch (UnsupportedOperationException | IllegalArgumentException e) {
         return; // no unix view here: the file and directory checks are what can be done
       } catch (IOException e) {
-        throw new StepFailure(ReloadStep.TRUST, "cannot read the permissions of " + ancestor
-            + " above library " + source + ": " + e, e);
+        throw new StepFailure(
+            ReloadStep.TRUST,
+            "cannot read the permissions of " + ancestor + " above library " + source + ": " + e,
+            e);
       }
       if (access.othersMayRename()) {
-        throw new StepFailure(ReloadStep.TRUST, "directory " + ancestor + " above library " + source
-            + " is writable by other users (mode " + Integer.toOctalString(access.mode() & 07777)
-            + "), so anyone could swap the library's directory; refused (chmod go-w, or set"
-            + " reload.security.strict-permissions = false)");
+        throw new StepFailure(
+            ReloadStep.TRUST,
+            "directory " + ancestor + " above library " + source
+                + " is writable by other users (mode "
+                + Integer.toOctalString(access.mode() & 07777)
+                + "), so anyone could swap the library's directory; refused (chmod go-w, or set"
+                + " reload.security.strict-permissions = false)");
       }
       if (!access.ownedBySelfOrRoot(selfUid)) {
-        throw new StepFailure(ReloadStep.TRUST, "directory " + ancestor + " above library " + source
-            + " is owned by " + ownerName(ancestor) + ", neither this process's user nor root;"
-            + " refused (or set reload.security.strict-permissions = false)");
+        throw new StepFailure(
+            ReloadStep.TRUST,
+            "directory " + ancestor + " above library " + source
+                + " is owned by " + ownerName(ancestor) + ", neither this process's user nor root;"
+                + " refused (or set reload.security.strict-permissions = false)");
       }
     }
   }
@@ -217,14 +242,18 @@ public final class TrustPolicy {
    */
   void checkContent(ShadowStore.Copy copy, String pinnedSha256, Path source) throws StepFailure {
     if (pinnedSha256 != null && !pinnedSha256.equalsIgnoreCase(copy.sha256())) {
-      throw new StepFailure(ReloadStep.TRUST, "library " + source + " has SHA-256 " + copy.sha256()
-          + ", not the pinned " + pinnedSha256.toLowerCase(Locale.ROOT) + "; refused");
+      throw new StepFailure(
+          ReloadStep.TRUST,
+          "library " + source + " has SHA-256 " + copy.sha256() + ", not the pinned "
+              + pinnedSha256.toLowerCase(Locale.ROOT) + "; refused");
     }
     Path signatureFile = source.resolveSibling(source.getFileName() + SIGNATURE_SUFFIX);
     if (!Files.exists(signatureFile)) {
       if (requireSignature) {
-        throw new StepFailure(ReloadStep.TRUST, "library " + source + " has no signature "
-            + signatureFile + " and reload.security.require-signature is on; refused");
+        throw new StepFailure(
+            ReloadStep.TRUST,
+            "library " + source + " has no signature " + signatureFile
+                + " and reload.security.require-signature is on; refused");
       }
       return;
     }
@@ -243,12 +272,17 @@ public final class TrustPolicy {
         }
       }
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-      throw new StepFailure(ReloadStep.TRUST, "cannot verify signature " + signatureFile + " of"
-          + " library " + source + ": " + e.getMessage(), e);
+      throw new StepFailure(
+          ReloadStep.TRUST,
+          "cannot verify signature " + signatureFile + " of" + " library " + source + ": "
+              + e.getMessage(),
+          e);
     }
-    throw new StepFailure(ReloadStep.TRUST, "signature " + signatureFile + " of library " + source
-        + " does not match its bytes under any of the " + publicKeys.size()
-        + " configured public key(s) (reload.security.public-keys); refused");
+    throw new StepFailure(
+        ReloadStep.TRUST,
+        "signature " + signatureFile + " of library " + source
+            + " does not match its bytes under any of the " + publicKeys.size()
+            + " configured public key(s) (reload.security.public-keys); refused");
   }
 
   /** A raw 64-byte Ed25519 signature, or the same in Base64 text. */
@@ -267,22 +301,28 @@ public final class TrustPolicy {
     } catch (UnsupportedOperationException e) {
       return; // not a POSIX file system (Windows): its ACLs are out of scope here
     } catch (IOException e) {
-      throw new StepFailure(ReloadStep.TRUST, "cannot read the permissions of " + what + ": " + e,
-          e);
+      throw new StepFailure(
+          ReloadStep.TRUST, "cannot read the permissions of " + what + ": " + e, e);
     }
     Set<PosixFilePermission> permissions = attributes.permissions();
     if (permissions.contains(PosixFilePermission.GROUP_WRITE)
         || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
-      throw new StepFailure(ReloadStep.TRUST, what + " is writable by "
-          + (permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "others" : "its group") + " ("
-          + PosixFilePermissions.toString(permissions) + "), so anyone could swap its code; refused"
-          + " (chmod go-w, or set reload.security.strict-permissions = false)");
+      throw new StepFailure(
+          ReloadStep.TRUST,
+          what + " is writable by "
+              + (permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "others" : "its group")
+              + " ("
+              + PosixFilePermissions.toString(permissions)
+              + "), so anyone could swap its code; refused"
+              + " (chmod go-w, or set reload.security.strict-permissions = false)");
     }
     String owner = attributes.owner().getName();
     if (!attributes.owner().equals(self) && !owner.equals("root")) {
-      throw new StepFailure(ReloadStep.TRUST, what + " is owned by " + owner + ", neither this"
-          + " process's user " + self.getName() + " nor root; refused (chown it, or set"
-          + " reload.security.strict-permissions = false)");
+      throw new StepFailure(
+          ReloadStep.TRUST,
+          what + " is owned by " + owner + ", neither this"
+              + " process's user " + self.getName() + " nor root; refused (chown it, or set"
+              + " reload.security.strict-permissions = false)");
     }
   }
 }

@@ -91,8 +91,13 @@ public final class EngineMetrics implements ReloadMetrics {
       String step = OutcomeNames.failingStep(outcome);
       Timer.builder("reload.duration")
           .description("Time of each reload, from staging to the end")
-          .tags(tags.and("plugin", outcome.plugin(), "outcome", OutcomeNames.outcome(outcome),
-              "step", step == null ? "none" : step))
+          .tags(tags.and(
+              "plugin",
+              outcome.plugin(),
+              "outcome",
+              OutcomeNames.outcome(outcome),
+              "step",
+              step == null ? "none" : step))
           .register(meters)
           .record(outcome.duration());
     }

@@ -34,8 +34,12 @@ public final class Listeners {
   public void fire(ReloadEvent event) {
     listeners.each(listener -> listener.onEvent(event), (listener, e) -> {
       observer.listenerFailed(event.plugin());
-      log.warn("reload listener {} threw on {} of plugin '{}'; the reload goes on", listener,
-          event.getClass().getSimpleName(), event.plugin(), e);
+      log.warn(
+          "reload listener {} threw on {} of plugin '{}'; the reload goes on",
+          listener,
+          event.getClass().getSimpleName(),
+          event.plugin(),
+          e);
     });
   }
 }

@@ -51,7 +51,9 @@ public final class Observers implements ReloadObserver {
   }
 
   private void each(String plugin, Consumer<ReloadObserver> report) {
-    observers.each(report, (observer, e) ->
-        log.warn("metrics observer {} failed for plugin '{}'", observer, plugin, e));
+    observers.each(
+        report,
+        (observer, e) ->
+            log.warn("metrics observer {} failed for plugin '{}'", observer, plugin, e));
   }
 }

@@ -29,6 +29,7 @@ public final class OutcomeNames {
   /** The failing step in lower case ({@code restore}), or null when nothing failed. */
   public static String failingStep(ReloadOutcome outcome) {
     return outcome instanceof ReloadOutcome.Failed failed
-        ? failed.step().name().toLowerCase(Locale.ROOT) : null;
+        ? failed.step().name().toLowerCase(Locale.ROOT)
+        : null;
   }
 }

@@ -2,7 +2,6 @@ package dev.reload.core.internal.observe;
 
 import dev.reload.PluginVersion;
 import dev.reload.ReloadOutcome;
-import dev.reload.core.internal.admission.Admission;
 import java.util.Locale;
 import jdk.jfr.Category;
 import jdk.jfr.Description;

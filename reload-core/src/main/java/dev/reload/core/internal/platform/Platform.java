@@ -44,7 +44,10 @@ public enum Platform {
     return OTHER_UNIX;
   }
 
-  /** The file name of a library called {@code name}: {@code libx.so}, {@code x.dll}, {@code libx.dylib}. */
+  /**
+   * The file name of a library called {@code name}: {@code libx.so}, {@code x.dll}, {@code
+   * libx.dylib}.
+   */
   public String fileName(String name) {
     return prefix + name + suffix;
   }
@@ -54,7 +57,8 @@ public enum Platform {
    * not follow the platform's rule.
    */
   public String libraryName(String fileName) {
-    if (fileName.length() <= prefix.length() + suffix.length() || !fileName.startsWith(prefix)
+    if (fileName.length() <= prefix.length() + suffix.length()
+        || !fileName.startsWith(prefix)
         || !fileName.endsWith(suffix)) {
       return null;
     }
@@ -91,15 +95,31 @@ public enum Platform {
 
   static OptionalInt elfMachine(String arch) {
     switch (arch.toLowerCase(Locale.ROOT)) {
-      case "amd64": case "x86_64": return OptionalInt.of(62);
-      case "aarch64": case "arm64": return OptionalInt.of(183);
-      case "x86": case "i386": case "i486": case "i586": case "i686": return OptionalInt.of(3);
-      case "arm": return OptionalInt.of(40);
-      case "riscv64": return OptionalInt.of(243);
-      case "ppc64": case "ppc64le": return OptionalInt.of(21);
-      case "s390x": return OptionalInt.of(22);
-      case "loongarch64": return OptionalInt.of(258);
-      default: return OptionalInt.empty();
+      case "amd64":
+      case "x86_64":
+        return OptionalInt.of(62);
+      case "aarch64":
+      case "arm64":
+        return OptionalInt.of(183);
+      case "x86":
+      case "i386":
+      case "i486":
+      case "i586":
+      case "i686":
+        return OptionalInt.of(3);
+      case "arm":
+        return OptionalInt.of(40);
+      case "riscv64":
+        return OptionalInt.of(243);
+      case "ppc64":
+      case "ppc64le":
+        return OptionalInt.of(21);
+      case "s390x":
+        return OptionalInt.of(22);
+      case "loongarch64":
+        return OptionalInt.of(258);
+      default:
+        return OptionalInt.empty();
     }
   }
 }

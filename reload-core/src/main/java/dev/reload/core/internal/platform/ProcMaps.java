@@ -52,8 +52,9 @@ public final class ProcMaps {
     byte[] buffer = new byte[bufferBytes];
     int filled = 0;
     try (InputStream in = Files.newInputStream(file)) {
-      for (int read; found.size() < names.length
-          && (read = in.read(buffer, filled, buffer.length - filled)) != -1; ) {
+      for (int read;
+          found.size() < names.length
+              && (read = in.read(buffer, filled, buffer.length - filled)) != -1; ) {
         filled += read;
         int lineStart = 0;
         for (int i = filled - read; i < filled; i++) {
@@ -74,8 +75,8 @@ public final class ProcMaps {
   }
 
   /** Adds to {@code found} the name whose path the line {@code [from, to)} ends with, if any. */
-  private static void match(byte[] line, int from, int to, byte[][] wanted, String[] names,
-      Set<String> found) {
+  private static void match(
+      byte[] line, int from, int to, byte[][] wanted, String[] names, Set<String> found) {
     int path = from;
     while (path < to && line[path] != '/') {
       path++;

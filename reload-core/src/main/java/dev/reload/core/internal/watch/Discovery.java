@@ -45,13 +45,19 @@ public final class Discovery {
   private final Map<Path, FileFingerprint> settling = new HashMap<>();
   /** Files not to add again while they look like this. */
   private final Map<Path, FileFingerprint> declined = new ConcurrentHashMap<>();
+
   private final long intervalNanos;
   /** When {@link #scanIfDue} scans next. Guarded by {@code this}. */
   private long nextScanNanos;
 
   /** {@code directories} as {@link LibraryLocator#directories()} gives them. */
-  public Discovery(List<Path> directories, Platform platform, List<String> requiredSymbols,
-      Duration interval, Predicate<String> present, Function<PluginSettings, ?> add) {
+  public Discovery(
+      List<Path> directories,
+      Platform platform,
+      List<String> requiredSymbols,
+      Duration interval,
+      Predicate<String> present,
+      Function<PluginSettings, ?> add) {
     this.intervalNanos = interval.toNanos();
     this.nextScanNanos = System.nanoTime() + intervalNanos;
     this.directories = List.copyOf(directories);
@@ -108,8 +114,11 @@ public final class Discovery {
       log.info("discovered plugin '{}' in {}", name, file);
     } catch (PluginException | IllegalArgumentException e) {
       decline(file, look);
-      log.warn("discovered library {} cannot become plugin '{}'; trying again once it changes: {}",
-          file, name, e.getMessage());
+      log.warn(
+          "discovered library {} cannot become plugin '{}'; trying again once it changes: {}",
+          file,
+          name,
+          e.getMessage());
     } catch (IllegalStateException e) {
       log.debug("not adding discovered plugin '{}': {}", name, e.getMessage()); // closing
     }
@@ -140,8 +149,11 @@ public final class Discovery {
           } catch (RuntimeException e) {
             // A scan runs on a schedule: whatever one file does, later scans must still run.
             decline(file, look);
-            log.warn("discovering plugin '{}' from {} failed; trying again once it changes", name,
-                file, e);
+            log.warn(
+                "discovering plugin '{}' from {} failed; trying again once it changes",
+                name,
+                file,
+                e);
           }
         }
       } catch (IOException | java.nio.file.DirectoryIteratorException e) {

@@ -19,7 +19,10 @@ public record FileFingerprint(Path realPath, Object fileKey, long size, FileTime
       if (!attributes.isRegularFile()) {
         return null;
       }
-      return new FileFingerprint(file.toRealPath(), attributes.fileKey(), attributes.size(),
+      return new FileFingerprint(
+          file.toRealPath(),
+          attributes.fileKey(),
+          attributes.size(),
           attributes.lastModifiedTime());
     } catch (IOException e) {
       return null;

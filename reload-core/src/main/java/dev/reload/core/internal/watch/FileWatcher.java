@@ -37,8 +37,12 @@ public interface FileWatcher extends AutoCloseable {
    * quicker. In auto mode, a Linux machine out of inotify instances or watches falls back to
    * polling.
    */
-  static FileWatcher start(ReloadSettings settings, Platform platform,
-      Map<Path, FileFingerprint> baseline, Consumer<Path> onChange, String threadName) {
+  static FileWatcher start(
+      ReloadSettings settings,
+      Platform platform,
+      Map<Path, FileFingerprint> baseline,
+      Consumer<Path> onChange,
+      String threadName) {
     ReloadSettings.WatchMode mode = settings.watchMode();
     if (mode == ReloadSettings.WatchMode.INOTIFY
         || (mode == ReloadSettings.WatchMode.AUTO && platform == Platform.LINUX)) {
@@ -48,8 +52,8 @@ public interface FileWatcher extends AutoCloseable {
         if (mode == ReloadSettings.WatchMode.INOTIFY) {
           throw e;
         }
-        LoggerFactory.getLogger(FileWatcher.class).warn("{}; polling every {} instead",
-            e.getMessage(), settings.pollInterval());
+        LoggerFactory.getLogger(FileWatcher.class)
+            .warn("{}; polling every {} instead", e.getMessage(), settings.pollInterval());
       }
     }
     return PollingWatcher.start(baseline, onChange, settings.pollInterval(), threadName);

@@ -62,8 +62,14 @@ final class InotifyEvents {
   private static final Logger log = LoggerFactory.getLogger(InotifyWatcher.class);
 
   /** What changes which entry a directory holds, or the directory itself. */
-  static final int STRUCTURE = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO
-      | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW;
+  static final int STRUCTURE = IN_CREATE
+      | IN_DELETE
+      | IN_MOVED_FROM
+      | IN_MOVED_TO
+      | IN_DELETE_SELF
+      | IN_MOVE_SELF
+      | IN_ONLYDIR
+      | IN_DONT_FOLLOW;
   /** The directory holding a library file also reports opens and closes. */
   static final int CONTENT = STRUCTURE | IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE;
 
@@ -176,7 +182,8 @@ final class InotifyEvents {
       for (PathChain.Link link : walk.links()) {
         Integer wd = descriptors.get(link.dir());
         if (wd != null) {
-          armedInterests.computeIfAbsent(wd, any -> new HashMap<>())
+          armedInterests
+              .computeIfAbsent(wd, any -> new HashMap<>())
               .computeIfAbsent(link.name(), any -> new ArrayList<>())
               .add(new Interest(file, walk.endsAt(link)));
         }
@@ -201,15 +208,19 @@ final class InotifyEvents {
     }
     if (event.any(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
       if (!event.any(IN_DELETE_SELF)) { // a deletion also brings IN_IGNORED: say it once
-        log.info("watched directory {} was {}; watching the plugin files' paths again and"
-            + " rescanning them", directories.get(event.wd()), event.any(IN_MOVE_SELF)
-                ? "renamed away" : "removed or unmounted");
+        log.info(
+            "watched directory {} was {}; watching the plugin files' paths again and"
+                + " rescanning them",
+            directories.get(event.wd()),
+            event.any(IN_MOVE_SELF) ? "renamed away" : "removed or unmounted");
       }
       batch.rearm = true;
-      byName.values().forEach(list -> list.forEach(interest -> {
-        batch.arriving.add(interest.file());
-        open.remove(interest.file()); // its directory is gone: so are the opens counted in it
-      }));
+      byName
+          .values()
+          .forEach(list -> list.forEach(interest -> {
+            batch.arriving.add(interest.file());
+            open.remove(interest.file()); // its directory is gone: so are the opens counted in it
+          }));
       return;
     }
     List<Interest> affected = byName.get(event.name());

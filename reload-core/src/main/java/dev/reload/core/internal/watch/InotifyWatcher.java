@@ -95,6 +95,7 @@ final class InotifyWatcher implements FileWatcher {
   private final Charset names = Charset.forName(Native.getDefaultStringEncoding());
   /** Changes of the watched files from other threads, run by the watcher thread. Thread-safe. */
   private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
+
   private final long settleNanos;
   /** Confined to the watcher thread after start. */
   private final ChangeSignal changes;
@@ -102,6 +103,7 @@ final class InotifyWatcher implements FileWatcher {
   private Set<Integer> watchDescriptors = Set.of();
   /** Files that may be arriving, with their last look. Confined to the watcher thread. */
   private final Map<Path, FileFingerprint> settling = new LinkedHashMap<>();
+
   private final Thread thread;
   /** Set by close(); read by the watcher thread. */
   private volatile boolean closing;
@@ -110,8 +112,11 @@ final class InotifyWatcher implements FileWatcher {
   /** Guarded by {@link #descriptors}. */
   private boolean descriptorsClosed;
 
-  private InotifyWatcher(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
-      Duration settleInterval, String threadName) {
+  private InotifyWatcher(
+      Map<Path, FileFingerprint> baseline,
+      Consumer<Path> onChange,
+      Duration settleInterval,
+      String threadName) {
     this.events = new InotifyEvents(baseline.keySet(), InotifyWatcher::lookUp);
     this.settleNanos = settleInterval.toNanos();
     this.changes = new ChangeSignal(baseline, onChange);
@@ -144,8 +149,11 @@ final class InotifyWatcher implements FileWatcher {
    *
    * @throws UncheckedIOException if inotify is unavailable or out of instances or watches
    */
-  static InotifyWatcher start(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
-      Duration settleInterval, String threadName) {
+  static InotifyWatcher start(
+      Map<Path, FileFingerprint> baseline,
+      Consumer<Path> onChange,
+      Duration settleInterval,
+      String threadName) {
     InotifyWatcher watcher = new InotifyWatcher(baseline, onChange, settleInterval, threadName);
     try {
       watcher.thread.start();
@@ -157,16 +165,20 @@ final class InotifyWatcher implements FileWatcher {
   }
 
   private UncheckedIOException cannotWatch(LastErrorException e) {
-    return new UncheckedIOException(new IOException("cannot watch the plugin files "
-        + events.files() + " with inotify: " + e.getMessage() + limitHint(e), e));
+    return new UncheckedIOException(new IOException(
+        "cannot watch the plugin files " + events.files() + " with inotify: " + e.getMessage()
+            + limitHint(e),
+        e));
   }
 
   private static String limitHint(LastErrorException e) {
     return switch (e.getErrorCode()) {
-      case EMFILE -> "; the user is out of inotify instances: raise fs.inotify.max_user_instances"
-          + " or set reload.watch.mode = poll";
-      case ENOSPC -> "; the user is out of inotify watches: raise fs.inotify.max_user_watches"
-          + " or set reload.watch.mode = poll";
+      case EMFILE ->
+        "; the user is out of inotify instances: raise fs.inotify.max_user_instances"
+            + " or set reload.watch.mode = poll";
+      case ENOSPC ->
+        "; the user is out of inotify watches: raise fs.inotify.max_user_watches"
+            + " or set reload.watch.mode = poll";
       default -> "";
     };
   }
@@ -185,8 +197,8 @@ final class InotifyWatcher implements FileWatcher {
     Map<Path, Integer> armed = new HashMap<>();
     for (Map.Entry<Path, Integer> dir : InotifyEvents.masks(walks).entrySet()) {
       try {
-        armed.put(dir.getKey(), libc.inotify_add_watch(inotify, dir.getKey().toString(),
-            dir.getValue()));
+        armed.put(
+            dir.getKey(), libc.inotify_add_watch(inotify, dir.getKey().toString(), dir.getValue()));
       } catch (LastErrorException e) {
         if (e.getErrorCode() == ENOSPC || e.getErrorCode() == EMFILE) {
           throw e;
@@ -216,7 +228,8 @@ final class InotifyWatcher implements FileWatcher {
       pollFds.setInt(8, wakeRead);
       pollFds.setShort(12, POLLIN);
       pollFds.setShort(14, (short) 0);
-      int timeout = settling.isEmpty() ? -1
+      int timeout = settling.isEmpty()
+          ? -1
           : (int) Math.max(0, (nextSettle - System.nanoTime() + 999_999) / 1_000_000);
       try {
         libc.poll(pollFds, two, timeout);
@@ -224,7 +237,8 @@ final class InotifyWatcher implements FileWatcher {
         if (e.getErrorCode() == EINTR) {
           continue;
         }
-        log.error("inotify watcher stops: poll failed: {}; plugin files are no longer watched",
+        log.error(
+            "inotify watcher stops: poll failed: {}; plugin files are no longer watched",
             e.getMessage());
         return;
       }
@@ -267,8 +281,8 @@ final class InotifyWatcher implements FileWatcher {
       try {
         arm();
       } catch (LastErrorException e) {
-        log.warn("cannot watch the plugin files {}: {}{}", events.files(), e.getMessage(),
-            limitHint(e));
+        log.warn(
+            "cannot watch the plugin files {}: {}{}", events.files(), e.getMessage(), limitHint(e));
       }
     }
   }
@@ -334,8 +348,10 @@ final class InotifyWatcher implements FileWatcher {
       try {
         arm();
       } catch (LastErrorException e) {
-        log.warn("cannot watch the plugin files again after a directory changed: {}{}",
-            e.getMessage(), limitHint(e));
+        log.warn(
+            "cannot watch the plugin files again after a directory changed: {}{}",
+            e.getMessage(),
+            limitHint(e));
       }
     }
     for (Path file : batch.complete()) {
@@ -350,7 +366,8 @@ final class InotifyWatcher implements FileWatcher {
     if (Files.isSymbolicLink(entry)) {
       return InotifyEvents.CreatedEntry.SYMLINK;
     }
-    return hardLink(entry) ? InotifyEvents.CreatedEntry.HARD_LINK
+    return hardLink(entry)
+        ? InotifyEvents.CreatedEntry.HARD_LINK
         : InotifyEvents.CreatedEntry.OTHER;
   }
 
@@ -358,7 +375,8 @@ final class InotifyWatcher implements FileWatcher {
   private static boolean hardLink(Path entry) {
     try {
       return ((Number) Files.getAttribute(entry, "unix:nlink", LinkOption.NOFOLLOW_LINKS))
-          .intValue() > 1;
+              .intValue()
+          > 1;
     } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
       return false;
     }
@@ -403,7 +421,8 @@ final class InotifyWatcher implements FileWatcher {
       Thread.currentThread().interrupt();
     }
     if (thread.isAlive()) {
-      log.warn("inotify watcher thread {} did not stop within 5s; leaving its descriptors open",
+      log.warn(
+          "inotify watcher thread {} did not stop within 5s; leaving its descriptors open",
           thread.getName());
       return;
     }

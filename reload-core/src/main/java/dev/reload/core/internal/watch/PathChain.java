@@ -55,8 +55,8 @@ record PathChain(List<Link> links) {
       Path entry = dir.resolve(name);
       BasicFileAttributes attributes;
       try {
-        attributes = Files.readAttributes(entry, BasicFileAttributes.class,
-            LinkOption.NOFOLLOW_LINKS);
+        attributes =
+            Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       } catch (IOException e) {
         break; // missing (or unreadable): watch its directory for it to appear
       }

@@ -25,6 +25,7 @@ final class PollingWatcher implements FileWatcher {
 
   /** Confined to {@link #thread}. */
   private final Set<Path> files;
+
   private final ScheduledExecutorService thread;
   /** The thread {@link #thread} runs on, joined on close. */
   private final DaemonThreads threads;
@@ -33,8 +34,8 @@ final class PollingWatcher implements FileWatcher {
   /** Confined to {@link #thread}. */
   private final ChangeSignal changes;
 
-  private PollingWatcher(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
-      String threadName) {
+  private PollingWatcher(
+      Map<Path, FileFingerprint> baseline, Consumer<Path> onChange, String threadName) {
     this.files = new LinkedHashSet<>(baseline.keySet());
     this.changes = new ChangeSignal(baseline, onChange);
     this.lastPoll.putAll(baseline);
@@ -42,11 +43,14 @@ final class PollingWatcher implements FileWatcher {
     this.thread = Executors.newSingleThreadScheduledExecutor(threads);
   }
 
-  static PollingWatcher start(Map<Path, FileFingerprint> baseline, Consumer<Path> onChange,
-      Duration interval, String threadName) {
+  static PollingWatcher start(
+      Map<Path, FileFingerprint> baseline,
+      Consumer<Path> onChange,
+      Duration interval,
+      String threadName) {
     PollingWatcher watcher = new PollingWatcher(baseline, onChange, threadName);
-    watcher.thread.scheduleWithFixedDelay(watcher::poll, interval.toNanos(), interval.toNanos(),
-        TimeUnit.NANOSECONDS);
+    watcher.thread.scheduleWithFixedDelay(
+        watcher::poll, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
     return watcher;
   }
 
