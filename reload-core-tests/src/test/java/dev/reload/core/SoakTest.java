@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * all reloads (none lost, repeated or reset).
  *
  * <p>Short by default; for a long soak:
- * {@code mvn -pl reload-core -am verify -Dtest=SoakTest -Dsurefire.failIfNoSpecifiedTests=false
- * -Dsoak.reloads=5000 -Dsoak.callers=8}
+ * {@code mvn -pl reload-core-tests -am verify -Dtest=SoakTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dsoak.reloads=5000 -Dsoak.callers=8}
  */
 class SoakTest {
 

@@ -39,11 +39,9 @@ final class ReloadPipeline {
   private static final Logger log = LoggerFactory.getLogger(ReloadPipeline.class);
 
   static {
-    // Loaded with the engine rather than by the first reload of the JVM: the payload every
-    // capture makes, with callers waiting at the gate (from the jar, a few hundred microseconds),
-    // and what the reload thread uses just after the gate opens, when the callers it released
-    // need the CPU: the outcome and event classes (about 1 ms) and the Formatter and locale data
-    // behind the log line's figures (about 5 ms on JDK 17, measured with JFR's class-load events).
+    // Loaded with the engine, not by the first reload: the first capture runs while callers wait
+    // at the gate, and the outcome, event and Formatter classes are needed just after it opens,
+    // when the released callers need the CPU (docs/DECISIONS.md has the figures).
     try {
       for (Class<?> type : new Class<?>[] {
         StatePayload.class,
