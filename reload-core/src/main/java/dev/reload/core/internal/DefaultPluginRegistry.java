@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * leave by {@link #remove} at any time; everything else mutable lives in the parts, each of which
  * documents its own guard.
  */
-public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegistry {
+public final class DefaultPluginRegistry implements ReloadRegistry {
 
   private static final Logger log = LoggerFactory.getLogger(DefaultPluginRegistry.class);
   private static final AtomicInteger IDS = new AtomicInteger();
@@ -421,16 +421,33 @@ public final class DefaultPluginRegistry implements ReloadRegistry, MeteredRegis
 
   @Override
   public ReloadMetrics metrics(Iterable<Tag> tags) {
-    return new EngineMetrics(this, Tags.of(tags));
+    // An adapter, so that what the meters read stays off this public class's surface.
+    MeteredRegistry measured = new MeteredRegistry() {
+      @Override
+      public List<Plugin> plugins() {
+        return DefaultPluginRegistry.this.plugins();
+      }
+
+      @Override
+      public long inFlight(String plugin) {
+        return DefaultPluginRegistry.this.inFlight(plugin);
+      }
+
+      @Override
+      public void addObserver(ReloadObserver observer) {
+        DefaultPluginRegistry.this.addObserver(observer);
+      }
+    };
+    return new EngineMetrics(measured, Tags.of(tags));
   }
 
-  @Override
-  public void addObserver(ReloadObserver observer) {
+  /** Adds a receiver of the engine's measurements (a meter binder). */
+  void addObserver(ReloadObserver observer) {
     observers.add(observer);
   }
 
-  @Override
-  public long inFlight(String plugin) {
+  /** The number of open leases on the plugin's current version; 0 if there is no such plugin. */
+  long inFlight(String plugin) {
     ManagedPlugin managed = plugins.get(plugin);
     return managed == null ? 0 : managed.currentVersion().inFlight();
   }

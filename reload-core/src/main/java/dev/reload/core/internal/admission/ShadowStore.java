@@ -52,17 +52,13 @@ public final class ShadowStore implements AutoCloseable {
 
   /**
    * Opens a store under {@code root}: checks the root (owner, mode, mount), deletes what dead
-   * processes of this user left there, and creates this store's private directory.
+   * processes of this user left there, and creates this store's private directory; {@code
+   * listener} is told of every chunk copied ({@link CopyListener#NONE} for none).
    *
    * @throws UncheckedIOException naming {@code reload.shadow-dir}, the directory and what to
    *     change if the root is not private to this user or is on a {@code noexec} mount, or if the
    *     directory cannot be created
    */
-  public static ShadowStore open(Path root, Platform platform) {
-    return open(root, platform, CopyListener.NONE);
-  }
-
-  /** As {@link #open(Path, Platform)}, telling {@code listener} of every chunk copied. */
   public static ShadowStore open(Path root, Platform platform, CopyListener listener) {
     return new ShadowStore(ShadowRoot.createPrivateDirectory(root, platform), listener);
   }
@@ -73,7 +69,7 @@ public final class ShadowStore implements AutoCloseable {
   }
 
   /** The user this process writes files as, or null where the file system has no owners. */
-  public UserPrincipal owner() {
+  UserPrincipal owner() {
     try {
       return Files.getOwner(dir);
     } catch (IOException | UnsupportedOperationException e) {
@@ -82,7 +78,7 @@ public final class ShadowStore implements AutoCloseable {
   }
 
   /** The user id this process writes files as, or -1 where the file system has no user ids. */
-  public int ownerUid() {
+  int ownerUid() {
     try {
       return DirectoryAccess.of(dir).uid();
     } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
