@@ -13,8 +13,10 @@
  * on, and leaves nothing on disk; a crash or hang of a build's code in the probe costs the probe,
  * never the server.
  *
- * <p>Seam: {@code Admission.admit(settings, source)} returns an {@code Admitted} copy that the
- * engine core then loads and owns, or {@code Unchanged}. Nothing here loads a library into the
- * server or knows of plugins, versions or leases.
+ * <p>Seam: {@code Admission.admit(plugin, source)} takes the plugin's settings and a {@code
+ * NewFile} or a {@code RetainedCopy}, and returns an {@code Admitted} copy that the engine core
+ * then loads and owns, or {@code Unchanged}. Nothing here loads a library into the server, holds
+ * a lease, or changes a version: it reads the plugin's settings and the facts of the version
+ * serving ({@link dev.reload.PluginVersion}).
  */
 package dev.reload.core.internal.admission;
