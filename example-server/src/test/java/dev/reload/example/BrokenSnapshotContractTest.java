@@ -1,17 +1,15 @@
 package dev.reload.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.reload.PluginLease;
+import dev.reload.fixtures.Samples;
 import dev.reload.spi.StatePayload;
 import dev.reload.spi.StateSnapshot;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.platform.engine.TestExecutionResult;
-import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
 import org.junit.platform.testkit.engine.Events;
 
@@ -22,16 +20,12 @@ import org.junit.platform.testkit.engine.Events;
  */
 class BrokenSnapshotContractTest {
 
-  /** Set by the test below: the broken contract runs only there, not as a test of its own. */
-  private static final String RUN_BROKEN = "reload.example.run-broken-contract";
-
-  /** The counter's contract, with a snapshot that forgets the state it captured. */
-  @EnabledIf("runByTheTestBelow")
+  /**
+   * The counter's contract, with a snapshot that forgets the state it captured; run only by the
+   * test below, not as a test of its own.
+   */
+  @EnabledIf(Samples.RUN_BY_A_TEST)
   static class ForgetfulSnapshotContract extends CounterSnapshotContractTest {
-
-    static boolean runByTheTestBelow(ExtensionContext context) {
-      return context.getConfigurationParameter(RUN_BROKEN).isPresent();
-    }
 
     @Override
     protected StateSnapshot snapshot() {
@@ -51,11 +45,7 @@ class BrokenSnapshotContractTest {
 
   @Test
   void theContractFailsASnapshotThatForgetsTheState() {
-    Events tests = EngineTestKit.engine("junit-jupiter")
-        .selectors(selectClass(ForgetfulSnapshotContract.class))
-        .configurationParameter(RUN_BROKEN, "true")
-        .execute()
-        .testEvents();
+    Events tests = Samples.run(ForgetfulSnapshotContract.class);
 
     assertThat(names(tests.failed().list()))
         .containsExactlyInAnyOrder(

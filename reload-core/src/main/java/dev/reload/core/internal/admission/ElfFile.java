@@ -315,7 +315,7 @@ final class ElfFile implements Closeable {
     requireInside(offset, length, what);
     if (length > Integer.MAX_VALUE) {
       throw new MalformedElfException(
-          "has a " + what + " of " + length + " bytes, too large to" + " read");
+          "has a " + what + " of " + length + " bytes, too large to read");
     }
     return read(offset, (int) length).order(order);
   }
