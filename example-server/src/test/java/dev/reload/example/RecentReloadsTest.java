@@ -103,7 +103,7 @@ class RecentReloadsTest {
         .containsExactly(
             tuple(4L, "c", "added"), tuple(3L, "a", "removed"), tuple(2L, "b", "added"));
     assertThat(recent.newestFirst().get(1).json())
-        .contains("\"from\": 1, \"to\": 0," + " \"millis\": null, \"gatedMillis\": null");
+        .contains("\"from\": 1, \"to\": 0, \"millis\": null, \"gatedMillis\": null");
   }
 
   @Test

@@ -173,7 +173,7 @@ record HttpReport(
         md,
         "reload time (sum) / callers held at the gate (sum), ms",
         run -> format(
-            "%.1f / %.1f" + " (%d calls)",
+            "%.1f / %.1f (%d calls)",
             run.server().reloadSeconds() * 1e3,
             run.server().gatedSeconds() * 1e3,
             run.server().gatedCalls()),

@@ -235,7 +235,7 @@ class FailedReloadTest {
             Sources.withConstructor(
                 2, "volatile unsigned long nowhere = 0; *(volatile int *) nowhere = 1;")),
         ReloadStep.PREFLIGHT,
-        "crashed with SIGSEGV while running its constructors, reload_init or" + " reload_selftest");
+        "crashed with SIGSEGV while running its constructors, reload_init or reload_selftest");
   }
 
   @Test

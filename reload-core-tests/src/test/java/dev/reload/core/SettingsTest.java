@@ -111,7 +111,7 @@ class SettingsTest {
           assertThat(e.getMessage()).startsWith("invalid reload settings (10 problems):");
         })
         .hasMessageContaining(
-            "reload.drain-timeout must be a positive duration such as 5s," + " was \"soon\"")
+            "reload.drain-timeout must be a positive duration such as 5s, was \"soon\"")
         .hasMessageContaining("(application.conf: 2)")
         .hasMessageContaining("reload.watch.debounce must be a duration of zero or more such as"
             + " 50ms, was \"-5ms\"")
@@ -144,7 +144,7 @@ class SettingsTest {
         .hasMessageContaining("reload.plugins.greeter.library (application.conf: 3): library"
             + " 'libnothere.so' not found; looked in [" + root.resolve("libnothere.so") + "]")
         .hasMessageContaining(
-            "reload.plugins.counter (application.conf: 4): library" + " 'libcounter.so' not found");
+            "reload.plugins.counter (application.conf: 4): library 'libcounter.so' not found");
   }
 
   @Test
@@ -161,7 +161,7 @@ class SettingsTest {
   void negativeDrainTimeoutIsRefused() {
     assertThatThrownBy(() -> ReloadSettings.fromConfig(config("reload.drain-timeout = -1s")))
         .hasMessageContaining(
-            "reload.drain-timeout must be a positive duration such as 5s," + " was \"-1s\"")
+            "reload.drain-timeout must be a positive duration such as 5s, was \"-1s\"")
         .hasMessageContaining("drainTimeout must be positive, was PT-1S")
         .hasMessageContaining("application.conf: 1");
   }

@@ -72,7 +72,7 @@ class ConfigErrorsTest {
   void notADuration() throws Exception {
     startingWith("reload.drain-timeout = forever\n")
         .hasMessageContaining(
-            "reload.drain-timeout must be a positive duration such as 5s, was" + " \"forever\"")
+            "reload.drain-timeout must be a positive duration such as 5s, was \"forever\"")
         .hasMessageContaining("application.conf: 4");
   }
 
@@ -80,7 +80,7 @@ class ConfigErrorsTest {
   void negativeDuration() throws Exception {
     startingWith("reload.drain-timeout = -3s\n")
         .hasMessageContaining(
-            "reload.drain-timeout must be a positive duration such as 5s, was" + " \"-3s\"")
+            "reload.drain-timeout must be a positive duration such as 5s, was \"-3s\"")
         .hasMessageContaining("application.conf: 4");
   }
 

@@ -45,11 +45,11 @@ final class PluginSet {
     requireOpen();
     if (inTransition.contains(name)) {
       throw new PluginException(
-          "plugin '" + name + "' is being added or removed; try again" + " once that is done");
+          "plugin '" + name + "' is being added or removed; try again once that is done");
     }
     if (members.containsKey(name)) {
       throw new PluginException(
-          "a plugin named '" + name + "' is already in the registry;" + " remove it first");
+          "a plugin named '" + name + "' is already in the registry; remove it first");
     }
     inTransition.add(name);
   }
@@ -78,7 +78,7 @@ final class PluginSet {
     requireOpen();
     if (inTransition.contains(name)) {
       throw new PluginException(
-          "plugin '" + name + "' is being added or removed; try again" + " once that is done");
+          "plugin '" + name + "' is being added or removed; try again once that is done");
     }
     ManagedPlugin plugin = members.remove(name);
     if (plugin == null) {

@@ -139,7 +139,7 @@ final class ElfFile implements Closeable {
     boolean wide = identity.elfClass() == ELFCLASS64;
     if (size < (wide ? 64 : 52)) {
       throw new MalformedElfException(
-          "is " + size + " bytes long, shorter than its ELF header" + " (truncated)");
+          "is " + size + " bytes long, shorter than its ELF header (truncated)");
     }
     ByteOrder order =
         identity.data() == ELFDATA2LSB ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;

@@ -131,14 +131,12 @@ public final class ShadowStore implements AutoCloseable {
     } catch (NoSuchFileException e) {
       delete(target);
       throw new StepFailure(
-          ReloadStep.COPY,
-          "library " + source + " does not exist (deleted or" + " being replaced?)",
-          e);
+          ReloadStep.COPY, "library " + source + " does not exist (deleted or being replaced?)", e);
     } catch (IOException e) {
       delete(target);
       throw new StepFailure(
           ReloadStep.COPY,
-          "cannot copy library " + source + " into the shadow" + " directory " + dir + ": " + e,
+          "cannot copy library " + source + " into the shadow directory " + dir + ": " + e,
           e);
     } catch (StepFailure e) {
       delete(target);

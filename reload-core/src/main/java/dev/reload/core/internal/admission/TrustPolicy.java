@@ -115,9 +115,7 @@ public final class TrustPolicy {
       real = source.toRealPath();
     } catch (NoSuchFileException e) {
       throw new StepFailure(
-          ReloadStep.COPY,
-          "library " + source + " does not exist (deleted or" + " being replaced?)",
-          e);
+          ReloadStep.COPY, "library " + source + " does not exist (deleted or being replaced?)", e);
     } catch (IOException e) {
       throw new StepFailure(ReloadStep.COPY, "cannot resolve library " + source + ": " + e, e);
     }
@@ -176,7 +174,7 @@ public final class TrustPolicy {
       }
     } catch (IOException e) {
       throw new StepFailure(
-          ReloadStep.COPY, "library " + source + " disappeared while it was" + " being copied", e);
+          ReloadStep.COPY, "library " + source + " disappeared while it was being copied", e);
     }
   }
 
@@ -274,7 +272,7 @@ public final class TrustPolicy {
     } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
       throw new StepFailure(
           ReloadStep.TRUST,
-          "cannot verify signature " + signatureFile + " of" + " library " + source + ": "
+          "cannot verify signature " + signatureFile + " of library " + source + ": "
               + e.getMessage(),
           e);
     }
