@@ -228,12 +228,15 @@ final class InotifyEvents {
       return;
     }
     Path dir = directories.get(event.wd());
-    Path entry = dir == null ? null : dir.resolve(event.name());
+    // Asked once per event, however many files' walks pass through the entry.
+    CreatedEntry created = event.any(IN_CREATE) && dir != null
+        ? lookup.lookUp(dir.resolve(event.name()))
+        : CreatedEntry.OTHER;
     for (Interest interest : affected) {
       if (interest.last()) {
         countOpens(event, interest.file());
       }
-      classify(event, entry, interest, batch);
+      classify(event, created, interest, batch);
     }
   }
 
@@ -249,8 +252,12 @@ final class InotifyEvents {
     }
   }
 
-  /** Decides what an event on {@code entry}, on {@code interest}'s walk, means for its file. */
-  private void classify(InotifyEvent event, Path entry, Interest interest, Batch batch) {
+  /**
+   * Decides what an event on an entry of {@code interest}'s walk means for its file; {@code
+   * created} is what the entry is if the event created it.
+   */
+  private static void classify(
+      InotifyEvent event, CreatedEntry created, Interest interest, Batch batch) {
     Path file = interest.file();
     if (!interest.last() || event.any(IN_ISDIR)) {
       // A directory or symlink on the way changed: the walk may lead elsewhere now.
@@ -262,7 +269,6 @@ final class InotifyEvents {
     if (event.any(IN_MOVED_TO) || event.any(IN_CLOSE_WRITE) && interest.last()) {
       batch.complete.add(file); // renamed into place, or a write finished
     } else if (event.any(IN_CREATE)) {
-      CreatedEntry created = entry == null ? CreatedEntry.OTHER : lookup.lookUp(entry);
       if (created == CreatedEntry.SYMLINK) {
         batch.rearm = true;
         batch.complete.add(file);
