@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.reload.fixtures.Docs;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -59,12 +58,7 @@ class ReadmeQuickStartTest {
     new PluginDir(work).publish("counter", Sources.counter(1));
     Path tmp = Files.createDirectories(root.resolve("tmp")); // the default shadow-dir
     Path outputFile = root.resolve("output.txt");
-    Process process = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Djava.io.tmpdir=" + tmp,
-            "-cp",
-            classes + File.pathSeparator + System.getProperty("java.class.path"),
-            "QuickStart")
+    Process process = Docs.launch(classes, "QuickStart", "-Djava.io.tmpdir=" + tmp)
         .directory(work.toFile())
         .redirectErrorStream(true)
         .redirectOutput(outputFile.toFile())

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.reload.fixtures.Docs;
 import dev.reload.fixtures.Sources;
 import dev.reload.testkit.PluginDir;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,11 +38,7 @@ class ReadmeExampleTest {
     plugins.publish("greeter", Sources.greeter("Hello"));
     plugins.publish("counter", Sources.counter(1));
 
-    Process process = new ProcessBuilder(
-            javaBinary(),
-            "-cp",
-            classes + File.pathSeparator + System.getProperty("java.class.path"),
-            "GuiceExample")
+    Process process = Docs.launch(classes, "GuiceExample")
         .directory(work.toFile())
         .redirectError(root.resolve("stderr.txt").toFile())
         .start();
@@ -58,9 +53,5 @@ class ReadmeExampleTest {
     try (Stream<Path> files = Files.walk(work.resolve("shadow"))) {
       assertThat(files.filter(Files::isRegularFile)).isEmpty();
     }
-  }
-
-  private static String javaBinary() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }
